@@ -1,0 +1,2 @@
+//! The cloison binary.
+fn main() {}

@@ -1,0 +1,20 @@
+//! The pure domain of Cloison: identifiers, periods and the access register.
+//!
+//! Nothing here does I/O, reads a clock or draws randomness: time and identifiers come in as
+//! arguments, so every rule can be property-tested and every other crate agrees on one
+//! meaning of an EAN, a period or an overlap. Types are parsed, not validated: a value of
+//! `Ean`, `Gln`, `Period`… exists only if it passed its rule, and serde goes through the same
+//! check.
+#![warn(missing_docs)]
+
+pub mod access_point;
+pub mod gs1;
+pub mod party;
+pub mod period;
+pub mod register;
+
+pub use access_point::{AccessPoint, Address, AddressError, Energy, GridStatus, MeterKind, ReadingRegime, SubstationId, UnknownValue};
+pub use gs1::{Ean, Gln, Gs1Error};
+pub use party::{Email, Party, PartyError, PartyId, PartyKind, PersonName, Phone};
+pub use period::{BRUSSELS, DayPeriod, Period, PeriodError};
+pub use register::{Occupancy, OverlapError, Periodic, RecordId, Recorded, Registration, Snapshot};
