@@ -52,12 +52,8 @@ pub enum Gs1Error {
 /// Weights run 3, 1, 3… from the rightmost body digit, whatever the length, which is what
 /// makes GSRN (18), GLN (13) and GTIN codes share one routine.
 pub fn check_digit(body: &[u8]) -> u8 {
-    let sum: u32 = body
-        .iter()
-        .rev()
-        .enumerate()
-        .map(|(i, d)| u32::from(*d) * if i % 2 == 0 { 3 } else { 1 })
-        .sum();
+    let sum: u32 =
+        body.iter().rev().enumerate().map(|(i, d)| u32::from(*d) * if i % 2 == 0 { 3 } else { 1 }).sum();
     ((10 - sum % 10) % 10) as u8
 }
 

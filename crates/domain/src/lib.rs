@@ -13,7 +13,10 @@ pub mod party;
 pub mod period;
 pub mod register;
 
-pub use access_point::{AccessPoint, Address, AddressError, Energy, GridStatus, MeterKind, ReadingRegime, SubstationId, UnknownValue};
+pub use access_point::{
+    AccessPoint, Address, AddressError, Energy, GridStatus, MeterKind, ReadingRegime, SubstationId,
+    UnknownValue,
+};
 pub use gs1::{Ean, Gln, Gs1Error};
 pub use party::{Email, Party, PartyError, PartyId, PartyKind, PersonName, Phone};
 pub use period::{BRUSSELS, DayPeriod, Period, PeriodError};

@@ -17,7 +17,9 @@ use crate::gs1::Gln;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PartyError {
     /// Party ids are short lowercase slugs so they are safe in URLs, logs and the journal.
-    #[error("party id must be 1 to 64 characters of a-z, 0-9, '.', '_' and '-', starting with a letter or digit, found {0:?}")]
+    #[error(
+        "party id must be 1 to 64 characters of a-z, 0-9, '.', '_' and '-', starting with a letter or digit, found {0:?}"
+    )]
     Id(String),
     /// A name is blank.
     #[error("{field} must not be blank")]
@@ -26,7 +28,9 @@ pub enum PartyError {
         field: &'static str,
     },
     /// A phone number that is not a Belgian or international number.
-    #[error("phone must be a Belgian number (0…) or an international one (+…) of 8 to 15 digits, found {0:?}")]
+    #[error(
+        "phone must be a Belgian number (0…) or an international one (+…) of 8 to 15 digits, found {0:?}"
+    )]
     Phone(String),
     /// An e-mail without a local part, an `@` and a dotted domain.
     #[error("email must look like local@domain.tld, found {0:?}")]
@@ -93,7 +97,11 @@ impl FromStr for PersonName {
     type Err = PartyError;
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         let text = text.trim();
-        if text.is_empty() { Err(PartyError::Blank { field: "name" }) } else { Ok(PersonName(text.to_owned())) }
+        if text.is_empty() {
+            Err(PartyError::Blank { field: "name" })
+        } else {
+            Ok(PersonName(text.to_owned()))
+        }
     }
 }
 
@@ -292,7 +300,10 @@ mod tests {
 
     #[test]
     fn emails_are_lowercased_and_checked() {
-        assert_eq!("Marie.Dubois@Example.BE".parse::<Email>().expect("valid").as_str(), "marie.dubois@example.be");
+        assert_eq!(
+            "Marie.Dubois@Example.BE".parse::<Email>().expect("valid").as_str(),
+            "marie.dubois@example.be"
+        );
         for bad in ["no-at", "a@b", "@x.be", "a@.be", "a b@x.be", "a@b@c.be"] {
             assert!(bad.parse::<Email>().is_err(), "{bad}");
         }

@@ -104,23 +104,27 @@ pub fn effective<T>(all: &[Recorded<T>]) -> impl Iterator<Item = &Recorded<T>> {
 
 /// Checks that `new` (possibly replacing `replacing`) overlaps no effective record.
 ///
-/// `effective_records` must be the effective records of one access point and one kind.
-pub fn check_no_overlap<'a, T: Periodic + 'a>(
+/// `effective_periods` must be the (id, period) of the effective records of one access point
+/// and one kind: the store passes what it read inside its write transaction.
+pub fn check_no_overlap(
     what: &'static str,
-    effective_records: impl IntoIterator<Item = &'a Recorded<T>>,
+    effective_periods: impl IntoIterator<Item = (RecordId, Period)>,
     new: Period,
     replacing: Option<RecordId>,
 ) -> Result<(), OverlapError> {
-    for r in effective_records {
-        if Some(r.id) == replacing {
-            continue;
-        }
-        let existing = r.value.period();
-        if existing.overlaps(&new) {
-            return Err(OverlapError { what, new, existing_id: r.id, existing });
+    for (id, existing) in effective_periods {
+        if Some(id) != replacing && existing.overlaps(&new) {
+            return Err(OverlapError { what, new, existing_id: id, existing });
         }
     }
     Ok(())
+}
+
+/// The (id, period) pairs of records, as `check_no_overlap` takes them.
+pub fn periods<'a, T: Periodic + 'a>(
+    records: impl IntoIterator<Item = &'a Recorded<T>>,
+) -> impl Iterator<Item = (RecordId, Period)> {
+    records.into_iter().map(|r| (r.id, r.value.period()))
 }
 
 /// Who occupied and who supplied an access point at one instant.
@@ -176,12 +180,16 @@ mod tests {
         assert_eq!(eff, vec![RecordId(2)]);
         // The next supplier may start at hour 10, not at hour 9.
         let next = reg(3, 10, None, None);
-        assert!(check_no_overlap("registration", effective(&all), next.value.period, None).is_ok());
+        assert!(check_no_overlap("registration", periods(effective(&all)), next.value.period, None).is_ok());
         let early = reg(4, 9, None, None);
-        let err = check_no_overlap("registration", effective(&all), early.value.period, None).expect_err("overlap");
+        let err = check_no_overlap("registration", periods(effective(&all)), early.value.period, None)
+            .expect_err("overlap");
         assert_eq!(err.existing_id, RecordId(2));
         // Replacing record 2 itself is not an overlap with itself.
-        assert!(check_no_overlap("registration", effective(&all), early.value.period, Some(RecordId(2))).is_ok());
+        assert!(
+            check_no_overlap("registration", periods(effective(&all)), early.value.period, Some(RecordId(2)))
+                .is_ok()
+        );
     }
 
     proptest! {
@@ -193,7 +201,7 @@ mod tests {
             let first = reg(1, a.0, a.1.map(|l| a.0 + l), None);
             let second = reg(2, b.0, b.1.map(|l| b.0 + l), None);
             let existing = [first.clone()];
-            let verdict = check_no_overlap("registration", &existing, second.value.period, None);
+            let verdict = check_no_overlap("registration", periods(&existing), second.value.period, None);
             prop_assert_eq!(verdict.is_err(), first.value.period.overlaps(&second.value.period));
         }
     }

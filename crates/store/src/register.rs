@@ -1,0 +1,598 @@
+//! The access register in SQL: parties, access points, occupancies and registrations.
+//!
+//! Reads answer the three questions every rule asks: who occupied and who supplied an EAN at
+//! an instant (one round trip), the full history of an EAN, and every period of a party.
+//! Writes happen in a [`WriteTx`] that re-checks the register's invariants against what the
+//! transaction itself reads, so concurrent writers cannot slip an overlap in between.
+
+use domain::register::check_no_overlap;
+use domain::{
+    AccessPoint, Address, Ean, Email, Gln, Occupancy, Party, PartyId, PartyKind, Period, Phone, RecordId,
+    Recorded, Registration, Snapshot,
+};
+use jiff::Timestamp;
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
+
+use crate::{Backend, Store, StoreError, corrupt};
+
+/// Everything the register knows of one access point, superseded records included.
+#[derive(Debug, Clone, Serialize)]
+pub struct History {
+    /// The access point as it is now.
+    pub access_point: AccessPoint,
+    /// Every occupancy record, in the order written.
+    pub occupancies: Vec<Recorded<Occupancy>>,
+    /// Every registration record, in the order written.
+    pub registrations: Vec<Recorded<Registration>>,
+}
+
+impl History {
+    /// Who occupied and supplied the access point at `at`, from this history alone.
+    pub fn at(&self, at: Timestamp) -> Snapshot {
+        domain::register::snapshot_at(&self.occupancies, &self.registrations, at)
+    }
+}
+
+/// The effective periods of one party, on every access point.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PartyPeriods {
+    /// Where the party is or was the network user.
+    pub occupancies: Vec<Recorded<Occupancy>>,
+    /// Where the party is or was the registered supplier.
+    pub registrations: Vec<Recorded<Registration>>,
+}
+
+/// Sizes of the register, for the demo's tour and for health pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    /// Distinct access points.
+    pub access_points: i64,
+    /// Parties of every kind.
+    pub parties: i64,
+    /// Occupancy records, superseded ones included.
+    pub occupancies: i64,
+    /// Registration records, superseded ones included.
+    pub registrations: i64,
+}
+
+fn micros(t: Timestamp) -> i64 {
+    t.as_microsecond()
+}
+
+fn instant(us: i64) -> Result<Timestamp, StoreError> {
+    Timestamp::from_microsecond(us).map_err(|e| corrupt(format!("time {us}: {e}")))
+}
+
+fn ean_key(ean: Ean) -> i64 {
+    // An 18-digit number is below 10^18 < 2^63: it always fits.
+    ean.as_u64() as i64
+}
+
+fn ean_from(key: i64) -> Result<Ean, StoreError> {
+    u64::try_from(key).ok().and_then(|k| Ean::from_u64(k).ok()).ok_or_else(|| corrupt(format!("ean {key}")))
+}
+
+fn party_from(text: String) -> Result<PartyId, StoreError> {
+    text.parse().map_err(|e| corrupt(format!("party id: {e}")))
+}
+
+fn period_from(from_us: i64, to_us: Option<i64>) -> Result<Period, StoreError> {
+    Period::new(instant(from_us)?, to_us.map(instant).transpose()?)
+        .map_err(|e| corrupt(format!("period: {e}")))
+}
+
+fn parse_text<T: std::str::FromStr>(what: &str, text: &str) -> Result<T, StoreError>
+where
+    T::Err: std::fmt::Display,
+{
+    text.parse().map_err(|e| corrupt(format!("{what}: {e}")))
+}
+
+fn address_context(ean: Ean) -> String {
+    format!("access_points.address|{ean}")
+}
+
+fn shipping_context(ean: Ean, party: &PartyId) -> String {
+    format!("occupancies.shipping|{ean}|{party}")
+}
+
+const ACCESS_POINT_COLUMNS: &str = "ap.ean, ap.energy, ap.address_sealed, ap.postal_code, ap.municipality, \
+     ap.substation, ap.regime, ap.meter, ap.grid_status";
+
+const LATEST_VERSION: &str = "ap.version = (SELECT MAX(v.version) FROM access_points v WHERE v.ean = $1)";
+
+/// Only the records no other record of the same access point supersedes.
+const NOT_SUPERSEDED_OCC: &str =
+    "NOT EXISTS (SELECT 1 FROM occupancies s WHERE s.ean = c.ean AND s.supersedes = c.id)";
+const NOT_SUPERSEDED_REG: &str =
+    "NOT EXISTS (SELECT 1 FROM registrations s WHERE s.ean = c.ean AND s.supersedes = c.id)";
+
+impl Store {
+    fn access_point_from(&self, row: &AnyRow) -> Result<AccessPoint, StoreError> {
+        let ean = ean_from(row.try_get("ean")?)?;
+        let sealed: Vec<u8> = row.try_get("address_sealed")?;
+        let address: Address = self.sealer.open_json(&address_context(ean), &sealed)?;
+        let postal_code: i64 = row.try_get("postal_code")?;
+        let municipality: String = row.try_get("municipality")?;
+        if i64::from(address.postal_code()) != postal_code || address.municipality() != municipality {
+            return Err(corrupt(format!("address of {ean} disagrees with its clear postal code")));
+        }
+        Ok(AccessPoint {
+            ean,
+            energy: parse_text("energy", &row.try_get::<String, _>("energy")?)?,
+            address,
+            substation: parse_text("substation", &row.try_get::<String, _>("substation")?)?,
+            regime: parse_text("regime", &row.try_get::<String, _>("regime")?)?,
+            meter: parse_text("meter", &row.try_get::<String, _>("meter")?)?,
+            grid_status: parse_text("grid status", &row.try_get::<String, _>("grid_status")?)?,
+        })
+    }
+
+    fn occupancy_from(&self, row: &AnyRow, prefix: &str) -> Result<Recorded<Occupancy>, StoreError> {
+        let col = |name: &str| format!("{prefix}{name}");
+        let ean = ean_from(row.try_get(col("ean").as_str())?)?;
+        let network_user = party_from(row.try_get(col("party_id").as_str())?)?;
+        let sealed: Vec<u8> = row.try_get(col("shipping_sealed").as_str())?;
+        let shipping_address = self.sealer.open_json(&shipping_context(ean, &network_user), &sealed)?;
+        Ok(Recorded {
+            id: RecordId(row.try_get(col("id").as_str())?),
+            recorded_at: instant(row.try_get(col("recorded_at").as_str())?)?,
+            supersedes: row.try_get::<Option<i64>, _>(col("supersedes").as_str())?.map(RecordId),
+            value: Occupancy {
+                ean,
+                network_user,
+                period: period_from(
+                    row.try_get(col("from_us").as_str())?,
+                    row.try_get(col("to_us").as_str())?,
+                )?,
+                shipping_address,
+            },
+        })
+    }
+
+    fn registration_from(row: &AnyRow, prefix: &str) -> Result<Recorded<Registration>, StoreError> {
+        let col = |name: &str| format!("{prefix}{name}");
+        Ok(Recorded {
+            id: RecordId(row.try_get(col("id").as_str())?),
+            recorded_at: instant(row.try_get(col("recorded_at").as_str())?)?,
+            supersedes: row.try_get::<Option<i64>, _>(col("supersedes").as_str())?.map(RecordId),
+            value: Registration {
+                ean: ean_from(row.try_get(col("ean").as_str())?)?,
+                supplier: party_from(row.try_get(col("party_id").as_str())?)?,
+                period: period_from(
+                    row.try_get(col("from_us").as_str())?,
+                    row.try_get(col("to_us").as_str())?,
+                )?,
+            },
+        })
+    }
+
+    /// The access point as it is now, if the register knows it.
+    pub async fn access_point(&self, ean: Ean) -> Result<Option<AccessPoint>, StoreError> {
+        let sql = format!(
+            "SELECT {ACCESS_POINT_COLUMNS} FROM access_points ap WHERE ap.ean = $1 AND {LATEST_VERSION}"
+        );
+        let row = sqlx::query(&sql).bind(ean_key(ean)).fetch_optional(&self.read).await?;
+        row.map(|r| self.access_point_from(&r)).transpose()
+    }
+
+    /// Who occupied and who supplied `ean` at `at`, in one round trip; `None` if the access
+    /// point is unknown.
+    pub async fn snapshot(
+        &self,
+        ean: Ean,
+        at: Timestamp,
+    ) -> Result<Option<(AccessPoint, Snapshot)>, StoreError> {
+        let sql = format!(
+            "SELECT {ACCESS_POINT_COLUMNS}, \
+               o.id AS o_id, o.ean AS o_ean, o.party_id AS o_party_id, o.from_us AS o_from_us, \
+               o.to_us AS o_to_us, o.shipping_sealed AS o_shipping_sealed, o.recorded_at AS o_recorded_at, \
+               o.supersedes AS o_supersedes, \
+               r.id AS r_id, r.ean AS r_ean, r.party_id AS r_party_id, r.from_us AS r_from_us, \
+               r.to_us AS r_to_us, r.recorded_at AS r_recorded_at, r.supersedes AS r_supersedes \
+             FROM access_points ap \
+             LEFT JOIN occupancies o ON o.ean = ap.ean AND o.id = ( \
+               SELECT c.id FROM occupancies c WHERE c.ean = $1 AND c.from_us <= $2 \
+                 AND (c.to_us IS NULL OR c.to_us > $2) AND {NOT_SUPERSEDED_OCC} \
+               ORDER BY c.from_us DESC LIMIT 1) \
+             LEFT JOIN registrations r ON r.ean = ap.ean AND r.id = ( \
+               SELECT c.id FROM registrations c WHERE c.ean = $1 AND c.from_us <= $2 \
+                 AND (c.to_us IS NULL OR c.to_us > $2) AND {NOT_SUPERSEDED_REG} \
+               ORDER BY c.from_us DESC LIMIT 1) \
+             WHERE ap.ean = $1 AND {LATEST_VERSION}"
+        );
+        let Some(row) =
+            sqlx::query(&sql).bind(ean_key(ean)).bind(micros(at)).fetch_optional(&self.read).await?
+        else {
+            return Ok(None);
+        };
+        let access_point = self.access_point_from(&row)?;
+        let occupancy = match row.try_get::<Option<i64>, _>("o_id")? {
+            Some(_) => Some(self.occupancy_from(&row, "o_")?),
+            None => None,
+        };
+        let registration = match row.try_get::<Option<i64>, _>("r_id")? {
+            Some(_) => Some(Self::registration_from(&row, "r_")?),
+            None => None,
+        };
+        Ok(Some((access_point, Snapshot { at, occupancy, registration })))
+    }
+
+    /// Every record of `ean`, superseded ones included; `None` if the access point is unknown.
+    pub async fn history(&self, ean: Ean) -> Result<Option<History>, StoreError> {
+        let Some(access_point) = self.access_point(ean).await? else {
+            return Ok(None);
+        };
+        let occ = sqlx::query("SELECT * FROM occupancies WHERE ean = $1 ORDER BY id")
+            .bind(ean_key(ean))
+            .fetch_all(&self.read)
+            .await?;
+        let reg = sqlx::query("SELECT * FROM registrations WHERE ean = $1 ORDER BY id")
+            .bind(ean_key(ean))
+            .fetch_all(&self.read)
+            .await?;
+        Ok(Some(History {
+            access_point,
+            occupancies: occ.iter().map(|r| self.occupancy_from(r, "")).collect::<Result<_, _>>()?,
+            registrations: reg.iter().map(|r| Self::registration_from(r, "")).collect::<Result<_, _>>()?,
+        }))
+    }
+
+    /// The party and its personal data, if it exists.
+    pub async fn party(&self, id: &PartyId) -> Result<Option<Party>, StoreError> {
+        let row = sqlx::query("SELECT * FROM parties WHERE party_id = $1")
+            .bind(id.as_str())
+            .fetch_optional(&self.read)
+            .await?;
+        row.map(|r| self.party_from_row(&r)).transpose()
+    }
+
+    fn party_from_row(&self, row: &AnyRow) -> Result<Party, StoreError> {
+        let id = party_from(row.try_get("party_id")?)?;
+        let kind_text: String = row.try_get("kind")?;
+        let gln: Option<i64> = row.try_get("gln")?;
+        let kind = match (kind_text.as_str(), gln) {
+            ("person", None) => PartyKind::Person,
+            ("company", None) => PartyKind::Company,
+            ("staff", None) => PartyKind::Staff,
+            ("third_party", None) => PartyKind::ThirdParty,
+            ("researcher", None) => PartyKind::Researcher,
+            ("supplier", Some(gln)) => PartyKind::Supplier {
+                gln: u64::try_from(gln)
+                    .ok()
+                    .and_then(|g| Gln::from_u64(g).ok())
+                    .ok_or_else(|| corrupt(format!("gln of {id}")))?,
+            },
+            (other, _) => return Err(corrupt(format!("kind {other:?} of {id}"))),
+        };
+        let open_opt = |column: &str, what: &str| -> Result<Option<String>, StoreError> {
+            let sealed: Option<Vec<u8>> = row.try_get(column)?;
+            sealed.map(|s| self.sealer.open_json(&format!("parties.{what}|{id}"), &s)).transpose()
+        };
+        let name: String =
+            open_opt("name_sealed", "name")?.ok_or_else(|| corrupt(format!("name of {id}")))?;
+        Ok(Party {
+            kind,
+            name: parse_text("name", &name)?,
+            phone: open_opt("phone_sealed", "phone")?
+                .map(|p| parse_text::<Phone>("phone", &p))
+                .transpose()?,
+            email: open_opt("email_sealed", "email")?
+                .map(|e| parse_text::<Email>("email", &e))
+                .transpose()?,
+            id,
+        })
+    }
+
+    /// Parties whose phone number is exactly `phone`, found through the blind index.
+    pub async fn parties_by_phone(&self, phone: &Phone) -> Result<Vec<PartyId>, StoreError> {
+        self.parties_by_index("phone_index", self.sealer.blind_index("phone", phone.as_str())).await
+    }
+
+    /// Parties whose e-mail is exactly `email`, found through the blind index.
+    pub async fn parties_by_email(&self, email: &Email) -> Result<Vec<PartyId>, StoreError> {
+        self.parties_by_index("email_index", self.sealer.blind_index("email", email.as_str())).await
+    }
+
+    async fn parties_by_index(&self, column: &str, index: Vec<u8>) -> Result<Vec<PartyId>, StoreError> {
+        let sql = format!("SELECT party_id FROM parties WHERE {column} = $1 ORDER BY party_id");
+        let ids: Vec<String> = sqlx::query_scalar(&sql).bind(index).fetch_all(&self.read).await?;
+        ids.into_iter().map(party_from).collect()
+    }
+
+    /// Every effective occupancy and registration of a party, on every access point.
+    pub async fn party_periods(&self, id: &PartyId) -> Result<PartyPeriods, StoreError> {
+        let occ = sqlx::query(&format!(
+            "SELECT * FROM occupancies c WHERE c.party_id = $1 AND {NOT_SUPERSEDED_OCC} ORDER BY c.from_us, c.ean"
+        ))
+        .bind(id.as_str())
+        .fetch_all(&self.read)
+        .await?;
+        let reg = sqlx::query(&format!(
+            "SELECT * FROM registrations c WHERE c.party_id = $1 AND {NOT_SUPERSEDED_REG} ORDER BY c.from_us, c.ean"
+        ))
+        .bind(id.as_str())
+        .fetch_all(&self.read)
+        .await?;
+        Ok(PartyPeriods {
+            occupancies: occ.iter().map(|r| self.occupancy_from(r, "")).collect::<Result<_, _>>()?,
+            registrations: reg.iter().map(|r| Self::registration_from(r, "")).collect::<Result<_, _>>()?,
+        })
+    }
+
+    /// Sizes of the register.
+    pub async fn counts(&self) -> Result<Counts, StoreError> {
+        let row = sqlx::query(
+            "SELECT (SELECT COUNT(DISTINCT ean) FROM access_points) AS access_points, \
+                    (SELECT COUNT(*) FROM parties) AS parties, \
+                    (SELECT COUNT(*) FROM occupancies) AS occupancies, \
+                    (SELECT COUNT(*) FROM registrations) AS registrations",
+        )
+        .fetch_one(&self.read)
+        .await?;
+        Ok(Counts {
+            access_points: row.try_get("access_points")?,
+            parties: row.try_get("parties")?,
+            occupancies: row.try_get("occupancies")?,
+            registrations: row.try_get("registrations")?,
+        })
+    }
+
+    /// The first `limit` EANs in numeric order: a stable sample for tours and benchmarks.
+    pub async fn eans(&self, limit: i64) -> Result<Vec<Ean>, StoreError> {
+        let keys: Vec<i64> =
+            sqlx::query_scalar("SELECT DISTINCT ean FROM access_points ORDER BY ean LIMIT $1")
+                .bind(limit)
+                .fetch_all(&self.read)
+                .await?;
+        keys.into_iter().map(ean_from).collect()
+    }
+
+    /// Starts a write transaction.
+    pub async fn begin(&self) -> Result<WriteTx, StoreError> {
+        let tx = match self.backend {
+            // IMMEDIATE takes the write lock now, so the checks below read what the insert
+            // will be judged against, and no other process can upgrade in between.
+            Backend::Sqlite => self.write.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.write.begin().await?,
+        };
+        Ok(WriteTx { tx, store: self.clone() })
+    }
+}
+
+/// One write transaction on the register: checks, then inserts; nothing is visible to
+/// others until [`WriteTx::commit`], and a dropped transaction rolls back.
+pub struct WriteTx {
+    pub(crate) tx: Transaction<'static, Any>,
+    pub(crate) store: Store,
+}
+
+impl WriteTx {
+    /// The database transaction, for other modules of the store that write in the same unit.
+    pub(crate) fn conn(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.tx
+    }
+
+    /// Commits: when this returns, the writes are durable.
+    pub async fn commit(self) -> Result<(), StoreError> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+
+    async fn lock_access_point(&mut self, ean: Ean) -> Result<(), StoreError> {
+        if self.store.backend == Backend::Postgres {
+            // Serialises writers of one EAN for the rest of the transaction; count(*) because
+            // the lock function returns `void`, which no driver decodes.
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM (SELECT pg_advisory_xact_lock($1)) AS l")
+                .bind(ean_key(ean))
+                .fetch_one(self.conn())
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn party_kind(&mut self, field: &'static str, id: &PartyId) -> Result<String, StoreError> {
+        let kind: Option<String> = sqlx::query_scalar("SELECT kind FROM parties WHERE party_id = $1")
+            .bind(id.as_str())
+            .fetch_optional(self.conn())
+            .await?;
+        kind.ok_or_else(|| StoreError::UnknownParty { field, id: id.to_string() })
+    }
+
+    async fn require_access_point(&mut self, ean: Ean) -> Result<(), StoreError> {
+        let found: Option<i64> = sqlx::query_scalar("SELECT ean FROM access_points WHERE ean = $1 LIMIT 1")
+            .bind(ean_key(ean))
+            .fetch_optional(self.conn())
+            .await?;
+        found.map(|_| ()).ok_or_else(|| StoreError::UnknownAccessPoint { ean: ean.to_string() })
+    }
+
+    /// Adds a party. Its id (and a supplier's GLN) must be new.
+    pub async fn put_party(&mut self, party: &Party, at: Timestamp) -> Result<(), StoreError> {
+        let exists: Option<String> = sqlx::query_scalar("SELECT party_id FROM parties WHERE party_id = $1")
+            .bind(party.id.as_str())
+            .fetch_optional(self.conn())
+            .await?;
+        if exists.is_some() {
+            return Err(StoreError::Duplicate { field: "id", value: party.id.to_string() });
+        }
+        let gln = match &party.kind {
+            PartyKind::Supplier { gln } => {
+                let key = gln.as_u64() as i64;
+                let taken: Option<String> = sqlx::query_scalar("SELECT party_id FROM parties WHERE gln = $1")
+                    .bind(key)
+                    .fetch_optional(self.conn())
+                    .await?;
+                if taken.is_some() {
+                    return Err(StoreError::Duplicate { field: "gln", value: gln.to_string() });
+                }
+                Some(key)
+            }
+            _ => None,
+        };
+        let sealer = self.store.sealer.clone();
+        let id = &party.id;
+        let seal = |what: &str, value: &str| sealer.seal_json(&format!("parties.{what}|{id}"), &value);
+        sqlx::query(
+            "INSERT INTO parties (party_id, kind, gln, name_sealed, phone_sealed, phone_index, \
+                                  email_sealed, email_index, recorded_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(id.as_str())
+        .bind(party.kind.as_str())
+        .bind(gln)
+        .bind(seal("name", party.name.as_str()))
+        .bind(party.phone.as_ref().map(|p| seal("phone", p.as_str())))
+        .bind(party.phone.as_ref().map(|p| sealer.blind_index("phone", p.as_str())))
+        .bind(party.email.as_ref().map(|e| seal("email", e.as_str())))
+        .bind(party.email.as_ref().map(|e| sealer.blind_index("email", e.as_str())))
+        .bind(micros(at))
+        .execute(self.conn())
+        .await?;
+        Ok(())
+    }
+
+    /// Adds an access point, or a new version of it (meter change, status change). Returns
+    /// the version written.
+    pub async fn put_access_point(&mut self, ap: &AccessPoint, at: Timestamp) -> Result<i64, StoreError> {
+        self.lock_access_point(ap.ean).await?;
+        let latest: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM access_points WHERE ean = $1")
+            .bind(ean_key(ap.ean))
+            .fetch_one(self.conn())
+            .await?;
+        let version = latest.unwrap_or(0) + 1;
+        let sealed = self.store.sealer.seal_json(&address_context(ap.ean), &ap.address);
+        sqlx::query(
+            "INSERT INTO access_points (ean, version, energy, address_sealed, postal_code, municipality, \
+                                        substation, regime, meter, grid_status, recorded_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(ean_key(ap.ean))
+        .bind(version)
+        .bind(ap.energy.as_str())
+        .bind(sealed)
+        .bind(i64::from(ap.address.postal_code()))
+        .bind(ap.address.municipality())
+        .bind(ap.substation.as_str())
+        .bind(ap.regime.as_str())
+        .bind(ap.meter.as_str())
+        .bind(ap.grid_status.as_str())
+        .bind(micros(at))
+        .execute(self.conn())
+        .await?;
+        Ok(version)
+    }
+
+    async fn effective_periods(
+        &mut self,
+        table: &str,
+        ean: Ean,
+    ) -> Result<Vec<(RecordId, Period)>, StoreError> {
+        let sql = format!(
+            "SELECT c.id, c.from_us, c.to_us FROM {table} c WHERE c.ean = $1 AND \
+             NOT EXISTS (SELECT 1 FROM {table} s WHERE s.ean = c.ean AND s.supersedes = c.id)"
+        );
+        let rows = sqlx::query(&sql).bind(ean_key(ean)).fetch_all(self.conn()).await?;
+        rows.iter()
+            .map(|r| {
+                Ok((RecordId(r.try_get("id")?), period_from(r.try_get("from_us")?, r.try_get("to_us")?)?))
+            })
+            .collect()
+    }
+
+    /// Checks a new occupancy or registration against the register and returns nothing if
+    /// it may be written.
+    async fn check_period(
+        &mut self,
+        what: &'static str,
+        table: &str,
+        ean: Ean,
+        period: Period,
+        supersedes: Option<RecordId>,
+    ) -> Result<(), StoreError> {
+        self.lock_access_point(ean).await?;
+        self.require_access_point(ean).await?;
+        let current = self.effective_periods(table, ean).await?;
+        if let Some(old) = supersedes {
+            if !current.iter().any(|(id, _)| *id == old) {
+                return Err(StoreError::NotEffective { what, id: old.0 });
+            }
+        }
+        check_no_overlap(what, current, period, supersedes)?;
+        Ok(())
+    }
+
+    /// Records a network user on an access point, or a correction of an effective occupancy
+    /// (`supersedes`), such as the end date of a move-out. Returns the new record's id.
+    pub async fn record_occupancy(
+        &mut self,
+        occupancy: &Occupancy,
+        supersedes: Option<RecordId>,
+        at: Timestamp,
+    ) -> Result<RecordId, StoreError> {
+        let kind = self.party_kind("network_user", &occupancy.network_user).await?;
+        if !matches!(kind.as_str(), "person" | "company") {
+            return Err(StoreError::WrongPartyKind {
+                field: "network_user",
+                id: occupancy.network_user.to_string(),
+                found: kind,
+                expected: "person or company",
+            });
+        }
+        self.check_period("occupancy", "occupancies", occupancy.ean, occupancy.period, supersedes).await?;
+        let sealed = self.store.sealer.seal_json(
+            &shipping_context(occupancy.ean, &occupancy.network_user),
+            &occupancy.shipping_address,
+        );
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO occupancies (ean, party_id, from_us, to_us, shipping_sealed, recorded_at, supersedes) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(ean_key(occupancy.ean))
+        .bind(occupancy.network_user.as_str())
+        .bind(micros(occupancy.period.from()))
+        .bind(occupancy.period.to().map(micros))
+        .bind(sealed)
+        .bind(micros(at))
+        .bind(supersedes.map(|r| r.0))
+        .fetch_one(self.conn())
+        .await?;
+        Ok(RecordId(id))
+    }
+
+    /// Records a supplier's accepted registration, or a correction of an effective one
+    /// (`supersedes`), such as the end of a contract. Returns the new record's id.
+    pub async fn record_registration(
+        &mut self,
+        registration: &Registration,
+        supersedes: Option<RecordId>,
+        at: Timestamp,
+    ) -> Result<RecordId, StoreError> {
+        let kind = self.party_kind("supplier", &registration.supplier).await?;
+        if kind != "supplier" {
+            return Err(StoreError::WrongPartyKind {
+                field: "supplier",
+                id: registration.supplier.to_string(),
+                found: kind,
+                expected: "supplier",
+            });
+        }
+        self.check_period("registration", "registrations", registration.ean, registration.period, supersedes)
+            .await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO registrations (ean, party_id, from_us, to_us, recorded_at, supersedes) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(ean_key(registration.ean))
+        .bind(registration.supplier.as_str())
+        .bind(micros(registration.period.from()))
+        .bind(registration.period.to().map(micros))
+        .bind(micros(at))
+        .bind(supersedes.map(|r| r.0))
+        .fetch_one(self.conn())
+        .await?;
+        Ok(RecordId(id))
+    }
+}

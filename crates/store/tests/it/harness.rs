@@ -1,0 +1,147 @@
+//! Fresh databases for each test, on each backend, and a small builder of register data.
+
+use std::path::PathBuf;
+
+use domain::{
+    AccessPoint, Address, Ean, Energy, Gln, GridStatus, MeterKind, Party, PartyId, PartyKind, ReadingRegime,
+};
+use jiff::Timestamp;
+use rand::RngCore;
+use store::{MasterKey, Store};
+
+/// A store on a database that exists only for one test.
+pub struct TestDb {
+    pub store: Store,
+    pub url: String,
+    pub key: MasterKey,
+    pub sqlite_file: Option<PathBuf>,
+    _dir: Option<tempfile::TempDir>,
+    postgres: Option<(String, String)>,
+}
+
+impl TestDb {
+    pub async fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("register.sqlite");
+        let url = store::sqlite_url(&file);
+        let key = MasterKey::generate();
+        let store = Store::open(&url, &key).await.expect("open sqlite store");
+        TestDb { store, url, key, sqlite_file: Some(file), _dir: Some(dir), postgres: None }
+    }
+
+    /// `None` when no PostgreSQL server is configured for tests.
+    pub async fn postgres() -> Option<TestDb> {
+        let admin = std::env::var("CLOISON_TEST_POSTGRES_URL").ok()?;
+        let name = format!("cloison_t_{:016x}", rand::rngs::OsRng.next_u64());
+        let pool = sqlx::PgPool::connect(&admin).await.expect("connect to CLOISON_TEST_POSTGRES_URL");
+        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&pool).await.expect("create test database");
+        pool.close().await;
+        let url = replace_database(&admin, &name);
+        let key = MasterKey::generate();
+        let store = Store::open(&url, &key).await.expect("open postgres store");
+        Some(TestDb { store, url, key, sqlite_file: None, _dir: None, postgres: Some((admin, name)) })
+    }
+
+    /// Closes the store and drops a PostgreSQL test database.
+    pub async fn finish(self) {
+        self.store.close().await;
+        if let Some((admin, name)) = self.postgres {
+            let pool = sqlx::PgPool::connect(&admin).await.expect("reconnect as admin");
+            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&pool)
+                .await
+                .expect("drop test database");
+            pool.close().await;
+        }
+    }
+}
+
+/// The same server URL with another database name.
+pub fn replace_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let base = match base[scheme_end..].find('/') {
+        Some(i) => &base[..scheme_end + i],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+/// Declares one test per backend running the same async body with a fresh `TestDb`.
+#[macro_export]
+macro_rules! conformance {
+    ($name:ident, $body:ident) => {
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                let db = $crate::harness::TestDb::sqlite().await;
+                super::$body(&db).await;
+                db.finish().await;
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                let Some(db) = $crate::harness::TestDb::postgres().await else {
+                    eprintln!("CLOISON_TEST_POSTGRES_URL is not set: the PostgreSQL run is in .ci/run");
+                    return;
+                };
+                super::$body(&db).await;
+                db.finish().await;
+            }
+        }
+    };
+}
+
+pub fn hours(h: i64) -> Timestamp {
+    Timestamp::from_second(1_672_531_200 + h * 3600).expect("in range")
+}
+
+pub fn ean(n: u64) -> Ean {
+    Ean::from_body(54_144_100_000_000_000 + n).expect("17-digit body")
+}
+
+pub fn id(text: &str) -> PartyId {
+    text.parse().expect("test party id")
+}
+
+pub fn address(street: &str, number: u32) -> Address {
+    Address::new(street, &number.to_string(), None, "5000", "Namur").expect("test address")
+}
+
+pub fn access_point(n: u64) -> AccessPoint {
+    AccessPoint {
+        ean: ean(n),
+        energy: Energy::Electricity,
+        address: address("Rue de l'Ange", n as u32 + 1),
+        substation: "NAM-0001".parse().expect("substation"),
+        regime: ReadingRegime::Ymr,
+        meter: MeterKind::Classic,
+        grid_status: GridStatus::Energised,
+    }
+}
+
+pub fn person(pid: &str, name: &str) -> Party {
+    Party {
+        id: id(pid),
+        kind: PartyKind::Person,
+        name: name.parse().expect("name"),
+        phone: None,
+        email: None,
+    }
+}
+
+pub fn supplier(pid: &str, gln_body: u64) -> Party {
+    Party {
+        id: id(pid),
+        kind: PartyKind::Supplier { gln: Gln::from_body(gln_body).expect("12-digit body") },
+        name: format!("Supplier {pid}").parse().expect("name"),
+        phone: None,
+        email: None,
+    }
+}

@@ -1,0 +1,6 @@
+//! The store conformance suite: every test runs on SQLite, and on PostgreSQL when
+//! `CLOISON_TEST_POSTGRES_URL` is set, each in a fresh database.
+
+mod harness;
+mod register;
+mod sealed;
