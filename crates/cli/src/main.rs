@@ -1,2 +1,84 @@
-//! The cloison binary.
-fn main() {}
+//! The `cloison` binary: build a demo, query the register, and (as the project grows) serve
+//! the API and audit the journal.
+//!
+//! Exit codes are part of the interface, because scripts of the register team branch on them:
+//! 0 success, 1 failure on our side, 2 invalid input (the message says which field and why),
+//! 3 a valid identifier the register does not know.
+
+mod config;
+mod demo;
+mod register;
+mod time;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+/// Cloison: the confidential register, metering and market data of a distribution grid operator.
+#[derive(Debug, Parser)]
+#[command(name = "cloison", version, about, long_about = None)]
+struct Cli {
+    /// Settings file (TOML: database_url, seal_key, key_file); default ./cloison.toml if present.
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Build a realistic synthetic Walloon grid, deterministically from a seed, and tour it.
+    Demo(demo::DemoArgs),
+    /// Query the access register: who occupied and who supplied an access point, over time.
+    #[command(subcommand)]
+    Register(register::RegisterCommand),
+}
+
+/// How a command failed, for the exit code.
+#[derive(Debug, thiserror::Error)]
+pub enum Failure {
+    /// The input broke a rule; the message says which.
+    #[error("{0}")]
+    Invalid(String),
+    /// The identifier is valid but unknown.
+    #[error("{0}")]
+    NotFound(String),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("CLOISON_LOG").unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let code = match e.downcast_ref::<Failure>() {
+                Some(Failure::Invalid(_)) => 2,
+                Some(Failure::NotFound(_)) => 3,
+                None => 1,
+            };
+            eprintln!("error: {e:#}");
+            ExitCode::from(code)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Demo(args) => demo::run(cli.config.as_deref(), args).await,
+        Command::Register(cmd) => register::run(cli.config.as_deref(), cmd).await,
+    }
+}

@@ -209,6 +209,27 @@ impl Store {
         self.write.close().await;
     }
 
+    /// A configuration or provenance value stored with the data (not personal data).
+    pub async fn meta(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT value FROM meta WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&self.read)
+            .await?)
+    }
+
+    /// Records a meta value once; a second write of the same name is refused.
+    pub async fn put_meta(&self, name: &str, value: &[u8]) -> Result<(), StoreError> {
+        if self.meta(name).await?.is_some() {
+            return Err(StoreError::Duplicate { field: "meta", value: name.to_owned() });
+        }
+        sqlx::query("INSERT INTO meta (name, value) VALUES ($1, $2)")
+            .bind(name)
+            .bind(value)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
     async fn check_key(&self) -> Result<(), StoreError> {
         let expected = self.sealer.key_check().to_vec();
         let found: Option<Vec<u8>> =

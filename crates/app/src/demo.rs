@@ -1,0 +1,477 @@
+//! A realistic synthetic Walloon grid, built deterministically from a seed.
+//!
+//! The demo is how a newcomer, a tester or a benchmark gets a register worth querying without
+//! touching real customers. It goes through the same door as real writes (the register's
+//! invariants are checked on every record) and simulates three years of market life: move-ins,
+//! move-outs with vacancies, supplier switches and budget-meter placements. Ends of occupancies
+//! and contracts are written the way the register learns them: an open-ended record first, a
+//! correction that supersedes it when the move or switch happens.
+//!
+//! Determinism: each access point draws from its own ChaCha stream (seed, index), and parties
+//! are numbered in access-point order, so the same seed gives the same register whatever the
+//! batch size.
+
+use domain::period::day_start;
+use domain::{
+    AccessPoint, Address, Ean, Energy, Gln, GridStatus, MeterKind, Occupancy, Party, PartyId, PartyKind,
+    Period, ReadingRegime, RecordId, Registration,
+};
+use jiff::Timestamp;
+use jiff::civil::Date;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::{Actor, AppError, Cloison, Command, Written};
+
+/// What to build.
+#[derive(Debug, Clone, Copy)]
+pub struct DemoConfig {
+    /// Number of access points (electricity and gas together).
+    pub access_points: u32,
+    /// The seed every random choice derives from.
+    pub seed: u64,
+}
+
+/// The first day of the simulated market window (three years).
+pub const WINDOW_START: Date = Date::constant(2023, 1, 1);
+/// The day after the simulated market window.
+pub const WINDOW_END: Date = Date::constant(2026, 1, 1);
+
+/// The fictional suppliers of the demo market: name and GLN body (12 digits).
+pub const SUPPLIERS: [(&str, &str, u64); 8] = [
+    ("sup-ardenne", "Ardenne Énergie", 541_000_000_011),
+    ("sup-meuse", "Meuse Power", 541_000_000_022),
+    ("sup-sambre", "Sambre Gaz & Électricité", 541_000_000_033),
+    ("sup-hesbaye", "Hesbaye Énergies", 541_000_000_044),
+    ("sup-condroz", "Condroz Volt", 541_000_000_055),
+    ("sup-famenne", "Famenne Energy", 541_000_000_066),
+    ("sup-gaume", "Gaume Lumière", 541_000_000_077),
+    ("sup-brabant", "Brabant wallon Énergie", 541_000_000_088),
+];
+
+const TOWNS: [(&str, &str, &str, u32); 20] = [
+    ("Namur", "5000", "NAM", 12),
+    ("Liège", "4000", "LIE", 16),
+    ("Charleroi", "6000", "CHA", 16),
+    ("Mons", "7000", "MON", 8),
+    ("Tournai", "7500", "TOU", 6),
+    ("Arlon", "6700", "ARL", 4),
+    ("Wavre", "1300", "WAV", 5),
+    ("Verviers", "4800", "VER", 5),
+    ("Huy", "4500", "HUY", 3),
+    ("Dinant", "5500", "DIN", 2),
+    ("Bastogne", "6600", "BAS", 2),
+    ("Nivelles", "1400", "NIV", 3),
+    ("La Louvière", "7100", "LAL", 6),
+    ("Marche-en-Famenne", "6900", "MAR", 2),
+    ("Ottignies-Louvain-la-Neuve", "1340", "OTT", 3),
+    ("Seraing", "4100", "SER", 5),
+    ("Gembloux", "5030", "GEM", 2),
+    ("Ath", "7800", "ATH", 2),
+    ("Spa", "4900", "SPA", 1),
+    ("Durbuy", "6940", "DUR", 1),
+];
+
+const STREETS: [&str; 24] = [
+    "Rue de la Station",
+    "Rue du Moulin",
+    "Chaussée de Namur",
+    "Rue de l'Église",
+    "Avenue des Tilleuls",
+    "Rue Haute",
+    "Place Saint-Lambert",
+    "Rue des Écoles",
+    "Rue du Centre",
+    "Rue de Bruxelles",
+    "Rue des Combattants",
+    "Rue de la Fontaine",
+    "Chemin des Aubépines",
+    "Rue du Château",
+    "Avenue Reine Astrid",
+    "Rue de Liège",
+    "Rue des Prés",
+    "Rue Saint-Martin",
+    "Rue de la Gare",
+    "Rue des Fusillés",
+    "Allée des Charmes",
+    "Rue du Bois",
+    "Rue de France",
+    "Quai de Meuse",
+];
+
+const FIRST_NAMES: [&str; 24] = [
+    "Marie", "Jean", "Luc", "Nathalie", "Sophie", "Pierre", "Isabelle", "Michel", "Julie", "Thomas", "Emma",
+    "Louis", "Lucas", "Chloé", "Nicolas", "Anne", "Philippe", "Martine", "Laurent", "Céline", "Noah", "Léa",
+    "Arthur", "Olivia",
+];
+
+const LAST_NAMES: [&str; 28] = [
+    "Dubois",
+    "Lambert",
+    "Martin",
+    "Dupont",
+    "Peeters",
+    "Renard",
+    "Leroy",
+    "Lejeune",
+    "Simon",
+    "Laurent",
+    "Hubert",
+    "Lemaire",
+    "Collard",
+    "François",
+    "Mathieu",
+    "Gilson",
+    "Henrard",
+    "Jacquet",
+    "Delvaux",
+    "Piron",
+    "Dumont",
+    "Wauters",
+    "Janssens",
+    "Charlier",
+    "Lecomte",
+    "Marchal",
+    "Thiry",
+    "Goffin",
+];
+
+const TRADES: [&str; 8] =
+    ["Boulangerie", "Garage", "Pharmacie", "Brasserie", "Menuiserie", "Librairie", "Boucherie", "Cabinet"];
+
+/// How the demo turned out.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DemoSummary {
+    /// Electricity access points.
+    pub electricity: u32,
+    /// Gas access points.
+    pub gas: u32,
+    /// Network users created (persons and companies).
+    pub network_users: u32,
+    /// Moves simulated inside the window.
+    pub moves: u32,
+    /// Supplier switches simulated inside the window.
+    pub switches: u32,
+    /// Budget meters placed inside the window.
+    pub budget_meters: u32,
+}
+
+/// The EAN of the demo's access point number `index`.
+pub fn demo_ean(energy: Energy, index: u32) -> Ean {
+    let prefix = match energy {
+        Energy::Electricity => 54_144_800_000_000_000,
+        Energy::Gas => 54_144_900_000_000_000,
+    };
+    Ean::from_body(prefix + u64::from(index)).expect("demo bodies have 17 digits")
+}
+
+/// The supplier parties of the demo.
+pub fn suppliers() -> Vec<Party> {
+    SUPPLIERS
+        .iter()
+        .map(|(id, name, gln)| Party {
+            id: id.parse().expect("supplier ids are valid slugs"),
+            kind: PartyKind::Supplier { gln: Gln::from_body(*gln).expect("12-digit GLN bodies") },
+            name: name.parse().expect("supplier names are not blank"),
+            phone: None,
+            email: None,
+        })
+        .collect()
+}
+
+fn day(date: Date) -> Timestamp {
+    day_start(date).expect("every demo day exists in Brussels")
+}
+
+fn random_day(rng: &mut ChaCha8Rng, from: Date, to: Date) -> Date {
+    let span = (to - from).get_days().max(1);
+    from.checked_add(jiff::Span::new().days(rng.gen_range(0..span))).expect("demo dates are in range")
+}
+
+/// The simulation of one access point: the commands it writes, in time order.
+struct Simulation<'a> {
+    rng: ChaCha8Rng,
+    next_party: &'a mut u32,
+    summary: &'a mut DemoSummary,
+}
+
+impl Simulation<'_> {
+    fn network_user(&mut self, town: &(&str, &str, &str, u32)) -> Party {
+        *self.next_party += 1;
+        self.summary.network_users += 1;
+        let id: PartyId =
+            format!("nu-{:07}", *self.next_party).parse().expect("numbered ids are valid slugs");
+        let last = *LAST_NAMES.choose(&mut self.rng).expect("non-empty");
+        let company = self.rng.gen_bool(0.08);
+        let (kind, name) = if company {
+            let trade = *TRADES.choose(&mut self.rng).expect("non-empty");
+            (PartyKind::Company, format!("{trade} {last} SRL"))
+        } else {
+            let first = *FIRST_NAMES.choose(&mut self.rng).expect("non-empty");
+            (PartyKind::Person, format!("{first} {last}"))
+        };
+        let phone = self.rng.gen_bool(0.7).then(|| {
+            let mobile = self.rng.gen_bool(0.6);
+            let digits: u32 = self.rng.gen_range(0..1_000_000);
+            let text = if mobile {
+                format!("047{} {:06}", self.rng.gen_range(0..10), digits)
+            } else {
+                format!("0{}/{:06}", town.1.chars().take(2).collect::<String>(), digits)
+            };
+            text.parse().expect("demo phone numbers are Belgian numbers")
+        });
+        let email = (!company && self.rng.gen_bool(0.5)).then(|| {
+            let local = name.to_lowercase().replace(' ', ".");
+            let ascii: String = local.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '.').collect();
+            format!("{ascii}{}@exemple.be", self.rng.gen_range(1..100))
+                .parse()
+                .expect("demo e-mails are valid")
+        });
+        Party { id, kind, name: name.parse().expect("demo names are not blank"), phone, email }
+    }
+
+    fn address(&mut self, town: &(&str, &str, &str, u32)) -> Address {
+        let street = *STREETS.choose(&mut self.rng).expect("non-empty");
+        let number = self.rng.gen_range(1..250).to_string();
+        let box_number = self.rng.gen_bool(0.15).then(|| self.rng.gen_range(1..20).to_string());
+        Address::new(street, &number, box_number.as_deref(), town.1, town.0)
+            .expect("demo addresses are valid")
+    }
+}
+
+const MARKER: &str = "demo_seed";
+
+/// The seed a demo database was built from, or `None` for a database that is not a demo
+/// (which the demo must never overwrite).
+pub async fn marker(app: &Cloison) -> Result<Option<u64>, AppError> {
+    let value = app.store.meta(MARKER).await?;
+    Ok(value.and_then(|v| <[u8; 8]>::try_from(v.as_slice()).ok()).map(u64::from_be_bytes))
+}
+
+/// Builds the demo through the door, reporting progress (access points done) as it goes.
+pub async fn build(
+    app: &Cloison,
+    actor: &Actor,
+    config: DemoConfig,
+    progress: impl Fn(u64),
+) -> Result<DemoSummary, AppError> {
+    const BATCH: u32 = 250;
+    let mut summary = DemoSummary::default();
+    let mut next_party = 0u32;
+    let genesis = day(Date::constant(2008, 1, 1));
+    app.store.put_meta(MARKER, &config.seed.to_be_bytes()).await?;
+    let mut batch = app.register_batch(actor).await?;
+    for supplier in suppliers() {
+        batch.apply(genesis, &Command::PutParty(supplier)).await?;
+    }
+    let supplier_ids: Vec<PartyId> = suppliers().into_iter().map(|p| p.id).collect();
+    let total_weight: u32 = TOWNS.iter().map(|t| t.3).sum();
+    let mut town_counts = [0u32; TOWNS.len()];
+    for index in 0..config.access_points {
+        let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
+        rng.set_stream(u64::from(index));
+        let mut pick = rng.gen_range(0..total_weight);
+        let town_index = TOWNS.iter().position(|t| {
+            if pick < t.3 {
+                true
+            } else {
+                pick -= t.3;
+                false
+            }
+        });
+        let town_index = town_index.expect("pick is below the total weight");
+        let town = TOWNS[town_index];
+        town_counts[town_index] += 1;
+        let energy = if rng.gen_bool(0.7) { Energy::Electricity } else { Energy::Gas };
+        match energy {
+            Energy::Electricity => summary.electricity += 1,
+            Energy::Gas => summary.gas += 1,
+        }
+        let mut sim = Simulation { rng, next_party: &mut next_party, summary: &mut summary };
+        let regime = match sim.rng.gen_range(0..100) {
+            0..=4 => ReadingRegime::Amr,
+            5..=9 => ReadingRegime::Mmr,
+            _ => ReadingRegime::Ymr,
+        };
+        let mut access_point = AccessPoint {
+            ean: demo_ean(energy, index),
+            energy,
+            address: sim.address(&town),
+            substation: format!("{}-{:04}", town.2, town_counts[town_index] / 250 + 1)
+                .parse()
+                .expect("demo substations are valid"),
+            regime,
+            meter: if regime == ReadingRegime::Amr || sim.rng.gen_bool(0.1) {
+                MeterKind::Smart
+            } else {
+                MeterKind::Classic
+            },
+            grid_status: GridStatus::Energised,
+        };
+        let ean = access_point.ean;
+        let connected = random_day(&mut sim.rng, Date::constant(2008, 1, 1), WINDOW_START);
+        batch.apply(day(connected), &Command::PutAccessPoint(access_point.clone())).await?;
+
+        // The first occupant and their supplier, from the day of connection.
+        let mut occupant = sim.network_user(&town);
+        let mut shipping = access_point.address.clone();
+        batch.apply(day(connected), &Command::PutParty(occupant.clone())).await?;
+        let mut occ_start = connected;
+        let mut occ_id = record(
+            &mut batch,
+            connected,
+            Command::RecordOccupancy {
+                occupancy: Occupancy {
+                    ean,
+                    network_user: occupant.id.clone(),
+                    period: Period::open(day(connected)),
+                    shipping_address: shipping.clone(),
+                },
+                supersedes: None,
+            },
+        )
+        .await?;
+        let mut supplier = supplier_ids.choose(&mut sim.rng).expect("non-empty").clone();
+        let mut reg_start = connected;
+        let mut reg_id =
+            Some(record(&mut batch, connected, registration(ean, &supplier, connected, None, None)).await?);
+
+        // Three years of market life, one event at a time.
+        let mut today = WINDOW_START;
+        loop {
+            today = today
+                .checked_add(jiff::Span::new().days(sim.rng.gen_range(60..1500)))
+                .expect("demo dates are in range");
+            if today >= WINDOW_END {
+                break;
+            }
+            match sim.rng.gen_range(0..100) {
+                // A move: the occupant leaves, the contract ends, maybe a vacancy, a newcomer.
+                0..=29 => {
+                    sim.summary.moves += 1;
+                    record(
+                        &mut batch,
+                        today,
+                        Command::RecordOccupancy {
+                            occupancy: Occupancy {
+                                ean,
+                                network_user: occupant.id.clone(),
+                                period: Period::new(day(occ_start), Some(day(today)))
+                                    .expect("ends after start"),
+                                shipping_address: shipping.clone(),
+                            },
+                            supersedes: Some(occ_id),
+                        },
+                    )
+                    .await?;
+                    if let Some(open) = reg_id.take() {
+                        record(
+                            &mut batch,
+                            today,
+                            registration(ean, &supplier, reg_start, Some(today), Some(open)),
+                        )
+                        .await?;
+                    }
+                    let vacancy = if sim.rng.gen_bool(0.5) { 0 } else { sim.rng.gen_range(1..60) };
+                    let move_in =
+                        today.checked_add(jiff::Span::new().days(vacancy)).expect("demo dates are in range");
+                    if move_in >= WINDOW_END {
+                        break;
+                    }
+                    occupant = sim.network_user(&town);
+                    shipping =
+                        if sim.rng.gen_bool(0.1) { sim.address(&town) } else { access_point.address.clone() };
+                    batch.apply(day(move_in), &Command::PutParty(occupant.clone())).await?;
+                    occ_start = move_in;
+                    occ_id = record(
+                        &mut batch,
+                        move_in,
+                        Command::RecordOccupancy {
+                            occupancy: Occupancy {
+                                ean,
+                                network_user: occupant.id.clone(),
+                                period: Period::open(day(move_in)),
+                                shipping_address: shipping.clone(),
+                            },
+                            supersedes: None,
+                        },
+                    )
+                    .await?;
+                    supplier = supplier_ids.choose(&mut sim.rng).expect("non-empty").clone();
+                    reg_start = move_in;
+                    reg_id = Some(
+                        record(&mut batch, move_in, registration(ean, &supplier, move_in, None, None))
+                            .await?,
+                    );
+                    today = move_in;
+                }
+                // A supplier switch on the first of a month.
+                30..=89 => {
+                    let first = today.first_of_month();
+                    let Some(open) = reg_id else { continue };
+                    if first <= reg_start {
+                        continue;
+                    }
+                    sim.summary.switches += 1;
+                    record(
+                        &mut batch,
+                        first,
+                        registration(ean, &supplier, reg_start, Some(first), Some(open)),
+                    )
+                    .await?;
+                    let others: Vec<&PartyId> = supplier_ids.iter().filter(|s| **s != supplier).collect();
+                    supplier = (*others.choose(&mut sim.rng).expect("seven others")).clone();
+                    reg_start = first;
+                    reg_id = Some(
+                        record(&mut batch, first, registration(ean, &supplier, first, None, None)).await?,
+                    );
+                }
+                // A budget meter placed for a customer in payment difficulty.
+                90..=93 if access_point.meter != MeterKind::Budget => {
+                    sim.summary.budget_meters += 1;
+                    access_point.meter = MeterKind::Budget;
+                    batch.apply(day(today), &Command::PutAccessPoint(access_point.clone())).await?;
+                }
+                // A quiet stretch.
+                _ => {}
+            }
+        }
+        if (index + 1) % BATCH == 0 {
+            batch.commit().await?;
+            progress(u64::from(index + 1));
+            batch = app.register_batch(actor).await?;
+        }
+    }
+    batch.commit().await?;
+    progress(u64::from(config.access_points));
+    Ok(summary)
+}
+
+fn registration(
+    ean: Ean,
+    supplier: &PartyId,
+    from: Date,
+    to: Option<Date>,
+    supersedes: Option<RecordId>,
+) -> Command {
+    Command::RecordRegistration {
+        registration: Registration {
+            ean,
+            supplier: supplier.clone(),
+            period: Period::new(day(from), to.map(day)).expect("demo periods end after they start"),
+        },
+        supersedes,
+    }
+}
+
+/// Applies an occupancy or registration command and returns the record it wrote.
+async fn record(batch: &mut crate::RegisterBatch, on: Date, command: Command) -> Result<RecordId, AppError> {
+    match batch.apply(day(on), &command).await? {
+        Written::Record(id) => Ok(id),
+        // Only record commands are passed here; anything else is a bug in this module.
+        other => Err(AppError::Internal(store::StoreError::Corrupt {
+            what: format!("expected a record, wrote {other:?}"),
+        })),
+    }
+}

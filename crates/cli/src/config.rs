@@ -1,0 +1,129 @@
+//! Configuration: a TOML file, then the environment, then command-line flags, each
+//! overriding the one before.
+//!
+//! A newcomer needs none of it: the database defaults to `cloison.sqlite` and the seal key to
+//! `cloison.key`, both in the working directory, and `cloison demo` creates the key file
+//! (mode 0600) when it is missing. Production sets `CLOISON_DATABASE_URL` and
+//! `CLOISON_SEAL_KEY` (or `CLOISON_KEY_FILE`) and never lets a key sit beside the data.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use app::MasterKey;
+use serde::Deserialize;
+
+/// The settings file's shape; every field is optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    database_url: Option<String>,
+    seal_key: Option<String>,
+    key_file: Option<PathBuf>,
+}
+
+/// Resolved settings.
+#[derive(Debug)]
+pub struct Config {
+    /// Where the data is.
+    pub database_url: String,
+    /// Where the seal key comes from.
+    pub key: KeySource,
+}
+
+/// Where the seal key comes from.
+#[derive(Debug)]
+pub enum KeySource {
+    /// Given inline (environment or file), as hex.
+    Inline(String),
+    /// A file holding the hex key.
+    File(PathBuf),
+}
+
+/// The default SQLite file of a newcomer's working directory.
+pub const DEFAULT_DB: &str = "cloison.sqlite";
+/// The default key file.
+pub const DEFAULT_KEY_FILE: &str = "cloison.key";
+
+impl Config {
+    /// Reads the file (explicit, or `cloison.toml` if present), the environment, then `db`.
+    pub fn load(file: Option<&Path>, db: Option<&str>) -> Result<Config> {
+        let file_config = match file {
+            Some(path) => read_file(path)?,
+            None if Path::new("cloison.toml").exists() => read_file(Path::new("cloison.toml"))?,
+            None => FileConfig::default(),
+        };
+        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let database_url = db
+            .map(database_url_of)
+            .or_else(|| env("CLOISON_DATABASE_URL"))
+            .or(file_config.database_url)
+            .unwrap_or_else(|| database_url_of(DEFAULT_DB));
+        let key = if let Some(hex) = env("CLOISON_SEAL_KEY") {
+            KeySource::Inline(hex)
+        } else if let Some(path) = env("CLOISON_KEY_FILE") {
+            KeySource::File(path.into())
+        } else if let Some(hex) = file_config.seal_key {
+            KeySource::Inline(hex)
+        } else {
+            KeySource::File(file_config.key_file.unwrap_or_else(|| DEFAULT_KEY_FILE.into()))
+        };
+        Ok(Config { database_url, key })
+    }
+
+    /// The seal key; with `create`, a missing key file is created with a fresh key.
+    pub fn master_key(&self, create: bool) -> Result<MasterKey> {
+        match &self.key {
+            KeySource::Inline(hex) => MasterKey::from_hex(hex).context("CLOISON_SEAL_KEY"),
+            KeySource::File(path) => {
+                if !path.exists() {
+                    if !create {
+                        bail!(
+                            "no seal key: {} does not exist; set CLOISON_SEAL_KEY or CLOISON_KEY_FILE, \
+                             or run `cloison demo` to create a demo database and its key",
+                            path.display()
+                        );
+                    }
+                    write_key_file(path, &MasterKey::generate())?;
+                }
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("reading key file {}", path.display()))?;
+                MasterKey::from_hex(&text).with_context(|| format!("key file {}", path.display()))
+            }
+        }
+    }
+}
+
+fn read_file(path: &Path) -> Result<FileConfig> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+}
+
+/// A `--db` value: a URL as is, a bare path as an SQLite file.
+pub fn database_url_of(value: &str) -> String {
+    if value.contains("://") || value.starts_with("sqlite:") {
+        value.to_owned()
+    } else {
+        app::sqlite_url(Path::new(value))
+    }
+}
+
+/// The SQLite file a URL names, if it names one.
+pub fn sqlite_path(url: &str) -> Option<PathBuf> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
+}
+
+fn write_key_file(path: &Path, key: &MasterKey) -> Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path).with_context(|| format!("creating key file {}", path.display()))?;
+    writeln!(file, "{}", key.to_hex()).with_context(|| format!("writing key file {}", path.display()))?;
+    Ok(())
+}

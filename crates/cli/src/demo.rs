@@ -1,0 +1,166 @@
+//! `cloison demo`: build the demo register and show a newcomer around it.
+//!
+//! Everything printed on standard output derives from the seed, so two runs with the same
+//! seed print the same bytes; progress goes to standard error and only on a terminal.
+
+use std::path::Path;
+
+use anyhow::{Result, bail};
+use app::demo::{DemoConfig, DemoSummary, WINDOW_END, WINDOW_START};
+use app::{Actor, Cloison, Role};
+use clap::Args;
+use domain::period::day_start;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::config::{Config, sqlite_path};
+use crate::register::{render_history, render_show};
+
+/// Options of `cloison demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// SQLite file or database URL to build into (default ./cloison.sqlite). An existing demo
+    /// database there is rebuilt; any other existing database is left alone.
+    #[arg(long)]
+    db: Option<String>,
+    /// Number of access points, electricity and gas together.
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..=5_000_000))]
+    access_points: u32,
+    /// Seed of every random choice: the same seed builds the same register.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+}
+
+/// Runs the demo build and the tour.
+pub async fn run(config_file: Option<&Path>, args: DemoArgs) -> Result<()> {
+    let config = Config::load(config_file, args.db.as_deref())?;
+    let key = config.master_key(true)?;
+    let url = config.database_url.clone();
+    prepare(&config, &key).await?;
+    let app = Cloison::open(&url, &key).await?;
+    let actor =
+        Actor { party: "cloison-demo".parse()?, role: Role::System, session: format!("demo-{}", args.seed) };
+
+    let bar =
+        ProgressBar::with_draw_target(Some(u64::from(args.access_points)), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} building the demo grid [{bar:40}] {pos}/{len} access points ({eta})",
+        )?
+        .progress_chars("=> "),
+    );
+    let summary = app::demo::build(
+        &app,
+        &actor,
+        DemoConfig { access_points: args.access_points, seed: args.seed },
+        |n| bar.set_position(n),
+    )
+    .await;
+    bar.finish_and_clear();
+    let summary = summary?;
+    let tour = tour(&app, &actor, &args, &summary, &url).await;
+    app.close().await;
+    print!("{}", tour?);
+    Ok(())
+}
+
+/// Makes sure the target holds nothing but, at most, an earlier demo, and clears that.
+async fn prepare(config: &Config, key: &app::MasterKey) -> Result<()> {
+    let url = &config.database_url;
+    let existing_file = sqlite_path(url).filter(|p| p.exists());
+    if sqlite_path(url).is_some() && existing_file.is_none() {
+        return Ok(());
+    }
+    let app = match Cloison::open(url, key).await {
+        Ok(app) => app,
+        Err(e) => bail!("{url} exists but cannot be opened with this seal key ({e}); choose another --db"),
+    };
+    let marker = app::demo::marker(&app).await?;
+    let counts = app
+        .register_counts(&Actor {
+            party: "cloison-demo".parse()?,
+            role: Role::System,
+            session: "demo-check".into(),
+        })
+        .await?;
+    app.close().await;
+    match (marker, existing_file) {
+        (Some(_), Some(file)) => {
+            for suffix in ["", "-wal", "-shm"] {
+                let path = format!("{}{suffix}", file.display());
+                if Path::new(&path).exists() {
+                    std::fs::remove_file(&path)?;
+                }
+            }
+            Ok(())
+        }
+        (Some(_), None) => bail!("{url} already holds a demo; build into a fresh database"),
+        (None, _) if counts.access_points == 0 && counts.parties == 0 => Ok(()),
+        (None, _) => bail!("{url} holds a register that is not a demo; the demo will not touch it"),
+    }
+}
+
+async fn tour(
+    app: &Cloison,
+    actor: &Actor,
+    args: &DemoArgs,
+    summary: &DemoSummary,
+    url: &str,
+) -> Result<String> {
+    let counts = app.register_counts(actor).await?;
+    let mut out = String::new();
+    out.push_str(&format!(
+        "Cloison demo: seed {}, {} access points ({} electricity, {} gas) in {}\n\n",
+        args.seed, counts.access_points, summary.electricity, summary.gas, url
+    ));
+    out.push_str(&format!(
+        "Simulated market window {WINDOW_START} to {WINDOW_END} (Brussels days):\n\
+         \x20 {} network users, {} moves, {} supplier switches, {} budget meters placed\n\
+         \x20 {} parties, {} occupancy records, {} registration records (corrections included)\n\n",
+        summary.network_users,
+        summary.moves,
+        summary.switches,
+        summary.budget_meters,
+        counts.parties,
+        counts.occupancies,
+        counts.registrations,
+    ));
+    // The access point with the richest history among the first hundred.
+    let mut best = None;
+    for ean in app.register_eans(actor, 100).await? {
+        let history = app.register_history(actor, ean).await?;
+        let events = history.occupancies.len() + history.registrations.len();
+        if best.as_ref().is_none_or(|(n, _)| events > *n) {
+            best = Some((events, history));
+        }
+    }
+    let Some((_, history)) = best else {
+        return Ok(out);
+    };
+    let ean = history.access_point.ean;
+    out.push_str(&format!("A tour of access point {ean}: its whole history\n"));
+    out.push_str(&indent(&render_history(&history)));
+    let mid = day_start(jiff::civil::Date::constant(2024, 7, 1))?;
+    let show = app.register_show(actor, ean, mid).await?;
+    out.push_str("\nWho held it on 1 July 2024\n");
+    out.push_str(&indent(&render_show(&show)));
+    let db = match &args.db {
+        Some(db) => format!(" --db {db}"),
+        None => String::new(),
+    };
+    let unknown = domain::Ean::from_body(54_144_700_000_000_001)?.to_string();
+    let last = unknown.as_bytes()[17] - b'0';
+    let mistyped = format!("{}{}", &unknown[..17], (last + 1) % 10);
+    out.push_str(&format!(
+        "\nTry next:\n\
+         \x20 cloison register show {ean} --at 2024-07-01{db}\n\
+         \x20 cloison register show {ean} --at 2025-12-31T12:00:00Z --json{db}\n\
+         \x20 cloison register history {ean}{db}\n\
+         \x20 cloison register show {unknown}{db}    (a valid EAN the register does not know)\n\
+         \x20 cloison register show {mistyped}{db}    (a wrong check digit)\n"
+    ));
+    Ok(out)
+}
+
+fn indent(text: &str) -> String {
+    text.lines().map(|l| format!("  {l}\n")).collect()
+}
