@@ -1,0 +1,83 @@
+//! Running the binary in a scratch directory.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use rand::RngCore;
+
+/// A scratch working directory with its own key file and database.
+pub struct Workdir {
+    pub dir: tempfile::TempDir,
+}
+
+impl Workdir {
+    pub fn new() -> Workdir {
+        Workdir { dir: tempfile::tempdir().expect("temp dir") }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Runs `cloison ARGS` here, with no configuration from the caller's environment.
+    pub fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_cloison"))
+            .args(args)
+            .current_dir(self.path())
+            .env_remove("CLOISON_DATABASE_URL")
+            .env_remove("CLOISON_SEAL_KEY")
+            .env_remove("CLOISON_KEY_FILE")
+            .output()
+            .expect("run cloison")
+    }
+
+    /// Runs and requires success; returns standard output.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "cloison {args:?} failed: {}\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf-8 output")
+    }
+
+    pub fn json(&self, args: &[&str]) -> serde_json::Value {
+        serde_json::from_str(&self.ok(args)).expect("valid JSON")
+    }
+
+    pub fn file(&self, name: &str) -> PathBuf {
+        self.path().join(name)
+    }
+}
+
+/// A fresh PostgreSQL database for one test, dropped at the end; `None` without a server.
+pub struct PgDb {
+    admin: String,
+    pub name: String,
+    pub url: String,
+}
+
+impl PgDb {
+    pub async fn create() -> Option<PgDb> {
+        let admin = std::env::var("CLOISON_TEST_POSTGRES_URL").ok()?;
+        let name = format!("cloison_t_{:016x}", rand::rngs::OsRng.next_u64());
+        let pool = sqlx::PgPool::connect(&admin).await.expect("connect to CLOISON_TEST_POSTGRES_URL");
+        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&pool).await.expect("create database");
+        pool.close().await;
+        let base = admin.split('?').next().unwrap_or(&admin);
+        let server = &base[..base.rfind('/').expect("URL has a database part")];
+        let url = format!("{server}/{name}");
+        Some(PgDb { admin, name, url })
+    }
+
+    pub async fn drop_database(self) {
+        let pool = sqlx::PgPool::connect(&self.admin).await.expect("reconnect");
+        sqlx::query(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name))
+            .execute(&pool)
+            .await
+            .expect("drop database");
+        pool.close().await;
+    }
+}

@@ -1,0 +1,4 @@
+//! The `cloison` binary as a newcomer and a script use it: a real process, a real database.
+
+mod demo;
+mod harness;
