@@ -14,7 +14,7 @@
 use domain::period::day_start;
 use domain::{
     AccessPoint, Address, Ean, Energy, Gln, GridStatus, MeterKind, Occupancy, Party, PartyId, PartyKind,
-    Period, ReadingRegime, RecordId, Registration,
+    Period, ReadingRegime, Registration,
 };
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -22,7 +22,7 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::{Actor, AppError, Cloison, Command, Written};
+use crate::{Actor, AppError, Change, Cloison};
 
 /// What to build.
 #[derive(Debug, Clone, Copy)]
@@ -249,38 +249,46 @@ pub async fn marker(app: &Cloison) -> Result<Option<u64>, AppError> {
     Ok(value.and_then(|v| <[u8; 8]>::try_from(v.as_slice()).ok()).map(u64::from_be_bytes))
 }
 
+/// Requests queued ahead of their commits: enough to fill a group commit.
+const IN_FLIGHT: usize = 256;
+
 /// Builds the demo through the door, reporting progress (access points done) as it goes.
+///
+/// Each access point's life is one request (its connection, occupants and contracts, all or
+/// nothing); requests are queued in access-point order, so record ids, like everything else,
+/// follow from the seed.
 pub async fn build(
     app: &Cloison,
     actor: &Actor,
     config: DemoConfig,
     progress: impl Fn(u64),
 ) -> Result<DemoSummary, AppError> {
-    const BATCH: u32 = 250;
     let mut summary = DemoSummary::default();
     let mut next_party = 0u32;
     let genesis = day(Date::constant(2008, 1, 1));
     app.store.put_meta(MARKER, &config.seed.to_be_bytes()).await?;
-    let mut batch = app.register_batch(actor).await?;
-    for supplier in suppliers() {
-        batch.apply(genesis, &Command::PutParty(supplier)).await?;
-    }
+    app.register_apply(actor, suppliers().into_iter().map(|s| (genesis, Change::PutParty(s))).collect())
+        .await?;
     let supplier_ids: Vec<PartyId> = suppliers().into_iter().map(|p| p.id).collect();
     let total_weight: u32 = TOWNS.iter().map(|t| t.3).sum();
     let mut town_counts = [0u32; TOWNS.len()];
+    let mut in_flight = std::collections::VecDeque::with_capacity(IN_FLIGHT);
+    let mut done = 0u64;
     for index in 0..config.access_points {
         let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
         rng.set_stream(u64::from(index));
         let mut pick = rng.gen_range(0..total_weight);
-        let town_index = TOWNS.iter().position(|t| {
-            if pick < t.3 {
-                true
-            } else {
-                pick -= t.3;
-                false
-            }
-        });
-        let town_index = town_index.expect("pick is below the total weight");
+        let town_index = TOWNS
+            .iter()
+            .position(|t| {
+                if pick < t.3 {
+                    true
+                } else {
+                    pick -= t.3;
+                    false
+                }
+            })
+            .expect("pick is below the total weight");
         let town = TOWNS[town_index];
         town_counts[town_index] += 1;
         let energy = if rng.gen_bool(0.7) { Energy::Electricity } else { Energy::Gas };
@@ -289,7 +297,36 @@ pub async fn build(
             Energy::Gas => summary.gas += 1,
         }
         let mut sim = Simulation { rng, next_party: &mut next_party, summary: &mut summary };
-        let regime = match sim.rng.gen_range(0..100) {
+        let changes = sim.life(index, energy, &town, town_counts[town_index], &supplier_ids);
+        if in_flight.len() == IN_FLIGHT {
+            let ticket: crate::WriteTicket = in_flight.pop_front().expect("the queue is full");
+            ticket.wait().await?;
+            done += 1;
+            if done % 250 == 0 {
+                progress(done);
+            }
+        }
+        in_flight.push_back(app.register_submit(actor, changes).await?);
+    }
+    for ticket in in_flight {
+        ticket.wait().await?;
+    }
+    progress(u64::from(config.access_points));
+    Ok(summary)
+}
+
+impl Simulation<'_> {
+    /// The whole life of access point `index`, as the changes the register receives.
+    fn life(
+        &mut self,
+        index: u32,
+        energy: Energy,
+        town: &(&str, &str, &str, u32),
+        town_count: u32,
+        supplier_ids: &[PartyId],
+    ) -> Vec<(Timestamp, Change)> {
+        let mut changes = Vec::new();
+        let regime = match self.rng.gen_range(0..100) {
             0..=4 => ReadingRegime::Amr,
             5..=9 => ReadingRegime::Mmr,
             _ => ReadingRegime::Ymr,
@@ -297,12 +334,12 @@ pub async fn build(
         let mut access_point = AccessPoint {
             ean: demo_ean(energy, index),
             energy,
-            address: sim.address(&town),
-            substation: format!("{}-{:04}", town.2, town_counts[town_index] / 250 + 1)
+            address: self.address(town),
+            substation: format!("{}-{:04}", town.2, town_count / 250 + 1)
                 .parse()
                 .expect("demo substations are valid"),
             regime,
-            meter: if regime == ReadingRegime::Amr || sim.rng.gen_bool(0.1) {
+            meter: if regime == ReadingRegime::Amr || self.rng.gen_bool(0.1) {
                 MeterKind::Smart
             } else {
                 MeterKind::Classic
@@ -310,168 +347,88 @@ pub async fn build(
             grid_status: GridStatus::Energised,
         };
         let ean = access_point.ean;
-        let connected = random_day(&mut sim.rng, Date::constant(2008, 1, 1), WINDOW_START);
-        batch.apply(day(connected), &Command::PutAccessPoint(access_point.clone())).await?;
-
-        // The first occupant and their supplier, from the day of connection.
-        let mut occupant = sim.network_user(&town);
-        let mut shipping = access_point.address.clone();
-        batch.apply(day(connected), &Command::PutParty(occupant.clone())).await?;
-        let mut occ_start = connected;
-        let mut occ_id = record(
-            &mut batch,
-            connected,
-            Command::RecordOccupancy {
-                occupancy: Occupancy {
-                    ean,
-                    network_user: occupant.id.clone(),
-                    period: Period::open(day(connected)),
-                    shipping_address: shipping.clone(),
+        let connected = random_day(&mut self.rng, Date::constant(2008, 1, 1), WINDOW_START);
+        changes.push((day(connected), Change::PutAccessPoint(access_point.clone())));
+        let move_in = |sim: &mut Self, changes: &mut Vec<(Timestamp, Change)>, on: Date| {
+            let occupant = sim.network_user(town);
+            let shipping =
+                if sim.rng.gen_bool(0.1) { sim.address(town) } else { access_point.address.clone() };
+            let supplier = supplier_ids.choose(&mut sim.rng).expect("non-empty").clone();
+            changes.push((day(on), Change::PutParty(occupant.clone())));
+            changes.push((
+                day(on),
+                Change::RecordOccupancy {
+                    occupancy: Occupancy {
+                        ean,
+                        network_user: occupant.id,
+                        period: Period::open(day(on)),
+                        shipping_address: shipping,
+                    },
+                    supersedes: None,
                 },
-                supersedes: None,
-            },
-        )
-        .await?;
-        let mut supplier = supplier_ids.choose(&mut sim.rng).expect("non-empty").clone();
-        let mut reg_start = connected;
-        let mut reg_id =
-            Some(record(&mut batch, connected, registration(ean, &supplier, connected, None, None)).await?);
-
+            ));
+            changes.push((day(on), registration(ean, &supplier, on)));
+            supplier
+        };
+        // The first occupant and their supplier, from the day of connection.
+        let mut supplier = move_in(self, &mut changes, connected);
+        let mut contract_start = Some(connected);
         // Three years of market life, one event at a time.
         let mut today = WINDOW_START;
         loop {
-            today = today
-                .checked_add(jiff::Span::new().days(sim.rng.gen_range(60..1500)))
-                .expect("demo dates are in range");
+            today =
+                today.checked_add(jiff::Span::new().days(self.rng.gen_range(60..1500))).expect("in range");
             if today >= WINDOW_END {
                 break;
             }
-            match sim.rng.gen_range(0..100) {
+            match self.rng.gen_range(0..100) {
                 // A move: the occupant leaves, the contract ends, maybe a vacancy, a newcomer.
                 0..=29 => {
-                    sim.summary.moves += 1;
-                    record(
-                        &mut batch,
-                        today,
-                        Command::RecordOccupancy {
-                            occupancy: Occupancy {
-                                ean,
-                                network_user: occupant.id.clone(),
-                                period: Period::new(day(occ_start), Some(day(today)))
-                                    .expect("ends after start"),
-                                shipping_address: shipping.clone(),
-                            },
-                            supersedes: Some(occ_id),
-                        },
-                    )
-                    .await?;
-                    if let Some(open) = reg_id.take() {
-                        record(
-                            &mut batch,
-                            today,
-                            registration(ean, &supplier, reg_start, Some(today), Some(open)),
-                        )
-                        .await?;
+                    self.summary.moves += 1;
+                    changes.push((day(today), Change::EndOccupancy { ean, at: day(today) }));
+                    if contract_start.take().is_some() {
+                        changes.push((day(today), Change::EndRegistration { ean, at: day(today) }));
                     }
-                    let vacancy = if sim.rng.gen_bool(0.5) { 0 } else { sim.rng.gen_range(1..60) };
-                    let move_in =
-                        today.checked_add(jiff::Span::new().days(vacancy)).expect("demo dates are in range");
-                    if move_in >= WINDOW_END {
+                    let vacancy = if self.rng.gen_bool(0.5) { 0 } else { self.rng.gen_range(1..60) };
+                    let next = today.checked_add(jiff::Span::new().days(vacancy)).expect("in range");
+                    if next >= WINDOW_END {
                         break;
                     }
-                    occupant = sim.network_user(&town);
-                    shipping =
-                        if sim.rng.gen_bool(0.1) { sim.address(&town) } else { access_point.address.clone() };
-                    batch.apply(day(move_in), &Command::PutParty(occupant.clone())).await?;
-                    occ_start = move_in;
-                    occ_id = record(
-                        &mut batch,
-                        move_in,
-                        Command::RecordOccupancy {
-                            occupancy: Occupancy {
-                                ean,
-                                network_user: occupant.id.clone(),
-                                period: Period::open(day(move_in)),
-                                shipping_address: shipping.clone(),
-                            },
-                            supersedes: None,
-                        },
-                    )
-                    .await?;
-                    supplier = supplier_ids.choose(&mut sim.rng).expect("non-empty").clone();
-                    reg_start = move_in;
-                    reg_id = Some(
-                        record(&mut batch, move_in, registration(ean, &supplier, move_in, None, None))
-                            .await?,
-                    );
-                    today = move_in;
+                    supplier = move_in(self, &mut changes, next);
+                    contract_start = Some(next);
+                    today = next;
                 }
                 // A supplier switch on the first of a month.
                 30..=89 => {
                     let first = today.first_of_month();
-                    let Some(open) = reg_id else { continue };
-                    if first <= reg_start {
+                    let Some(start) = contract_start else { continue };
+                    if first <= start {
                         continue;
                     }
-                    sim.summary.switches += 1;
-                    record(
-                        &mut batch,
-                        first,
-                        registration(ean, &supplier, reg_start, Some(first), Some(open)),
-                    )
-                    .await?;
+                    self.summary.switches += 1;
+                    changes.push((day(first), Change::EndRegistration { ean, at: day(first) }));
                     let others: Vec<&PartyId> = supplier_ids.iter().filter(|s| **s != supplier).collect();
-                    supplier = (*others.choose(&mut sim.rng).expect("seven others")).clone();
-                    reg_start = first;
-                    reg_id = Some(
-                        record(&mut batch, first, registration(ean, &supplier, first, None, None)).await?,
-                    );
+                    supplier = (*others.choose(&mut self.rng).expect("seven others")).clone();
+                    changes.push((day(first), registration(ean, &supplier, first)));
+                    contract_start = Some(first);
                 }
                 // A budget meter placed for a customer in payment difficulty.
                 90..=93 if access_point.meter != MeterKind::Budget => {
-                    sim.summary.budget_meters += 1;
+                    self.summary.budget_meters += 1;
                     access_point.meter = MeterKind::Budget;
-                    batch.apply(day(today), &Command::PutAccessPoint(access_point.clone())).await?;
+                    changes.push((day(today), Change::PutAccessPoint(access_point.clone())));
                 }
                 // A quiet stretch.
                 _ => {}
             }
         }
-        if (index + 1) % BATCH == 0 {
-            batch.commit().await?;
-            progress(u64::from(index + 1));
-            batch = app.register_batch(actor).await?;
-        }
-    }
-    batch.commit().await?;
-    progress(u64::from(config.access_points));
-    Ok(summary)
-}
-
-fn registration(
-    ean: Ean,
-    supplier: &PartyId,
-    from: Date,
-    to: Option<Date>,
-    supersedes: Option<RecordId>,
-) -> Command {
-    Command::RecordRegistration {
-        registration: Registration {
-            ean,
-            supplier: supplier.clone(),
-            period: Period::new(day(from), to.map(day)).expect("demo periods end after they start"),
-        },
-        supersedes,
+        changes
     }
 }
 
-/// Applies an occupancy or registration command and returns the record it wrote.
-async fn record(batch: &mut crate::RegisterBatch, on: Date, command: Command) -> Result<RecordId, AppError> {
-    match batch.apply(day(on), &command).await? {
-        Written::Record(id) => Ok(id),
-        // Only record commands are passed here; anything else is a bug in this module.
-        other => Err(AppError::Internal(store::StoreError::Corrupt {
-            what: format!("expected a record, wrote {other:?}"),
-        })),
+fn registration(ean: Ean, supplier: &PartyId, from: Date) -> Change {
+    Change::RecordRegistration {
+        registration: Registration { ean, supplier: supplier.clone(), period: Period::open(day(from)) },
+        supersedes: None,
     }
 }

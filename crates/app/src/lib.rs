@@ -6,13 +6,18 @@
 //! rows, so what leaves is decided here and nowhere else.
 #![warn(missing_docs)]
 
+mod audit;
 pub mod demo;
 mod register;
 
-pub use register::{
-    Command, HistoryView, Holder, PartyRef, RecordView, RegisterBatch, RegisterView, Written,
+pub use domain::Change;
+pub use ed25519_dalek::{SigningKey, VerifyingKey};
+pub use journal::{Hash, SignedTreeHead};
+pub use register::{HistoryView, Holder, PartyRef, RecordView, RegisterView, WriteTicket};
+pub use store::{
+    Backend, Counts, JournalFault, JournalQuery, Keys, MasterKey, Store, StoreError, StoredEntry, Verified,
+    VerifyError, Written, sqlite_url,
 };
-pub use store::{Backend, Counts, MasterKey, Store, StoreError, sqlite_url};
 
 use domain::PartyId;
 
@@ -97,14 +102,68 @@ pub struct Cloison {
 }
 
 impl Cloison {
-    /// Opens the store at `url` with the seal key.
-    pub async fn open(url: &str, key: &MasterKey) -> Result<Cloison, AppError> {
-        Ok(Cloison { store: Store::open(url, key).await.map_err(AppError::Internal)? })
+    /// Opens the store at `url` with its keys.
+    pub async fn open(url: &str, keys: &Keys) -> Result<Cloison, AppError> {
+        Ok(Cloison { store: Store::open(url, keys).await.map_err(AppError::Internal)? })
     }
 
     /// Which backend runs underneath, for the start-up banner.
     pub fn backend(&self) -> Backend {
         self.store.backend()
+    }
+
+    /// The journal entry of an action by `actor`. Subjects are identifiers, never names.
+    pub(crate) fn entry(
+        &self,
+        actor: &Actor,
+        action: &str,
+        subjects: Vec<String>,
+        purpose: &str,
+        outcome: &str,
+        data_digest: Option<journal::Hash>,
+    ) -> journal::Entry {
+        journal::Entry {
+            sequence: 0,
+            time_micros: jiff::Timestamp::now().as_microsecond(),
+            actor: journal::Actor {
+                party_id: actor.party.to_string(),
+                role: actor.role.as_str().to_owned(),
+                session: actor.session.clone(),
+            },
+            action: action.to_owned(),
+            subjects,
+            purpose: purpose.to_owned(),
+            decision: journal::Decision {
+                allowed: true,
+                policies: vec![format!("role:{}", actor.role.as_str())],
+            },
+            outcome: outcome.to_owned(),
+            data_digest,
+        }
+    }
+
+    /// Journals a read before its answer leaves (I1, I2): the digest of what is sent, or the
+    /// reason nothing was.
+    pub(crate) async fn journal_read<T: serde::Serialize>(
+        &self,
+        actor: &Actor,
+        action: &str,
+        ean: domain::Ean,
+        view: &Result<T, AppError>,
+    ) -> Result<(), AppError> {
+        let (outcome, digest) = match view {
+            Ok(v) => {
+                let bytes = serde_json::to_vec(v)
+                    .map_err(|e| AppError::Internal(StoreError::Journal(e.to_string())))?;
+                ("ok", Some(journal::Hash::digest(&bytes)))
+            }
+            Err(AppError::UnknownAccessPoint(_)) => ("not_found", None),
+            Err(_) => ("error", None),
+        };
+        let entry =
+            self.entry(actor, action, vec![ean.to_string()], "register consultation", outcome, digest);
+        self.store.append(vec![entry]).await.map_err(AppError::Internal)?;
+        Ok(())
     }
 
     /// Closes the store cleanly.

@@ -1,11 +1,11 @@
 //! Register use cases: show an access point at an instant, its history, and write to it.
 
 use domain::register::effective;
-use domain::{AccessPoint, Ean, Occupancy, Party, PartyId, Period, RecordId, Recorded, Registration};
+use domain::{AccessPoint, Change, Ean, Occupancy, PartyId, Period, RecordId, Recorded, Registration};
 use jiff::Timestamp;
 use serde::Serialize;
 
-use crate::{Actor, AppError, Cloison, Counts};
+use crate::{Actor, AppError, Cloison, Counts, Written};
 
 /// A party as a view names it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -70,40 +70,6 @@ pub struct HistoryView {
     pub registrations: Vec<RecordView>,
 }
 
-/// A write to the register.
-#[derive(Debug, Clone)]
-pub enum Command {
-    /// Adds a party.
-    PutParty(Party),
-    /// Adds an access point or a new version of it.
-    PutAccessPoint(AccessPoint),
-    /// Adds an occupancy, or corrects the effective one named.
-    RecordOccupancy {
-        /// The occupancy.
-        occupancy: Occupancy,
-        /// The effective record it corrects.
-        supersedes: Option<RecordId>,
-    },
-    /// Adds a registration, or corrects the effective one named.
-    RecordRegistration {
-        /// The registration.
-        registration: Registration,
-        /// The effective record it corrects.
-        supersedes: Option<RecordId>,
-    },
-}
-
-/// What a command wrote.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Written {
-    /// A party was added.
-    Party,
-    /// This version of an access point was written.
-    AccessPointVersion(i64),
-    /// This occupancy or registration record was written.
-    Record(RecordId),
-}
-
 impl Cloison {
     async fn party_ref(&self, id: &PartyId) -> Result<PartyRef, AppError> {
         let party = self.store.party(id).await?;
@@ -141,8 +107,14 @@ impl Cloison {
         Ok(RegisterView { at, access_point, occupant, supplier })
     }
 
-    /// Every record of the access point, superseded ones marked.
-    pub async fn register_history(&self, _actor: &Actor, ean: Ean) -> Result<HistoryView, AppError> {
+    /// Every record of the access point, superseded ones marked; journaled like a show.
+    pub async fn register_history(&self, actor: &Actor, ean: Ean) -> Result<HistoryView, AppError> {
+        let view = self.build_history(ean).await;
+        self.journal_read(actor, "register.history", ean, &view).await?;
+        view
+    }
+
+    async fn build_history(&self, ean: Ean) -> Result<HistoryView, AppError> {
         let history = self.store.history(ean).await?.ok_or(AppError::UnknownAccessPoint(ean))?;
         let occupancies = self
             .record_views(&history.occupancies, |o: &Occupancy| (o.network_user.clone(), o.period))
@@ -174,25 +146,25 @@ impl Cloison {
         Ok(views)
     }
 
-    /// Applies commands in one transaction, all or nothing; each is recorded at its instant.
+    /// Applies changes as one request, all or nothing, each recorded at its instant, and
+    /// journals them (or their refusal) in the same transaction.
     pub async fn register_apply(
         &self,
         actor: &Actor,
-        commands: &[(Timestamp, Command)],
+        changes: Vec<(Timestamp, Change)>,
     ) -> Result<Vec<Written>, AppError> {
-        let mut batch = self.register_batch(actor).await?;
-        let mut written = Vec::with_capacity(commands.len());
-        for (at, command) in commands {
-            written.push(batch.apply(*at, command).await?);
-        }
-        batch.commit().await?;
-        Ok(written)
+        self.register_submit(actor, changes).await?.wait().await
     }
 
-    /// Opens a unit of work: commands applied to it see each other's results, and become
-    /// visible together at commit. Dropping it without commit changes nothing.
-    pub async fn register_batch(&self, actor: &Actor) -> Result<RegisterBatch, AppError> {
-        Ok(RegisterBatch { tx: self.store.begin().await?, _actor: actor.clone() })
+    /// Queues a request without waiting for it: requests are applied in the order queued,
+    /// and many ride in one commit. Await the ticket to know it is durable.
+    pub async fn register_submit(
+        &self,
+        actor: &Actor,
+        changes: Vec<(Timestamp, Change)>,
+    ) -> Result<WriteTicket, AppError> {
+        let template = self.entry(actor, "", Vec::new(), "register maintenance", "ok", None);
+        Ok(WriteTicket(self.store.submit_changes(template, changes).await.map_err(AppError::Internal)?))
     }
 
     /// Sizes of the register.
@@ -206,32 +178,13 @@ impl Cloison {
     }
 }
 
-/// A unit of work on the register (see [`Cloison::register_batch`]).
-pub struct RegisterBatch {
-    tx: store::WriteTx,
-    _actor: Actor,
-}
+/// A queued register request.
+pub struct WriteTicket(store::Ticket);
 
-impl RegisterBatch {
-    /// Applies one command recorded at `at`; an invalid command changes nothing and the
-    /// batch can go on.
-    pub async fn apply(&mut self, at: Timestamp, command: &Command) -> Result<Written, AppError> {
-        Ok(match command {
-            Command::PutParty(p) => self.tx.put_party(p, at).await.map(|()| Written::Party)?,
-            Command::PutAccessPoint(ap) => {
-                self.tx.put_access_point(ap, at).await.map(Written::AccessPointVersion)?
-            }
-            Command::RecordOccupancy { occupancy, supersedes } => {
-                self.tx.record_occupancy(occupancy, *supersedes, at).await.map(Written::Record)?
-            }
-            Command::RecordRegistration { registration, supersedes } => {
-                self.tx.record_registration(registration, *supersedes, at).await.map(Written::Record)?
-            }
-        })
-    }
-
-    /// Makes every applied command durable and visible.
-    pub async fn commit(self) -> Result<(), AppError> {
-        Ok(self.tx.commit().await?)
+impl WriteTicket {
+    /// Waits until the request is durable; then says what it wrote or why it was refused.
+    pub async fn wait(self) -> Result<Vec<Written>, AppError> {
+        let committed = self.0.wait().await.map_err(AppError::Internal)?;
+        Ok(committed.written?)
     }
 }

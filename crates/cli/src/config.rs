@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use app::MasterKey;
+use app::{Keys, MasterKey};
 use serde::Deserialize;
 
 /// The settings file's shape; every field is optional.
@@ -19,6 +19,8 @@ struct FileConfig {
     database_url: Option<String>,
     seal_key: Option<String>,
     key_file: Option<PathBuf>,
+    journal_key: Option<String>,
+    journal_key_file: Option<PathBuf>,
 }
 
 /// Resolved settings.
@@ -28,6 +30,8 @@ pub struct Config {
     pub database_url: String,
     /// Where the seal key comes from.
     pub key: KeySource,
+    /// Where the journal's signing key comes from; derived from the seal key when absent.
+    pub journal_key: Option<KeySource>,
 }
 
 /// Where the seal key comes from.
@@ -67,7 +71,16 @@ impl Config {
         } else {
             KeySource::File(file_config.key_file.unwrap_or_else(|| DEFAULT_KEY_FILE.into()))
         };
-        Ok(Config { database_url, key })
+        let journal_key = if let Some(hex) = env("CLOISON_JOURNAL_KEY") {
+            Some(KeySource::Inline(hex))
+        } else if let Some(path) = env("CLOISON_JOURNAL_KEY_FILE") {
+            Some(KeySource::File(path.into()))
+        } else if let Some(hex) = file_config.journal_key {
+            Some(KeySource::Inline(hex))
+        } else {
+            file_config.journal_key_file.map(KeySource::File)
+        };
+        Ok(Config { database_url, key, journal_key })
     }
 
     /// The seal key; with `create`, a missing key file is created with a fresh key.
@@ -88,6 +101,28 @@ impl Config {
                 let text = std::fs::read_to_string(path)
                     .with_context(|| format!("reading key file {}", path.display()))?;
                 MasterKey::from_hex(&text).with_context(|| format!("key file {}", path.display()))
+            }
+        }
+    }
+}
+
+impl Config {
+    /// The seal key and the journal's signing key.
+    pub fn keys(&self, create: bool) -> Result<Keys> {
+        let seal = self.master_key(create)?;
+        match &self.journal_key {
+            None => Ok(Keys::derived(seal)),
+            Some(source) => {
+                let hex = match source {
+                    KeySource::Inline(hex) => hex.clone(),
+                    KeySource::File(path) => std::fs::read_to_string(path)
+                        .with_context(|| format!("reading journal key file {}", path.display()))?,
+                };
+                let seed: [u8; 32] = hex::decode(hex.trim())
+                    .ok()
+                    .and_then(|b| b.try_into().ok())
+                    .context("journal key must be 64 hexadecimal digits (an Ed25519 secret key)")?;
+                Ok(Keys::new(seal, app::SigningKey::from_bytes(&seed)))
             }
         }
     }
@@ -115,6 +150,11 @@ pub fn sqlite_path(url: &str) -> Option<PathBuf> {
 }
 
 fn write_key_file(path: &Path, key: &MasterKey) -> Result<()> {
+    write_secret(path, &key.to_hex())
+}
+
+/// Writes a secret to a new file readable by its owner only.
+pub fn write_secret(path: &Path, hex: &str) -> Result<()> {
     use std::io::Write;
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
@@ -124,6 +164,6 @@ fn write_key_file(path: &Path, key: &MasterKey) -> Result<()> {
         options.mode(0o600);
     }
     let mut file = options.open(path).with_context(|| format!("creating key file {}", path.display()))?;
-    writeln!(file, "{}", key.to_hex()).with_context(|| format!("writing key file {}", path.display()))?;
+    writeln!(file, "{hex}").with_context(|| format!("writing key file {}", path.display()))?;
     Ok(())
 }

@@ -33,10 +33,10 @@ pub struct DemoArgs {
 /// Runs the demo build and the tour.
 pub async fn run(config_file: Option<&Path>, args: DemoArgs) -> Result<()> {
     let config = Config::load(config_file, args.db.as_deref())?;
-    let key = config.master_key(true)?;
+    let keys = config.keys(true)?;
     let url = config.database_url.clone();
-    prepare(&config, &key).await?;
-    let app = Cloison::open(&url, &key).await?;
+    prepare(&config, &keys).await?;
+    let app = Cloison::open(&url, &keys).await?;
     let actor =
         Actor { party: "cloison-demo".parse()?, role: Role::System, session: format!("demo-{}", args.seed) };
 
@@ -64,7 +64,7 @@ pub async fn run(config_file: Option<&Path>, args: DemoArgs) -> Result<()> {
 }
 
 /// Makes sure the target holds nothing but, at most, an earlier demo, and clears that.
-async fn prepare(config: &Config, key: &app::MasterKey) -> Result<()> {
+async fn prepare(config: &Config, key: &app::Keys) -> Result<()> {
     let url = &config.database_url;
     let existing_file = sqlite_path(url).filter(|p| p.exists());
     if sqlite_path(url).is_some() && existing_file.is_none() {
@@ -155,6 +155,8 @@ async fn tour(
          \x20 cloison register show {ean} --at 2024-07-01{db}\n\
          \x20 cloison register show {ean} --at 2025-12-31T12:00:00Z --json{db}\n\
          \x20 cloison register history {ean}{db}\n\
+         \x20 cloison journal verify{db}    (every write and read above is in a tamper-evident journal)\n\
+         \x20 cloison journal search --subject {ean}{db}\n\
          \x20 cloison register show {unknown}{db}    (a valid EAN the register does not know)\n\
          \x20 cloison register show {mistyped}{db}    (a wrong check digit)\n"
     ));

@@ -5,8 +5,10 @@
 //! 0 success, 1 failure on our side, 2 invalid input (the message says which field and why),
 //! 3 a valid identifier the register does not know.
 
+mod bench;
 mod config;
 mod demo;
+mod journal;
 mod register;
 mod time;
 
@@ -34,6 +36,12 @@ enum Command {
     /// Query the access register: who occupied and who supplied an access point, over time.
     #[command(subcommand)]
     Register(register::RegisterCommand),
+    /// The tamper-evident journal: heads, entries, proofs, verification, search, keys.
+    #[command(subcommand)]
+    Journal(journal::JournalCommand),
+    /// Measure this installation under load.
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
 }
 
 /// How a command failed, for the exit code.
@@ -80,5 +88,7 @@ async fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Demo(args) => demo::run(cli.config.as_deref(), args).await,
         Command::Register(cmd) => register::run(cli.config.as_deref(), cmd).await,
+        Command::Journal(cmd) => journal::run(cli.config.as_deref(), cmd).await,
+        Command::Bench(cmd) => bench::run(cli.config.as_deref(), cmd).await,
     }
 }

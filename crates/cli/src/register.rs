@@ -107,8 +107,8 @@ pub async fn run(config_file: Option<&Path>, command: RegisterCommand) -> Result
 /// Opens the application from configuration.
 pub async fn open(config_file: Option<&Path>, db: Option<&str>) -> Result<Cloison> {
     let config = Config::load(config_file, db)?;
-    let key = config.master_key(false)?;
-    Ok(Cloison::open(&config.database_url, &key).await?)
+    let keys = config.keys(false)?;
+    Ok(Cloison::open(&config.database_url, &keys).await?)
 }
 
 fn render_access_point(ap: &AccessPoint) -> String {

@@ -20,4 +20,4 @@ pub use access_point::{
 pub use gs1::{Ean, Gln, Gs1Error};
 pub use party::{Email, Party, PartyError, PartyId, PartyKind, PersonName, Phone};
 pub use period::{BRUSSELS, DayPeriod, Period, PeriodError};
-pub use register::{Occupancy, OverlapError, Periodic, RecordId, Recorded, Registration, Snapshot};
+pub use register::{Change, Occupancy, OverlapError, Periodic, RecordId, Recorded, Registration, Snapshot};

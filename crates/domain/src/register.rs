@@ -12,9 +12,9 @@ use std::fmt;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::access_point::Address;
+use crate::access_point::{AccessPoint, Address};
 use crate::gs1::Ean;
-use crate::party::PartyId;
+use crate::party::{Party, PartyId};
 use crate::period::Period;
 
 /// The store's key of one register record; increasing in the order records were written.
@@ -149,6 +149,76 @@ pub fn snapshot_at(
         at,
         occupancy: effective(occupancies).find(|r| r.value.period.contains(at)).cloned(),
         registration: effective(registrations).find(|r| r.value.period.contains(at)).cloned(),
+    }
+}
+
+/// A change to the register, as data: what a market process, an operator or an import asks
+/// for. Changes are values so they can be queued, batched, journaled and replayed; the store
+/// checks each against the register inside its transaction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "change", rename_all = "snake_case")]
+pub enum Change {
+    /// Adds a party.
+    PutParty(Party),
+    /// Adds an access point, or a new version of it (meter or status change).
+    PutAccessPoint(AccessPoint),
+    /// Adds an occupancy, or corrects the effective one named.
+    RecordOccupancy {
+        /// The occupancy.
+        occupancy: Occupancy,
+        /// The effective record it corrects.
+        supersedes: Option<RecordId>,
+    },
+    /// Adds a registration, or corrects the effective one named.
+    RecordRegistration {
+        /// The registration.
+        registration: Registration,
+        /// The effective record it corrects.
+        supersedes: Option<RecordId>,
+    },
+    /// Ends the occupancy in force at `at` (a move-out): supersedes it with one ending then.
+    EndOccupancy {
+        /// The access point.
+        ean: Ean,
+        /// The first instant without that occupant.
+        at: Timestamp,
+    },
+    /// Ends the registration in force at `at` (end of contract, switch, drop).
+    EndRegistration {
+        /// The access point.
+        ean: Ean,
+        /// The first instant without that supplier.
+        at: Timestamp,
+    },
+}
+
+impl Change {
+    /// The journal's name for this kind of change.
+    pub fn action(&self) -> &'static str {
+        match self {
+            Change::PutParty(_) => "register.party.put",
+            Change::PutAccessPoint(_) => "register.access_point.put",
+            Change::RecordOccupancy { .. } => "register.occupancy.record",
+            Change::RecordRegistration { .. } => "register.registration.record",
+            Change::EndOccupancy { .. } => "register.occupancy.end",
+            Change::EndRegistration { .. } => "register.registration.end",
+        }
+    }
+
+    /// The identifiers the change is about (EANs and party ids), for the journal: never
+    /// names or addresses.
+    pub fn subjects(&self) -> Vec<String> {
+        match self {
+            Change::PutParty(p) => vec![p.id.to_string()],
+            Change::PutAccessPoint(ap) => vec![ap.ean.to_string()],
+            Change::RecordOccupancy { occupancy, .. } => {
+                vec![occupancy.ean.to_string(), occupancy.network_user.to_string()]
+            }
+            Change::RecordRegistration { registration, .. } => {
+                vec![registration.ean.to_string(), registration.supplier.to_string()]
+            }
+            Change::EndOccupancy { ean, .. } | Change::EndRegistration { ean, .. } => vec![ean.to_string()],
+        }
     }
 }
 

@@ -15,6 +15,7 @@
 //! keyed by the EAN.
 #![warn(missing_docs)]
 
+pub mod journal;
 mod register;
 pub mod seal;
 
@@ -23,9 +24,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyPool, ConnectOptions, Executor};
 
-pub use register::{Counts, History, PartyPeriods, WriteTx};
+pub use journal::{Committed, JournalFault, JournalQuery, Keys, StoredEntry, Ticket, Verified, VerifyError};
+pub use register::{Counts, History, PartyPeriods, WriteTx, Written};
 pub use seal::{MasterKey, Sealer};
 
 /// Which database a store runs on.
@@ -110,6 +112,16 @@ pub enum StoreError {
         /// The record named.
         id: i64,
     },
+    /// An end was asked for at an instant where nothing of that kind is in force.
+    #[error("at: no {what} of {ean} is in force at {at} to be ended")]
+    NothingToEnd {
+        /// "occupancy" or "registration".
+        what: &'static str,
+        /// The access point.
+        ean: String,
+        /// The instant asked.
+        at: String,
+    },
     /// The new period overlaps an effective record.
     #[error("period: {0}")]
     Overlap(#[from] domain::OverlapError),
@@ -119,6 +131,9 @@ pub enum StoreError {
         /// What could not be decoded.
         what: String,
     },
+    /// The journal could not be appended to or read; the request fails (I2).
+    #[error("journal: {0}")]
+    Journal(String),
     /// The database refused or failed.
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
@@ -134,8 +149,27 @@ impl StoreError {
                 | StoreError::UnknownAccessPoint { .. }
                 | StoreError::Duplicate { .. }
                 | StoreError::NotEffective { .. }
+                | StoreError::NothingToEnd { .. }
                 | StoreError::Overlap(_)
         )
+    }
+
+    /// A stable, data-free code for the journal's outcome field and the API's error body.
+    pub fn code(&self) -> &'static str {
+        match self {
+            StoreError::Config { .. } => "config",
+            StoreError::WrongKey => "wrong_key",
+            StoreError::UnknownParty { .. } => "unknown_party",
+            StoreError::WrongPartyKind { .. } => "wrong_party_kind",
+            StoreError::UnknownAccessPoint { .. } => "unknown_access_point",
+            StoreError::Duplicate { .. } => "duplicate",
+            StoreError::NotEffective { .. } => "not_effective",
+            StoreError::NothingToEnd { .. } => "nothing_to_end",
+            StoreError::Overlap(_) => "overlap",
+            StoreError::Corrupt { .. } => "corrupt",
+            StoreError::Database(_) => "database",
+            StoreError::Journal(_) => "journal",
+        }
     }
 }
 
@@ -153,6 +187,8 @@ pub struct Store {
     pub(crate) write: AnyPool,
     pub(crate) backend: Backend,
     pub(crate) sealer: Arc<Sealer>,
+    pub(crate) journal_key: ed25519_dalek::VerifyingKey,
+    pub(crate) writer: Arc<std::sync::OnceLock<journal::WriterHandle>>,
 }
 
 impl Store {
@@ -160,12 +196,19 @@ impl Store {
     ///
     /// A new SQLite file is created if missing. A new database records the key's check value;
     /// an existing one refuses any other key, so data is never sealed under two keys.
-    pub async fn open(url: &str, key: &MasterKey) -> Result<Store, StoreError> {
+    pub async fn open(url: &str, keys: &Keys) -> Result<Store, StoreError> {
+        let key = &keys.seal;
         sqlx::any::install_default_drivers();
         let backend = Backend::from_url(url)?;
-        let options = AnyConnectOptions::from_str(&with_sqlite_create(url, backend)).map_err(|e| {
-            StoreError::Config { field: "database url", reason: format!("cannot be parsed: {e}") }
-        })?;
+        let options = AnyConnectOptions::from_str(&with_sqlite_create(url, backend))
+            .map_err(|e| StoreError::Config {
+                field: "database url",
+                reason: format!("cannot be parsed: {e}"),
+            })?
+            // Long scans (journal verification, exports) are expected; statements are not
+            // logged at all, since their parameters may carry identifiers.
+            .log_statements(tracing::log::LevelFilter::Off)
+            .log_slow_statements(tracing::log::LevelFilter::Off, Duration::from_secs(3600));
         let (read, write) = match backend {
             Backend::Sqlite => {
                 let pragmas = sqlite_pragmas;
@@ -193,8 +236,18 @@ impl Store {
                 (pool.clone(), pool)
             }
         };
-        let store = Store { read, write, backend, sealer: Arc::new(Sealer::new(key)) };
+        let store = Store {
+            read,
+            write,
+            backend,
+            sealer: Arc::new(Sealer::new(key)),
+            journal_key: keys.journal.verifying_key(),
+            writer: Arc::new(std::sync::OnceLock::new()),
+        };
         store.check_key().await?;
+        journal::initialise(&store, &keys.journal).await?;
+        let handle = journal::WriterHandle::spawn(store.clone(), keys.journal.clone());
+        store.writer.set(handle).map_err(|_| StoreError::Journal("the writer started twice".into()))?;
         Ok(store)
     }
 
@@ -203,8 +256,11 @@ impl Store {
         self.backend
     }
 
-    /// Closes every connection, checkpointing SQLite's WAL.
+    /// Finishes queued journal work, then closes every connection (checkpointing SQLite's WAL).
     pub async fn close(&self) {
+        if let Some(writer) = self.writer.get() {
+            writer.shutdown().await;
+        }
         self.read.close().await;
         self.write.close().await;
     }

@@ -7,15 +7,17 @@
 
 use domain::register::check_no_overlap;
 use domain::{
-    AccessPoint, Address, Ean, Email, Gln, Occupancy, Party, PartyId, PartyKind, Period, Phone, RecordId,
-    Recorded, Registration, Snapshot,
+    AccessPoint, Address, Change, Ean, Email, Gln, Occupancy, Party, PartyId, PartyKind, Period, Phone,
+    RecordId, Recorded, Registration, Snapshot,
 };
 use jiff::Timestamp;
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
-use crate::{Backend, Store, StoreError, corrupt};
+use std::sync::Arc;
+
+use crate::{Backend, Sealer, Store, StoreError, corrupt};
 
 /// Everything the register knows of one access point, superseded records included.
 #[derive(Debug, Clone, Serialize)]
@@ -42,6 +44,17 @@ pub struct PartyPeriods {
     pub occupancies: Vec<Recorded<Occupancy>>,
     /// Where the party is or was the registered supplier.
     pub registrations: Vec<Recorded<Registration>>,
+}
+
+/// What a change wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Written {
+    /// A party was added.
+    Party,
+    /// This version of an access point was written.
+    AccessPointVersion(i64),
+    /// This occupancy or registration record was written.
+    Record(RecordId),
 }
 
 /// Sizes of the register, for the demo's tour and for health pages.
@@ -131,27 +144,30 @@ impl Store {
     }
 
     fn occupancy_from(&self, row: &AnyRow, prefix: &str) -> Result<Recorded<Occupancy>, StoreError> {
-        let col = |name: &str| format!("{prefix}{name}");
-        let ean = ean_from(row.try_get(col("ean").as_str())?)?;
-        let network_user = party_from(row.try_get(col("party_id").as_str())?)?;
-        let sealed: Vec<u8> = row.try_get(col("shipping_sealed").as_str())?;
-        let shipping_address = self.sealer.open_json(&shipping_context(ean, &network_user), &sealed)?;
-        Ok(Recorded {
-            id: RecordId(row.try_get(col("id").as_str())?),
-            recorded_at: instant(row.try_get(col("recorded_at").as_str())?)?,
-            supersedes: row.try_get::<Option<i64>, _>(col("supersedes").as_str())?.map(RecordId),
-            value: Occupancy {
-                ean,
-                network_user,
-                period: period_from(
-                    row.try_get(col("from_us").as_str())?,
-                    row.try_get(col("to_us").as_str())?,
-                )?,
-                shipping_address,
-            },
-        })
+        occupancy_from(&self.sealer, row, prefix)
     }
+}
 
+fn occupancy_from(sealer: &Sealer, row: &AnyRow, prefix: &str) -> Result<Recorded<Occupancy>, StoreError> {
+    let col = |name: &str| format!("{prefix}{name}");
+    let ean = ean_from(row.try_get(col("ean").as_str())?)?;
+    let network_user = party_from(row.try_get(col("party_id").as_str())?)?;
+    let sealed: Vec<u8> = row.try_get(col("shipping_sealed").as_str())?;
+    let shipping_address = sealer.open_json(&shipping_context(ean, &network_user), &sealed)?;
+    Ok(Recorded {
+        id: RecordId(row.try_get(col("id").as_str())?),
+        recorded_at: instant(row.try_get(col("recorded_at").as_str())?)?,
+        supersedes: row.try_get::<Option<i64>, _>(col("supersedes").as_str())?.map(RecordId),
+        value: Occupancy {
+            ean,
+            network_user,
+            period: period_from(row.try_get(col("from_us").as_str())?, row.try_get(col("to_us").as_str())?)?,
+            shipping_address,
+        },
+    })
+}
+
+impl Store {
     fn registration_from(row: &AnyRow, prefix: &str) -> Result<Recorded<Registration>, StoreError> {
         let col = |name: &str| format!("{prefix}{name}");
         Ok(Recorded {
@@ -351,14 +367,14 @@ impl Store {
     }
 
     /// Starts a write transaction.
-    pub async fn begin(&self) -> Result<WriteTx, StoreError> {
+    pub(crate) async fn begin(&self) -> Result<WriteTx, StoreError> {
         let tx = match self.backend {
             // IMMEDIATE takes the write lock now, so the checks below read what the insert
             // will be judged against, and no other process can upgrade in between.
             Backend::Sqlite => self.write.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.write.begin().await?,
         };
-        Ok(WriteTx { tx, store: self.clone() })
+        Ok(WriteTx { tx, sealer: self.sealer.clone(), backend: self.backend })
     }
 }
 
@@ -366,7 +382,8 @@ impl Store {
 /// others until [`WriteTx::commit`], and a dropped transaction rolls back.
 pub struct WriteTx {
     pub(crate) tx: Transaction<'static, Any>,
-    pub(crate) store: Store,
+    pub(crate) sealer: Arc<Sealer>,
+    pub(crate) backend: Backend,
 }
 
 impl WriteTx {
@@ -382,7 +399,7 @@ impl WriteTx {
     }
 
     async fn lock_access_point(&mut self, ean: Ean) -> Result<(), StoreError> {
-        if self.store.backend == Backend::Postgres {
+        if self.backend == Backend::Postgres {
             // Serialises writers of one EAN for the rest of the transaction; count(*) because
             // the lock function returns `void`, which no driver decodes.
             sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM (SELECT pg_advisory_xact_lock($1)) AS l")
@@ -432,7 +449,7 @@ impl WriteTx {
             }
             _ => None,
         };
-        let sealer = self.store.sealer.clone();
+        let sealer = self.sealer.clone();
         let id = &party.id;
         let seal = |what: &str, value: &str| sealer.seal_json(&format!("parties.{what}|{id}"), &value);
         sqlx::query(
@@ -463,7 +480,7 @@ impl WriteTx {
             .fetch_one(self.conn())
             .await?;
         let version = latest.unwrap_or(0) + 1;
-        let sealed = self.store.sealer.seal_json(&address_context(ap.ean), &ap.address);
+        let sealed = self.sealer.seal_json(&address_context(ap.ean), &ap.address);
         sqlx::query(
             "INSERT INTO access_points (ean, version, energy, address_sealed, postal_code, municipality, \
                                         substation, regime, meter, grid_status, recorded_at) \
@@ -524,6 +541,85 @@ impl WriteTx {
         Ok(())
     }
 
+    /// Applies one change recorded at `at`; an invalid change is refused before anything is
+    /// written.
+    pub async fn apply(&mut self, at: Timestamp, change: &Change) -> Result<Written, StoreError> {
+        Ok(match change {
+            Change::PutParty(p) => self.put_party(p, at).await.map(|()| Written::Party)?,
+            Change::PutAccessPoint(ap) => {
+                self.put_access_point(ap, at).await.map(Written::AccessPointVersion)?
+            }
+            Change::RecordOccupancy { occupancy, supersedes } => {
+                self.record_occupancy(occupancy, *supersedes, at).await.map(Written::Record)?
+            }
+            Change::RecordRegistration { registration, supersedes } => {
+                self.record_registration(registration, *supersedes, at).await.map(Written::Record)?
+            }
+            Change::EndOccupancy { ean, at: end } => {
+                Written::Record(self.end_occupancy(*ean, *end, at).await?)
+            }
+            Change::EndRegistration { ean, at: end } => {
+                Written::Record(self.end_registration(*ean, *end, at).await?)
+            }
+        })
+    }
+
+    /// The effective record of `table` on `ean` in force at `end`, which must have started
+    /// before it.
+    async fn in_force(
+        &mut self,
+        what: &'static str,
+        table: &str,
+        ean: Ean,
+        end: Timestamp,
+    ) -> Result<AnyRow, StoreError> {
+        self.lock_access_point(ean).await?;
+        self.require_access_point(ean).await?;
+        let sql = format!(
+            "SELECT * FROM {table} c WHERE c.ean = $1 AND c.from_us < $2 AND (c.to_us IS NULL OR c.to_us >= $2) \
+             AND NOT EXISTS (SELECT 1 FROM {table} s WHERE s.ean = c.ean AND s.supersedes = c.id) \
+             ORDER BY c.from_us DESC LIMIT 1"
+        );
+        sqlx::query(&sql)
+            .bind(ean_key(ean))
+            .bind(micros(end))
+            .fetch_optional(self.conn())
+            .await?
+            .ok_or(StoreError::NothingToEnd { what, ean: ean.to_string(), at: end.to_string() })
+    }
+
+    /// Ends the occupancy in force at `end` by superseding it with one that stops then.
+    pub async fn end_occupancy(
+        &mut self,
+        ean: Ean,
+        end: Timestamp,
+        at: Timestamp,
+    ) -> Result<RecordId, StoreError> {
+        let row = self.in_force("occupancy", "occupancies", ean, end).await?;
+        let current = occupancy_from(&self.sealer, &row, "")?;
+        let ended = Occupancy {
+            period: current.value.period.ending_at(end).map_err(|e| corrupt(format!("period: {e}")))?,
+            ..current.value
+        };
+        self.record_occupancy(&ended, Some(current.id), at).await
+    }
+
+    /// Ends the registration in force at `end` by superseding it with one that stops then.
+    pub async fn end_registration(
+        &mut self,
+        ean: Ean,
+        end: Timestamp,
+        at: Timestamp,
+    ) -> Result<RecordId, StoreError> {
+        let row = self.in_force("registration", "registrations", ean, end).await?;
+        let current = Store::registration_from(&row, "")?;
+        let ended = Registration {
+            period: current.value.period.ending_at(end).map_err(|e| corrupt(format!("period: {e}")))?,
+            ..current.value
+        };
+        self.record_registration(&ended, Some(current.id), at).await
+    }
+
     /// Records a network user on an access point, or a correction of an effective occupancy
     /// (`supersedes`), such as the end date of a move-out. Returns the new record's id.
     pub async fn record_occupancy(
@@ -542,7 +638,7 @@ impl WriteTx {
             });
         }
         self.check_period("occupancy", "occupancies", occupancy.ean, occupancy.period, supersedes).await?;
-        let sealed = self.store.sealer.seal_json(
+        let sealed = self.sealer.seal_json(
             &shipping_context(occupancy.ean, &occupancy.network_user),
             &occupancy.shipping_address,
         );

@@ -2,12 +2,13 @@
 
 use std::path::PathBuf;
 
+use domain::Change;
 use domain::{
     AccessPoint, Address, Ean, Energy, Gln, GridStatus, MeterKind, Party, PartyId, PartyKind, ReadingRegime,
 };
 use jiff::Timestamp;
 use rand::RngCore;
-use store::{MasterKey, Store};
+use store::{Keys, MasterKey, Store, StoreError, Written};
 
 /// A store on a database that exists only for one test.
 pub struct TestDb {
@@ -25,7 +26,7 @@ impl TestDb {
         let file = dir.path().join("register.sqlite");
         let url = store::sqlite_url(&file);
         let key = MasterKey::generate();
-        let store = Store::open(&url, &key).await.expect("open sqlite store");
+        let store = Store::open(&url, &Keys::derived(key.clone())).await.expect("open sqlite store");
         TestDb { store, url, key, sqlite_file: Some(file), _dir: Some(dir), postgres: None }
     }
 
@@ -38,7 +39,7 @@ impl TestDb {
         pool.close().await;
         let url = replace_database(&admin, &name);
         let key = MasterKey::generate();
-        let store = Store::open(&url, &key).await.expect("open postgres store");
+        let store = Store::open(&url, &Keys::derived(key.clone())).await.expect("open postgres store");
         Some(TestDb { store, url, key, sqlite_file: None, _dir: None, postgres: Some((admin, name)) })
     }
 
@@ -143,5 +144,48 @@ pub fn supplier(pid: &str, gln_body: u64) -> Party {
         name: format!("Supplier {pid}").parse().expect("name"),
         phone: None,
         email: None,
+    }
+}
+
+/// The journal entry a test writes with: a register operator at work.
+pub fn template() -> journal::Entry {
+    journal::Entry {
+        sequence: 0,
+        time_micros: hours(1).as_microsecond(),
+        actor: journal::Actor {
+            party_id: "staff-test".into(),
+            role: "register_staff".into(),
+            session: "test".into(),
+        },
+        action: String::new(),
+        subjects: Vec::new(),
+        purpose: "conformance test".into(),
+        decision: journal::Decision { allowed: true, policies: vec!["test".into()] },
+        outcome: String::new(),
+        data_digest: None,
+    }
+}
+
+/// Applies changes as one request; the journal append itself must succeed.
+pub async fn apply(db: &TestDb, changes: Vec<Change>) -> Result<Vec<Written>, StoreError> {
+    let dated = changes.into_iter().map(|c| (hours(1), c)).collect();
+    db.store.apply(template(), dated).await.expect("the request is journaled").written
+}
+
+/// Applies one change that must succeed and returns what it wrote.
+pub async fn ok(db: &TestDb, change: Change) -> Written {
+    let what = change.action();
+    apply(db, vec![change]).await.unwrap_or_else(|e| panic!("{what}: {e}")).remove(0)
+}
+
+/// Applies one change that must be refused and returns why.
+pub async fn refused(db: &TestDb, change: Change) -> StoreError {
+    apply(db, vec![change]).await.expect_err("refused")
+}
+
+pub fn record(written: Written) -> domain::RecordId {
+    match written {
+        Written::Record(id) => id,
+        other => panic!("expected a record, got {other:?}"),
     }
 }

@@ -2,5 +2,6 @@
 //! `CLOISON_TEST_POSTGRES_URL` is set, each in a fresh database.
 
 mod harness;
+mod journal;
 mod register;
 mod sealed;

@@ -1,6 +1,6 @@
 //! The access register on every backend: invariants, corrections, queries.
 
-use domain::{Occupancy, Period, RecordId, Registration};
+use domain::{Change, Occupancy, Period, RecordId, Registration};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use store::{Counts, StoreError};
@@ -9,13 +9,18 @@ use crate::conformance;
 use crate::harness::*;
 
 async fn seed_basic(db: &TestDb) {
-    let mut tx = db.store.begin().await.expect("begin");
-    tx.put_party(&person("nu-1", "Marie Dubois"), hours(0)).await.expect("person");
-    tx.put_party(&person("nu-2", "Jean Lambert"), hours(0)).await.expect("person");
-    tx.put_party(&supplier("sup-a", 541_234_500_001), hours(0)).await.expect("supplier a");
-    tx.put_party(&supplier("sup-b", 541_234_500_002), hours(0)).await.expect("supplier b");
-    tx.put_access_point(&access_point(1), hours(0)).await.expect("access point");
-    tx.commit().await.expect("commit");
+    apply(
+        db,
+        vec![
+            Change::PutParty(person("nu-1", "Marie Dubois")),
+            Change::PutParty(person("nu-2", "Jean Lambert")),
+            Change::PutParty(supplier("sup-a", 541_234_500_001)),
+            Change::PutParty(supplier("sup-b", 541_234_500_002)),
+            Change::PutAccessPoint(access_point(1)),
+        ],
+    )
+    .await
+    .expect("seed");
 }
 
 fn occupancy(n: u64, who: &str, from: i64, to: Option<i64>) -> Occupancy {
@@ -27,11 +32,18 @@ fn occupancy(n: u64, who: &str, from: i64, to: Option<i64>) -> Occupancy {
     }
 }
 
-fn registration(n: u64, who: &str, from: i64, to: Option<i64>) -> Registration {
-    Registration {
-        ean: ean(n),
-        supplier: id(who),
-        period: Period::new(hours(from), to.map(hours)).expect("non-empty"),
+fn occ(n: u64, who: &str, from: i64, to: Option<i64>, supersedes: Option<RecordId>) -> Change {
+    Change::RecordOccupancy { occupancy: occupancy(n, who, from, to), supersedes }
+}
+
+fn reg(n: u64, who: &str, from: i64, to: Option<i64>, supersedes: Option<RecordId>) -> Change {
+    Change::RecordRegistration {
+        registration: Registration {
+            ean: ean(n),
+            supplier: id(who),
+            period: Period::new(hours(from), to.map(hours)).expect("non-empty"),
+        },
+        supersedes,
     }
 }
 
@@ -41,12 +53,17 @@ async fn counts(db: &TestDb) -> Counts {
 
 async fn point_in_time_query(db: &TestDb) {
     seed_basic(db).await;
-    let mut tx = db.store.begin().await.expect("begin");
-    tx.record_occupancy(&occupancy(1, "nu-1", 0, Some(100)), None, hours(1)).await.expect("first occupant");
-    tx.record_occupancy(&occupancy(1, "nu-2", 100, None), None, hours(1)).await.expect("second occupant");
-    tx.record_registration(&registration(1, "sup-a", 0, Some(50)), None, hours(1)).await.expect("sup a");
-    tx.record_registration(&registration(1, "sup-b", 50, None), None, hours(1)).await.expect("sup b");
-    tx.commit().await.expect("commit");
+    apply(
+        db,
+        vec![
+            occ(1, "nu-1", 0, Some(100), None),
+            occ(1, "nu-2", 100, None, None),
+            reg(1, "sup-a", 0, Some(50), None),
+            reg(1, "sup-b", 50, None, None),
+        ],
+    )
+    .await
+    .expect("history");
 
     let (ap, snap) = db.store.snapshot(ean(1), hours(10)).await.expect("query").expect("known EAN");
     assert_eq!(ap, access_point(1));
@@ -75,31 +92,19 @@ conformance!(point_in_time_query_answers_who_and_when, point_in_time_query);
 
 async fn overlaps_are_refused(db: &TestDb) {
     seed_basic(db).await;
-    let mut tx = db.store.begin().await.expect("begin");
-    tx.record_occupancy(&occupancy(1, "nu-1", 0, None), None, hours(1)).await.expect("open occupancy");
-    tx.record_registration(&registration(1, "sup-a", 0, Some(50)), None, hours(1)).await.expect("sup a");
-    tx.commit().await.expect("commit");
+    apply(db, vec![occ(1, "nu-1", 0, None, None), reg(1, "sup-a", 0, Some(50), None)])
+        .await
+        .expect("history");
     let before = counts(db).await;
 
-    let mut tx = db.store.begin().await.expect("begin");
-    let err =
-        tx.record_occupancy(&occupancy(1, "nu-2", 10, Some(20)), None, hours(2)).await.expect_err("overlap");
+    let err = refused(db, occ(1, "nu-2", 10, Some(20), None)).await;
     assert!(matches!(err, StoreError::Overlap(ref o) if o.what == "occupancy"), "{err}");
     assert!(err.to_string().starts_with("period:"), "names the field: {err}");
-    drop(tx);
-
-    let mut tx = db.store.begin().await.expect("begin");
-    let err = tx
-        .record_registration(&registration(1, "sup-b", 49, None), None, hours(2))
-        .await
-        .expect_err("overlap");
+    let err = refused(db, reg(1, "sup-b", 49, None, None)).await;
     assert!(matches!(err, StoreError::Overlap(_)), "{err}");
-    drop(tx);
 
     // Touching is not overlapping.
-    let mut tx = db.store.begin().await.expect("begin");
-    tx.record_registration(&registration(1, "sup-b", 50, None), None, hours(2)).await.expect("touching");
-    tx.commit().await.expect("commit");
+    ok(db, reg(1, "sup-b", 50, None, None)).await;
     assert_eq!(counts(db).await.registrations, before.registrations + 1);
     assert_eq!(counts(db).await.occupancies, before.occupancies);
 }
@@ -110,31 +115,31 @@ async fn bad_input_changes_nothing(db: &TestDb) {
     let before = counts(db).await;
     let history_before = db.store.history(ean(1)).await.expect("history").expect("known");
 
-    let mut tx = db.store.begin().await.expect("begin");
-    let err =
-        tx.record_occupancy(&occupancy(1, "nu-404", 0, None), None, hours(1)).await.expect_err("unknown");
+    let err = refused(db, occ(1, "nu-404", 0, None, None)).await;
     assert!(matches!(err, StoreError::UnknownParty { field: "network_user", .. }), "{err}");
-    let err =
-        tx.record_occupancy(&occupancy(1, "sup-a", 0, None), None, hours(1)).await.expect_err("supplier");
+    let err = refused(db, occ(1, "sup-a", 0, None, None)).await;
     assert!(matches!(err, StoreError::WrongPartyKind { field: "network_user", .. }), "{err}");
-    let err =
-        tx.record_registration(&registration(1, "nu-1", 0, None), None, hours(1)).await.expect_err("person");
+    let err = refused(db, reg(1, "nu-1", 0, None, None)).await;
     assert!(matches!(err, StoreError::WrongPartyKind { field: "supplier", .. }), "{err}");
-    let err =
-        tx.record_registration(&registration(9, "sup-a", 0, None), None, hours(1)).await.expect_err("no ap");
+    let err = refused(db, reg(9, "sup-a", 0, None, None)).await;
     assert!(matches!(err, StoreError::UnknownAccessPoint { .. }), "{err}");
     assert!(err.to_string().starts_with("ean:"), "{err}");
-    let err = tx
-        .record_registration(&registration(1, "sup-a", 0, None), Some(RecordId(424242)), hours(1))
-        .await
-        .expect_err("not effective");
+    let err = refused(db, reg(1, "sup-a", 0, None, Some(RecordId(424242)))).await;
     assert!(matches!(err, StoreError::NotEffective { .. }), "{err}");
-    let err = tx.put_party(&person("nu-1", "Someone Else"), hours(1)).await.expect_err("duplicate id");
+    let err = refused(db, Change::PutParty(person("nu-1", "Someone Else"))).await;
     assert!(matches!(err, StoreError::Duplicate { field: "id", .. }), "{err}");
-    let err = tx.put_party(&supplier("sup-c", 541_234_500_001), hours(1)).await.expect_err("duplicate gln");
+    let err = refused(db, Change::PutParty(supplier("sup-c", 541_234_500_001))).await;
     assert!(matches!(err, StoreError::Duplicate { field: "gln", .. }), "{err}");
     assert!(err.is_input());
-    tx.commit().await.expect("commit of a transaction whose writes were all refused");
+    let err = refused(db, Change::EndOccupancy { ean: ean(1), at: hours(5) }).await;
+    assert!(matches!(err, StoreError::NothingToEnd { .. }), "{err}");
+    // A request of several changes is all or nothing: the valid first one is undone.
+    let err =
+        apply(db, vec![Change::PutParty(person("nu-3", "Luc Renard")), occ(1, "nu-404", 0, None, None)])
+            .await
+            .expect_err("second change refused");
+    assert!(matches!(err, StoreError::UnknownParty { .. }), "{err}");
+    assert!(db.store.party(&id("nu-3")).await.expect("read").is_none());
 
     assert_eq!(counts(db).await, before);
     let history_after = db.store.history(ean(1)).await.expect("history").expect("known");
@@ -145,35 +150,28 @@ conformance!(bad_input_is_a_typed_error_and_changes_nothing, bad_input_changes_n
 
 async fn corrections_supersede(db: &TestDb) {
     seed_basic(db).await;
-    let mut tx = db.store.begin().await.expect("begin");
-    let open = tx.record_occupancy(&occupancy(1, "nu-1", 0, None), None, hours(1)).await.expect("open");
-    tx.commit().await.expect("commit");
+    let open = record(ok(db, occ(1, "nu-1", 0, None, None)).await);
 
     // Move-out at hour 30: a new record ends the old one, the old one stays in history.
-    let mut tx = db.store.begin().await.expect("begin");
-    let ended =
-        tx.record_occupancy(&occupancy(1, "nu-1", 0, Some(30)), Some(open), hours(30)).await.expect("end");
-    tx.record_occupancy(&occupancy(1, "nu-2", 30, None), None, hours(30)).await.expect("move in");
-    tx.commit().await.expect("commit");
+    let written =
+        apply(db, vec![Change::EndOccupancy { ean: ean(1), at: hours(30) }, occ(1, "nu-2", 30, None, None)])
+            .await
+            .expect("move");
+    let ended = record(written[0]);
 
     let history = db.store.history(ean(1)).await.expect("history").expect("known");
     assert_eq!(history.occupancies.len(), 3);
     assert_eq!(history.occupancies[0].id, open);
     assert_eq!(history.occupancies[0].value.period.to(), None, "the original is not rewritten");
     assert_eq!(history.occupancies[1].supersedes, Some(open));
+    assert_eq!(history.occupancies[1].value.period.to(), Some(hours(30)));
 
     // The superseded record can no longer be corrected: only effective records can.
-    let mut tx = db.store.begin().await.expect("begin");
-    let err = tx
-        .record_occupancy(&occupancy(1, "nu-1", 0, Some(20)), Some(open), hours(31))
-        .await
-        .expect_err("gone");
+    let err = refused(db, occ(1, "nu-1", 0, Some(20), Some(open))).await;
     assert!(matches!(err, StoreError::NotEffective { .. }), "{err}");
     // Correcting the effective end may not run into the next occupant.
-    let err =
-        tx.record_occupancy(&occupancy(1, "nu-1", 0, Some(40)), Some(ended), hours(31)).await.expect_err("x");
+    let err = refused(db, occ(1, "nu-1", 0, Some(40), Some(ended))).await;
     assert!(matches!(err, StoreError::Overlap(_)), "{err}");
-    drop(tx);
 
     let (_, at_20) = db.store.snapshot(ean(1), hours(20)).await.expect("query").expect("known");
     assert_eq!(at_20.occupancy.expect("occupied").id, ended);
@@ -184,10 +182,7 @@ conformance!(corrections_supersede_and_never_rewrite, corrections_supersede);
 
 async fn append_only_in_the_database(db: &TestDb) {
     seed_basic(db).await;
-    let mut tx = db.store.begin().await.expect("begin");
-    tx.record_occupancy(&occupancy(1, "nu-1", 0, None), None, hours(1)).await.expect("open");
-    tx.record_registration(&registration(1, "sup-a", 0, None), None, hours(1)).await.expect("open");
-    tx.commit().await.expect("commit");
+    apply(db, vec![occ(1, "nu-1", 0, None, None), reg(1, "sup-a", 0, None, None)]).await.expect("history");
     let pool = sqlx::AnyPool::connect(&db.url).await.expect("raw connection, as a DBA would");
     for sql in [
         "UPDATE occupancies SET to_us = 5",
@@ -196,62 +191,58 @@ async fn append_only_in_the_database(db: &TestDb) {
         "DELETE FROM registrations",
         "UPDATE access_points SET meter = 'budget'",
         "DELETE FROM access_points",
+        "UPDATE journal_entries SET action = 'nothing'",
+        "DELETE FROM journal_entries",
+        "DELETE FROM journal_nodes",
+        "UPDATE journal_subjects SET subject = 'x'",
     ] {
         let err = sqlx::query(sql).execute(&pool).await.expect_err(sql);
         assert!(err.to_string().contains("append-only"), "{sql}: {err}");
     }
+    let err = sqlx::query("UPDATE journal_latest SET size = 0").execute(&pool).await.expect_err("shrink");
+    assert!(err.to_string().contains("may only grow"), "{err}");
     pool.close().await;
 }
-conformance!(register_tables_refuse_update_and_delete, append_only_in_the_database);
+conformance!(register_and_journal_tables_refuse_update_and_delete, append_only_in_the_database);
 
 /// Random histories written through the store, with corrections; every point-in-time answer
-/// must equal a plain scan of the history and a model kept beside it.
+/// must equal a plain scan of the history.
 async fn snapshot_agrees_with_scan(db: &TestDb) {
     seed_basic(db).await;
     let people = ["nu-1", "nu-2"];
     let suppliers = ["sup-a", "sup-b"];
     let mut rng = ChaCha8Rng::seed_from_u64(0xC10150);
-    let mut tx = db.store.begin().await.expect("begin");
-    for n in 2..14 {
-        tx.put_access_point(&access_point(n), hours(0)).await.expect("access point");
-    }
-    tx.commit().await.expect("commit");
-    let (mut accepted, mut refused) = (0, 0);
+    apply(db, (2..14).map(|n| Change::PutAccessPoint(access_point(n))).collect())
+        .await
+        .expect("access points");
+    let (mut accepted, mut refused_count) = (0, 0);
     for _ in 0..400 {
         let n = rng.gen_range(1..14);
         let from = rng.gen_range(0..200);
         let to = if rng.gen_bool(0.3) { None } else { Some(from + rng.gen_range(1..60)) };
         let history = db.store.history(ean(n)).await.expect("history").expect("known");
-        let mut tx = db.store.begin().await.expect("begin");
-        let result = if rng.gen_bool(0.5) {
-            let supersedes = if rng.gen_bool(0.3) {
-                domain::register::effective(&history.occupancies).next().map(|r| r.id)
-            } else {
-                None
-            };
-            let who = people[rng.gen_range(0..2)];
-            tx.record_occupancy(&occupancy(n, who, from, to), supersedes, hours(300)).await.map(|_| ())
+        let change = if rng.gen_bool(0.5) {
+            let supersedes = rng
+                .gen_bool(0.3)
+                .then(|| domain::register::effective(&history.occupancies).next().map(|r| r.id))
+                .flatten();
+            occ(n, people[rng.gen_range(0..2)], from, to, supersedes)
         } else {
-            let supersedes = if rng.gen_bool(0.3) {
-                domain::register::effective(&history.registrations).next().map(|r| r.id)
-            } else {
-                None
-            };
-            let who = suppliers[rng.gen_range(0..2)];
-            tx.record_registration(&registration(n, who, from, to), supersedes, hours(300)).await.map(|_| ())
+            let supersedes = rng
+                .gen_bool(0.3)
+                .then(|| domain::register::effective(&history.registrations).next().map(|r| r.id))
+                .flatten();
+            reg(n, suppliers[rng.gen_range(0..2)], from, to, supersedes)
         };
-        match result {
-            Ok(()) => {
-                tx.commit().await.expect("commit");
-                accepted += 1;
-            }
-            Err(StoreError::Overlap(_)) => refused += 1,
+        match apply(db, vec![change]).await {
+            Ok(_) => accepted += 1,
+            Err(StoreError::Overlap(_)) => refused_count += 1,
             Err(other) => panic!("unexpected error: {other}"),
         }
     }
     assert!(
-        accepted > 50 && refused > 50,
-        "the walk exercised both paths: {accepted} accepted, {refused} refused"
+        accepted > 50 && refused_count > 50,
+        "the walk exercised both paths: {accepted} accepted, {refused_count} refused"
     );
     let mut compared = 0;
     for n in 1..14 {
@@ -277,19 +268,14 @@ async fn party_lookups(db: &TestDb) {
     let mut marie = person("nu-1", "Marie Dubois");
     marie.phone = Some("081/23.45.67".parse().expect("phone"));
     marie.email = Some("Marie.Dubois@example.be".parse().expect("email"));
-    let mut tx = db.store.begin().await.expect("begin");
-    tx.put_party(&marie, hours(0)).await.expect("put");
-    tx.put_party(&person("nu-2", "Jean Lambert"), hours(0)).await.expect("put");
-    tx.commit().await.expect("commit");
+    apply(db, vec![Change::PutParty(marie.clone()), Change::PutParty(person("nu-2", "Jean Lambert"))])
+        .await
+        .expect("parties");
     assert_eq!(db.store.party(&id("nu-1")).await.expect("read"), Some(marie));
-    assert_eq!(
-        db.store.parties_by_phone(&"+32 81 23 45 67".parse().expect("phone")).await.expect("q"),
-        vec![id("nu-1")]
-    );
-    assert_eq!(
-        db.store.parties_by_email(&"marie.dubois@EXAMPLE.be".parse().expect("email")).await.expect("q"),
-        vec![id("nu-1")]
-    );
+    let phone = "+32 81 23 45 67".parse().expect("phone");
+    assert_eq!(db.store.parties_by_phone(&phone).await.expect("q"), vec![id("nu-1")]);
+    let email = "marie.dubois@EXAMPLE.be".parse().expect("email");
+    assert_eq!(db.store.parties_by_email(&email).await.expect("q"), vec![id("nu-1")]);
     assert!(db.store.parties_by_phone(&"081 23 45 68".parse().expect("phone")).await.expect("q").is_empty());
     assert_eq!(db.store.party(&id("nu-404")).await.expect("read"), None);
 }

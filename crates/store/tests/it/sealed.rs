@@ -1,7 +1,7 @@
 //! I6: personal data is sealed at rest; a wrong key is refused.
 
-use domain::{Occupancy, Party, PartyKind, Period};
-use store::{MasterKey, Store, StoreError};
+use domain::{Change, Occupancy, Party, PartyKind, Period};
+use store::{Keys, MasterKey, Store, StoreError};
 
 use crate::conformance;
 use crate::harness::*;
@@ -20,23 +20,25 @@ async fn write_secrets(db: &TestDb) {
     let mut ap = access_point(7);
     ap.address =
         domain::Address::new("Chaussee de Louvain", "412", Some("B"), "5020", "Namur").expect("addr");
-    let mut tx = db.store.begin().await.expect("begin");
-    tx.put_party(&party, hours(0)).await.expect("party");
-    tx.put_access_point(&ap, hours(0)).await.expect("ap");
-    tx.record_occupancy(
-        &Occupancy {
-            ean: ap.ean,
-            network_user: party.id.clone(),
-            period: Period::open(hours(1)),
-            shipping_address: domain::Address::new("Rue Haute-Marcelle", "3", None, "5000", "Namur")
-                .expect("addr"),
-        },
-        None,
-        hours(1),
+    let shipping = domain::Address::new("Rue Haute-Marcelle", "3", None, "5000", "Namur").expect("addr");
+    apply(
+        db,
+        vec![
+            Change::PutParty(party.clone()),
+            Change::PutAccessPoint(ap.clone()),
+            Change::RecordOccupancy {
+                occupancy: Occupancy {
+                    ean: ap.ean,
+                    network_user: party.id.clone(),
+                    period: Period::open(hours(1)),
+                    shipping_address: shipping,
+                },
+                supersedes: None,
+            },
+        ],
     )
     .await
-    .expect("occupancy");
-    tx.commit().await.expect("commit");
+    .expect("written");
     // The data is readable through the store…
     assert_eq!(
         db.store.party(&party.id).await.expect("read").expect("exists").name.as_str(),
@@ -75,12 +77,12 @@ conformance!(no_personal_data_in_clear_at_rest, nothing_personal_in_clear);
 
 async fn wrong_key_is_refused(db: &TestDb) {
     write_secrets(db).await;
-    match Store::open(&db.url, &MasterKey::generate()).await {
+    match Store::open(&db.url, &Keys::derived(MasterKey::generate())).await {
         Err(StoreError::WrongKey) => {}
         Err(other) => panic!("expected WrongKey, got {other}"),
         Ok(_) => panic!("a store opened with another key"),
     }
-    let again = Store::open(&db.url, &db.key).await.expect("the right key opens");
+    let again = Store::open(&db.url, &Keys::derived(db.key.clone())).await.expect("the right key opens");
     assert!(again.party(&id("nu-77")).await.expect("read").is_some());
     again.close().await;
 }

@@ -1,0 +1,76 @@
+//! `cloison bench`: load generators that measure this installation as it is configured.
+//!
+//! Criterion benchmarks measure components in isolation; these measure the real binary on
+//! the real database, and double as the load in crash tests (`--print-acks` prints each
+//! acknowledged journal index, so a test can kill the process and check none was lost).
+
+use std::io::Write;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::Result;
+use app::{Actor, Role};
+use clap::Subcommand;
+
+use crate::register::operator;
+
+/// Benchmarks.
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Durable journal appends from concurrent writers, each waiting for its commit.
+    Journal {
+        /// Concurrent writers.
+        #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=1024))]
+        writers: u32,
+        /// Entries to append in all.
+        #[arg(long, default_value_t = 100_000)]
+        entries: u64,
+        /// Print each acknowledged index on standard output as soon as it is durable.
+        #[arg(long)]
+        print_acks: bool,
+        /// Database URL or SQLite file (default from configuration).
+        #[arg(long)]
+        db: Option<String>,
+    },
+}
+
+/// Runs a benchmark.
+pub async fn run(config_file: Option<&Path>, command: BenchCommand) -> Result<()> {
+    match command {
+        BenchCommand::Journal { writers, entries, print_acks, db } => {
+            let app = Arc::new(crate::register::open(config_file, db.as_deref()).await?);
+            let actor = Actor { role: Role::Support, ..operator() };
+            let started = Instant::now();
+            let per_writer = entries.div_ceil(u64::from(writers));
+            let mut tasks = Vec::new();
+            for w in 0..u64::from(writers) {
+                let app = app.clone();
+                let actor = Actor { session: format!("{}-w{w}", actor.session), ..actor.clone() };
+                let count = per_writer.min(entries.saturating_sub(w * per_writer));
+                tasks.push(tokio::spawn(async move {
+                    for _ in 0..count {
+                        let appended = app.journal_note(&actor, "bench.journal.append", "load test").await?;
+                        if print_acks {
+                            let mut out = std::io::stdout().lock();
+                            writeln!(out, "{}", appended.start)?;
+                            out.flush()?;
+                        }
+                    }
+                    anyhow::Ok(())
+                }));
+            }
+            for task in tasks {
+                task.await??;
+            }
+            let elapsed = started.elapsed();
+            app.close().await;
+            eprintln!(
+                "{entries} durable appends from {writers} writers in {:.2} s: {:.0} appends/s",
+                elapsed.as_secs_f64(),
+                entries as f64 / elapsed.as_secs_f64()
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,413 @@
+//! `cloison journal`: the tamper-evident journal for auditors, and its keys.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use app::{Actor, Cloison, JournalQuery, Role, SignedTreeHead, VerifyError, VerifyingKey};
+use clap::Subcommand;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde_json::json;
+
+use crate::Failure;
+use crate::config::write_secret;
+use crate::register::{operator, parse_ean};
+use crate::time::{local, parse_instant};
+
+/// Journal commands.
+#[derive(Debug, Subcommand)]
+pub enum JournalCommand {
+    /// The signed head of the journal: size, root, time, signature and public key.
+    Head {
+        /// Database URL or SQLite file (default from configuration).
+        #[arg(long)]
+        db: Option<String>,
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sign and keep a checkpoint head now (they are also kept every ten seconds of activity).
+    Checkpoint {
+        /// Database URL or SQLite file (default from configuration).
+        #[arg(long)]
+        db: Option<String>,
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// One entry, decoded, with its exact leaf bytes in hex.
+    Entry {
+        /// Index of the entry, from 0.
+        index: u64,
+        /// Database URL or SQLite file (default from configuration).
+        #[arg(long)]
+        db: Option<String>,
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Inclusion and consistency proofs, as lists of hex hashes with the roots they lead to.
+    #[command(subcommand)]
+    Proof(ProofCommand),
+    /// Recompute every leaf, node and root from the stored entries and check every signed
+    /// head; exits 1 naming the first bad index.
+    Verify {
+        /// The public key (64 hex digits) to check signatures with; default this
+        /// installation's own key. An auditor passes the key published to them.
+        #[arg(long)]
+        public_key: Option<String>,
+        /// Database URL or SQLite file (default from configuration).
+        #[arg(long)]
+        db: Option<String>,
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Entries about a subject (EAN or party id) or by an actor, oldest first.
+    Search {
+        /// An EAN or party id the entries are about.
+        #[arg(long, required_unless_present = "actor")]
+        subject: Option<String>,
+        /// The party id of the actor.
+        #[arg(long)]
+        actor: Option<String>,
+        /// Entries at or after this instant (RFC 3339, Brussels time or day).
+        #[arg(long)]
+        from: Option<String>,
+        /// Entries before this instant.
+        #[arg(long)]
+        to: Option<String>,
+        /// At most this many entries.
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
+        /// Database URL or SQLite file (default from configuration).
+        #[arg(long)]
+        db: Option<String>,
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Generate a new Ed25519 journal signing key into a file (mode 0600) and print its
+    /// public key; configure it with CLOISON_JOURNAL_KEY_FILE or `journal_key_file`.
+    Keygen {
+        /// Where to write the secret key; refused if the file exists.
+        #[arg(long, default_value = "cloison.journal.key")]
+        out: PathBuf,
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Proof commands.
+#[derive(Debug, Subcommand)]
+pub enum ProofCommand {
+    /// That entry INDEX is in the tree of SIZE entries (default: the signed head's size).
+    Inclusion {
+        /// Index of the entry.
+        index: u64,
+        /// Size of the tree; default the signed head's.
+        #[arg(long)]
+        size: Option<u64>,
+        /// Database URL or SQLite file (default from configuration).
+        #[arg(long)]
+        db: Option<String>,
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// That the tree of OLD entries is a prefix of the tree of NEW entries.
+    Consistency {
+        /// The older size.
+        old: u64,
+        /// The newer size.
+        new: u64,
+        /// Database URL or SQLite file (default from configuration).
+        #[arg(long)]
+        db: Option<String>,
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn auditor() -> Actor {
+    Actor { role: Role::Auditor, ..operator() }
+}
+
+fn head_json(head: &SignedTreeHead, key: &VerifyingKey) -> serde_json::Value {
+    json!({
+        "size": head.head.size,
+        "root": head.head.root.to_string(),
+        "time": jiff::Timestamp::from_microsecond(head.head.time_micros).map(|t| t.to_string()).unwrap_or_default(),
+        "signature": hex::encode(head.signature),
+        "public_key": hex::encode(key.as_bytes()),
+    })
+}
+
+fn print_head(head: &SignedTreeHead, key: &VerifyingKey, json: bool) -> Result<()> {
+    let value = head_json(head, key);
+    if json {
+        println!("{}", serde_json::to_string_pretty(&value)?);
+    } else {
+        let time = jiff::Timestamp::from_microsecond(head.head.time_micros)?;
+        println!("size       {}", head.head.size);
+        println!("root       {}", head.head.root);
+        println!("time       {time} (Brussels {})", local(time));
+        println!("signature  {}", hex::encode(head.signature));
+        println!("public key {}", hex::encode(key.as_bytes()));
+    }
+    Ok(())
+}
+
+fn parse_key(text: &str) -> Result<VerifyingKey, Failure> {
+    let bytes: [u8; 32] = hex::decode(text.trim())
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| Failure::Invalid("--public-key: must be 64 hexadecimal digits".into()))?;
+    VerifyingKey::from_bytes(&bytes).map_err(|e| Failure::Invalid(format!("--public-key: {e}")))
+}
+
+async fn open(config_file: Option<&Path>, db: Option<&str>) -> Result<Cloison> {
+    crate::register::open(config_file, db).await
+}
+
+/// Runs a journal command.
+pub async fn run(config_file: Option<&Path>, command: JournalCommand) -> Result<()> {
+    match command {
+        JournalCommand::Head { db, json } => {
+            let app = open(config_file, db.as_deref()).await?;
+            let head = app.journal_head().await;
+            let key = app.journal_public_key();
+            app.close().await;
+            print_head(&head?, &key, json)?;
+        }
+        JournalCommand::Checkpoint { db, json } => {
+            let app = open(config_file, db.as_deref()).await?;
+            let head = app.journal_checkpoint().await;
+            let key = app.journal_public_key();
+            app.close().await;
+            print_head(&head?, &key, json)?;
+        }
+        JournalCommand::Entry { index, db, json } => {
+            let app = open(config_file, db.as_deref()).await?;
+            let entry = app.journal_entry(&auditor(), index).await;
+            app.close().await;
+            let Some(entry) = entry? else {
+                return Err(Failure::NotFound(format!("the journal has no entry {index}")).into());
+            };
+            if json {
+                println!("{}", serde_json::to_string_pretty(&entry)?);
+            } else {
+                let e = &entry.entry;
+                let time = jiff::Timestamp::from_microsecond(e.time_micros)?;
+                println!("index      {}", e.sequence);
+                println!("time       {time} (Brussels {})", local(time));
+                println!("actor      {} as {} (session {})", e.actor.party_id, e.actor.role, e.actor.session);
+                println!("action     {}", e.action);
+                println!("subjects   {}", e.subjects.join(", "));
+                println!("purpose    {}", e.purpose);
+                println!(
+                    "decision   {} by {}",
+                    if e.decision.allowed { "allowed" } else { "denied" },
+                    e.decision.policies.join(", ")
+                );
+                println!("outcome    {}", e.outcome);
+                println!(
+                    "data sent  {}",
+                    e.data_digest.map(|d| d.to_string()).unwrap_or_else(|| "none".into())
+                );
+                println!("leaf hash  {}", entry.leaf_hash);
+                println!("leaf bytes {}", hex::encode(&entry.bytes));
+            }
+        }
+        JournalCommand::Proof(ProofCommand::Inclusion { index, size, db, json }) => {
+            let app = open(config_file, db.as_deref()).await?;
+            let result = async {
+                let size = match size {
+                    Some(size) => size,
+                    None => app.journal_head().await?.head.size,
+                };
+                if index >= size {
+                    return Err(
+                        Failure::Invalid(format!("index: {index} is not below the size {size}")).into()
+                    );
+                }
+                let proof = app.journal_inclusion_proof(index, size).await?;
+                let root = app.journal_root(size).await?;
+                anyhow::Ok((size, proof, root))
+            }
+            .await;
+            app.close().await;
+            let (size, proof, root) = result?;
+            print_proof(proof_json("inclusion", &[("index", index), ("size", size)], &proof, &root), json)?;
+        }
+        JournalCommand::Proof(ProofCommand::Consistency { old, new, db, json }) => {
+            if old > new {
+                return Err(Failure::Invalid(format!("old: {old} is larger than new {new}")).into());
+            }
+            let app = open(config_file, db.as_deref()).await?;
+            let result = async {
+                let proof = app.journal_consistency_proof(old, new).await?;
+                let old_root = app.journal_root(old).await?;
+                let new_root = app.journal_root(new).await?;
+                anyhow::Ok((proof, old_root, new_root))
+            }
+            .await;
+            app.close().await;
+            let (proof, old_root, new_root) = result?;
+            let mut value = proof_json("consistency", &[("old", old), ("new", new)], &proof, &new_root);
+            value["old_root"] = json!(old_root.to_string());
+            value["new_root"] = json!(new_root.to_string());
+            if let Some(map) = value.as_object_mut() {
+                map.remove("root");
+            }
+            print_proof(value, json)?;
+        }
+        JournalCommand::Verify { public_key, db, json } => {
+            let key = public_key.as_deref().map(parse_key).transpose()?;
+            let app = open(config_file, db.as_deref()).await?;
+            let key = key.unwrap_or_else(|| app.journal_public_key());
+            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+            bar.set_style(ProgressStyle::with_template(
+                "{spinner} verifying the journal: {pos} entries ({per_sec})",
+            )?);
+            let result = app.journal_verify(&key, |n| bar.set_position(n)).await;
+            bar.finish_and_clear();
+            app.close().await;
+            match result {
+                Ok(verified) => {
+                    if json {
+                        println!(
+                            "{}",
+                            serde_json::to_string_pretty(&json!({ "ok": true, "verified": verified }))?
+                        );
+                    } else {
+                        println!(
+                            "journal intact: {} entries, {} tree nodes and {} checkpoint heads checked; root {}",
+                            verified.size, verified.nodes, verified.checkpoints, verified.root
+                        );
+                    }
+                }
+                Err(VerifyError::Fault(fault)) => {
+                    if json {
+                        println!(
+                            "{}",
+                            serde_json::to_string_pretty(
+                                &json!({ "ok": false, "index": fault.index, "problem": fault.problem })
+                            )?
+                        );
+                    }
+                    bail!("journal verification failed at {fault}");
+                }
+                Err(VerifyError::Store(e)) => return Err(e).context("journal verification could not run"),
+            }
+        }
+        JournalCommand::Search { subject, actor, from, to, limit, db, json } => {
+            if let Some(subject) = &subject {
+                // An EAN-shaped subject must be a valid EAN; party ids pass as they are.
+                if subject.len() == 18 && subject.bytes().all(|b| b.is_ascii_digit()) {
+                    parse_ean(subject)?;
+                }
+            }
+            let query = JournalQuery {
+                subject,
+                actor,
+                from: from.as_deref().map(parse_instant).transpose()?,
+                to: to.as_deref().map(parse_instant).transpose()?,
+                limit: limit.clamp(1, 100_000),
+            };
+            let app = open(config_file, db.as_deref()).await?;
+            let found = app.journal_search(&auditor(), &query).await;
+            app.close().await;
+            let found = found?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&found)?);
+            } else {
+                for e in &found {
+                    let e = &e.entry;
+                    let time = jiff::Timestamp::from_microsecond(e.time_micros)?;
+                    println!(
+                        "#{:<8} {}  {:<20} {:<16} {:<32} {:<24} {}",
+                        e.sequence,
+                        local(time),
+                        e.actor.party_id,
+                        e.actor.role,
+                        e.action,
+                        e.subjects.join(","),
+                        e.outcome
+                    );
+                }
+                println!("{} entries", found.len());
+            }
+        }
+        JournalCommand::Keygen { out, json } => {
+            if out.exists() {
+                return Err(Failure::Invalid(format!(
+                    "--out: {} exists; refusing to overwrite a key",
+                    out.display()
+                ))
+                .into());
+            }
+            let mut seed = [0u8; 32];
+            rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut seed);
+            let key = app::SigningKey::from_bytes(&seed);
+            write_secret(&out, &hex::encode(seed))?;
+            let public = hex::encode(key.verifying_key().as_bytes());
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&json!({ "key_file": out, "public_key": public }))?
+                );
+            } else {
+                println!("secret key written to {} (mode 0600)", out.display());
+                println!("public key {public}");
+                println!(
+                    "configure it with CLOISON_JOURNAL_KEY_FILE={} or journal_key_file in cloison.toml",
+                    out.display()
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+fn proof_json(
+    kind: &str,
+    numbers: &[(&str, u64)],
+    proof: &[app::Hash],
+    root: &app::Hash,
+) -> serde_json::Value {
+    let mut value = json!({
+        "proof": kind,
+        "hashes": proof.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        "root": root.to_string(),
+    });
+    for (name, n) in numbers {
+        value[*name] = json!(n);
+    }
+    value
+}
+
+fn print_proof(value: serde_json::Value, as_json: bool) -> Result<()> {
+    if as_json {
+        println!("{}", serde_json::to_string_pretty(&value)?);
+        return Ok(());
+    }
+    if let Some(map) = value.as_object() {
+        for (name, v) in map {
+            match v {
+                serde_json::Value::Array(items) => {
+                    println!("{name}:");
+                    for item in items {
+                        println!("  {}", item.as_str().unwrap_or_default());
+                    }
+                }
+                other => println!(
+                    "{name} {}",
+                    other.as_str().map(str::to_owned).unwrap_or_else(|| other.to_string())
+                ),
+            }
+        }
+    }
+    Ok(())
+}

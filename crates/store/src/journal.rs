@@ -1,0 +1,974 @@
+//! The journal in the database: group-committed appends, proofs, search and verification.
+//!
+//! One writer task owns every write. Requests (register changes with the entry that describes
+//! them, or entries alone) queue on a channel; the writer takes all that are waiting, runs them
+//! in one transaction in arrival order, appends their entries to the Merkle log, signs the new
+//! tree head and commits once. A caller is answered only after that commit, so what is
+//! acknowledged is durable, and a business change never commits without its entry (I1), nor
+//! survives a failed append (I2). Batching is what makes durable appends cheap: one fsync for
+//! as many entries as arrived while the previous batch was committing.
+//!
+//! Storage: entries with their leaf hashes, and every perfect subtree hash of level ≥ 1 keyed
+//! by the leaf that completed it, so a proof reads O(log n) rows by key and a verifier streams
+//! entries and nodes side by side in one pass with O(log n) memory. The signed head of the
+//! whole journal is rewritten by every commit (an entry slipped in later is covered by no
+//! signature); checkpoint heads are kept append-only every ten seconds, every million entries
+//! and on demand. Tables refuse UPDATE and DELETE in the database.
+//!
+//! The in-memory frontier is a cache of the stored one: at the start of each batch the writer
+//! compares its size with the stored head (another process may have appended) and reloads
+//! the ≤ 64 nodes it needs when they differ.
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::time::Duration;
+
+use domain::Change;
+use ed25519_dalek::{SigningKey, VerifyingKey};
+use futures_util::StreamExt;
+use hmac::{Hmac, Mac};
+use jiff::Timestamp;
+use journal::{Entry, Frontier, Hash, NodeSource, SignedTreeHead, TreeHead, leaf_hash};
+use serde::Serialize;
+use sha2::Sha256;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::{Backend, MasterKey, Store, StoreError, WriteTx, Written, corrupt};
+
+/// The keys a store works with.
+#[derive(Clone)]
+pub struct Keys {
+    /// Seals personal data at rest.
+    pub seal: MasterKey,
+    /// Signs the journal's tree heads.
+    pub journal: SigningKey,
+}
+
+impl Keys {
+    /// Both keys from one master key: the journal key is derived, so a newcomer configures
+    /// one secret. Production may configure a separate journal key with [`Keys::new`].
+    pub fn derived(master: MasterKey) -> Keys {
+        let mut mac =
+            <Hmac<Sha256> as Mac>::new_from_slice(master.bytes()).expect("HMAC takes keys of any length");
+        mac.update(b"cloison journal signing v1");
+        let seed: [u8; 32] = mac.finalize().into_bytes().into();
+        Keys { seal: master, journal: SigningKey::from_bytes(&seed) }
+    }
+
+    /// Separate keys.
+    pub fn new(seal: MasterKey, journal: SigningKey) -> Keys {
+        Keys { seal, journal }
+    }
+}
+
+/// Checkpoint heads are kept at least this often while entries arrive.
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(10);
+/// …and at least every this many entries.
+const CHECKPOINT_ENTRIES: u64 = 1_000_000;
+/// Requests taken into one transaction at most.
+const MAX_BATCH: usize = 4096;
+/// Rows per multi-row INSERT (well below both backends' bound-parameter limits).
+const ROWS_PER_INSERT: usize = 1000;
+
+/// What a request asks the writer to do.
+pub(crate) enum Work {
+    /// Append these entries (their sequence numbers are assigned by the writer).
+    Entries(Vec<Entry>),
+    /// Apply these changes, all or nothing, and journal each with `template`.
+    Changes { template: Box<Entry>, changes: Vec<(Timestamp, Change)> },
+    /// Keep a checkpoint head now.
+    Checkpoint,
+}
+
+/// What the writer answers once the batch is committed.
+#[derive(Debug)]
+pub struct Committed {
+    /// What the changes wrote, or why they were refused (the refusal is journaled too).
+    pub written: Result<Vec<Written>, StoreError>,
+    /// The sequence numbers of the entries this request appended.
+    pub entries: Range<u64>,
+    /// The signed head of the journal right after the commit.
+    pub head: SignedTreeHead,
+}
+
+enum Message {
+    Request(Work, oneshot::Sender<Result<Committed, StoreError>>),
+    Shutdown(oneshot::Sender<()>),
+}
+
+/// The sending side of the writer, shared by every clone of a store.
+#[derive(Clone)]
+pub(crate) struct WriterHandle {
+    sender: mpsc::Sender<Message>,
+}
+
+/// A queued request; await it to learn that it is durable.
+pub struct Ticket(oneshot::Receiver<Result<Committed, StoreError>>);
+
+impl Ticket {
+    /// Waits for the commit of the batch that carried the request.
+    pub async fn wait(self) -> Result<Committed, StoreError> {
+        self.0.await.map_err(|_| StoreError::Journal("the journal writer stopped before answering".into()))?
+    }
+}
+
+impl WriterHandle {
+    pub(crate) fn spawn(store: Store, key: SigningKey) -> WriterHandle {
+        let (sender, receiver) = mpsc::channel(MAX_BATCH * 2);
+        tokio::spawn(Writer { store, key, frontier: None, checkpoint: None }.run(receiver));
+        WriterHandle { sender }
+    }
+
+    async fn send(&self, work: Work) -> Result<Ticket, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.sender
+            .send(Message::Request(work, reply))
+            .await
+            .map_err(|_| StoreError::Journal("the journal writer is not running".into()))?;
+        Ok(Ticket(answer))
+    }
+
+    pub(crate) async fn shutdown(&self) {
+        let (done, wait) = oneshot::channel();
+        if self.sender.send(Message::Shutdown(done)).await.is_ok() {
+            let _ = wait.await;
+        }
+    }
+}
+
+struct Writer {
+    store: Store,
+    key: SigningKey,
+    /// The frontier as of the last commit; `None` after a failure, to reload.
+    frontier: Option<Frontier>,
+    /// Size and time of the newest checkpoint head.
+    checkpoint: Option<(u64, i64)>,
+}
+
+/// One entry's rows, ready to insert.
+struct EntryRow {
+    seq: i64,
+    time_us: i64,
+    actor: String,
+    action: String,
+    bytes: Vec<u8>,
+    leaf: Hash,
+    subjects: Vec<String>,
+}
+
+impl Writer {
+    async fn run(mut self, mut receiver: mpsc::Receiver<Message>) {
+        while let Some(first) = receiver.recv().await {
+            let mut requests = Vec::new();
+            let mut shutdown = None;
+            match first {
+                Message::Request(work, reply) => requests.push((work, reply)),
+                Message::Shutdown(done) => shutdown = Some(done),
+            }
+            while shutdown.is_none() && requests.len() < MAX_BATCH {
+                match receiver.try_recv() {
+                    Ok(Message::Request(work, reply)) => requests.push((work, reply)),
+                    Ok(Message::Shutdown(done)) => shutdown = Some(done),
+                    Err(_) => break,
+                }
+            }
+            if !requests.is_empty() {
+                let (works, replies): (Vec<_>, Vec<_>) = requests.into_iter().unzip();
+                match self.batch(works).await {
+                    Ok(answers) => {
+                        for (reply, answer) in replies.into_iter().zip(answers) {
+                            let _ = reply.send(Ok(answer));
+                        }
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "journal batch failed; every request in it is refused");
+                        self.frontier = None;
+                        self.checkpoint = None;
+                        let message = e.to_string();
+                        for reply in replies {
+                            let _ = reply.send(Err(StoreError::Journal(message.clone())));
+                        }
+                    }
+                }
+            }
+            if let Some(done) = shutdown {
+                let _ = done.send(());
+                return;
+            }
+        }
+    }
+
+    async fn batch(&mut self, works: Vec<Work>) -> Result<Vec<Committed>, StoreError> {
+        let mut tx = self.store.begin().await?;
+        let stored = latest_in(tx.conn(), self.store.backend, true).await?;
+        let mut frontier = match self.frontier.take() {
+            Some(f) if f.size() == stored.head.head.size => f,
+            _ => load_frontier(tx.conn(), stored.head.head.size).await?,
+        };
+        if self.checkpoint.is_none() {
+            self.checkpoint = Some(newest_checkpoint(tx.conn()).await?);
+        }
+        let mut rows = Vec::new();
+        let mut nodes: Vec<(i64, i64, Hash)> = Vec::new();
+        let mut force_checkpoint = false;
+        let mut results = Vec::with_capacity(works.len());
+        for work in works {
+            let (written, entries) = match work {
+                Work::Entries(entries) => (Ok(Vec::new()), entries),
+                Work::Checkpoint => {
+                    force_checkpoint = true;
+                    (Ok(Vec::new()), Vec::new())
+                }
+                Work::Changes { template, changes } => apply_changes(&mut tx, *template, &changes).await?,
+            };
+            let first = frontier.size();
+            for mut entry in entries {
+                entry.sequence = frontier.size();
+                let bytes = entry
+                    .encode()
+                    .map_err(|e| StoreError::Journal(format!("entry cannot be encoded: {e}")))?;
+                let leaf = leaf_hash(&bytes);
+                frontier.push_with(leaf, |level, index, hash| {
+                    if level > 0 {
+                        nodes.push((completing_leaf(level, index) as i64, i64::from(level), hash));
+                    }
+                });
+                rows.push(EntryRow {
+                    seq: entry.sequence as i64,
+                    time_us: entry.time_micros,
+                    actor: entry.actor.party_id,
+                    action: entry.action,
+                    bytes,
+                    leaf,
+                    subjects: entry.subjects,
+                });
+            }
+            results.push((written, first..frontier.size()));
+        }
+        insert_entries(tx.conn(), &rows).await?;
+        insert_nodes(tx.conn(), &nodes).await?;
+        let now = Timestamp::now().as_microsecond();
+        let head =
+            TreeHead { size: frontier.size(), root: frontier.root(), time_micros: now }.sign(&self.key);
+        if head.head.size != stored.head.head.size || force_checkpoint {
+            store_latest(tx.conn(), &head).await?;
+        }
+        let (checkpoint_size, checkpoint_time) = self.checkpoint.unwrap_or((0, 0));
+        let due = head.head.size > checkpoint_size
+            && (force_checkpoint
+                || head.head.size - checkpoint_size >= CHECKPOINT_ENTRIES
+                || now - checkpoint_time >= CHECKPOINT_EVERY.as_micros() as i64);
+        if due {
+            store_checkpoint(tx.conn(), &head).await?;
+        }
+        tx.commit().await?;
+        if due {
+            self.checkpoint = Some((head.head.size, now));
+        }
+        self.frontier = Some(frontier);
+        Ok(results.into_iter().map(|(written, entries)| Committed { written, entries, head }).collect())
+    }
+}
+
+/// Applies one request's changes inside a savepoint when there are several, so a refusal
+/// midway undoes the earlier ones; returns what was written and the entries describing it.
+async fn apply_changes(
+    tx: &mut WriteTx,
+    template: Entry,
+    changes: &[(Timestamp, Change)],
+) -> Result<(Result<Vec<Written>, StoreError>, Vec<Entry>), StoreError> {
+    // A single change checks everything before it writes, so it needs no savepoint.
+    let isolated = changes.len() > 1;
+    if isolated {
+        sqlx::query("SAVEPOINT cloison_request").execute(tx.conn()).await?;
+    }
+    let mut written = Vec::with_capacity(changes.len());
+    let mut failure = None;
+    for (at, change) in changes {
+        match tx.apply(*at, change).await {
+            Ok(w) => written.push(w),
+            Err(e) => {
+                failure = Some((change, e));
+                break;
+            }
+        }
+    }
+    let describe = |change: &Change, outcome: String| Entry {
+        action: change.action().to_owned(),
+        subjects: change.subjects(),
+        outcome,
+        ..template.clone()
+    };
+    match failure {
+        None => {
+            if isolated {
+                sqlx::query("RELEASE SAVEPOINT cloison_request").execute(tx.conn()).await?;
+            }
+            let entries = changes.iter().map(|(_, c)| describe(c, "ok".into())).collect();
+            Ok((Ok(written), entries))
+        }
+        Some((change, error)) => {
+            if isolated {
+                sqlx::query("ROLLBACK TO SAVEPOINT cloison_request").execute(tx.conn()).await?;
+                sqlx::query("RELEASE SAVEPOINT cloison_request").execute(tx.conn()).await?;
+            } else if !error.is_input() {
+                // A database error outside a savepoint may have spoilt the transaction
+                // (PostgreSQL aborts it): fail the batch rather than guess.
+                return Err(error);
+            }
+            let entry = describe(change, format!("refused:{}", error.code()));
+            Ok((Err(error), vec![entry]))
+        }
+    }
+}
+
+/// The leaf whose append completes the perfect node (`level`, `index`).
+fn completing_leaf(level: u8, index: u64) -> u64 {
+    ((index + 1) << level) - 1
+}
+
+fn hash_from(bytes: Vec<u8>, what: &str) -> Result<Hash, StoreError> {
+    <[u8; 32]>::try_from(bytes.as_slice())
+        .map(Hash::from_bytes)
+        .map_err(|_| corrupt(format!("{what} is not 32 bytes")))
+}
+
+fn signed_head_from(row: &AnyRow) -> Result<SignedTreeHead, StoreError> {
+    let size: i64 = row.try_get("size")?;
+    let signature: Vec<u8> = row.try_get("signature")?;
+    Ok(SignedTreeHead {
+        head: TreeHead {
+            size: u64::try_from(size).map_err(|_| corrupt("negative head size"))?,
+            root: hash_from(row.try_get("root")?, "head root")?,
+            time_micros: row.try_get("time_us")?,
+        },
+        signature: <[u8; 64]>::try_from(signature.as_slice())
+            .map_err(|_| corrupt("head signature is not 64 bytes"))?,
+    })
+}
+
+struct Latest {
+    head: SignedTreeHead,
+}
+
+async fn latest_in(conn: &mut AnyConnection, backend: Backend, lock: bool) -> Result<Latest, StoreError> {
+    let sql = if lock && backend == Backend::Postgres {
+        // Serialises journal writers across processes on PostgreSQL; SQLite's BEGIN
+        // IMMEDIATE already did.
+        "SELECT size, root, time_us, signature FROM journal_latest WHERE id = 1 FOR UPDATE"
+    } else {
+        "SELECT size, root, time_us, signature FROM journal_latest WHERE id = 1"
+    };
+    let row = sqlx::query(sql).fetch_optional(&mut *conn).await?;
+    let row = row.ok_or_else(|| corrupt("the journal has no signed head"))?;
+    Ok(Latest { head: signed_head_from(&row)? })
+}
+
+async fn newest_checkpoint(conn: &mut AnyConnection) -> Result<(u64, i64), StoreError> {
+    let row = sqlx::query("SELECT size, time_us FROM journal_heads ORDER BY size DESC LIMIT 1")
+        .fetch_optional(&mut *conn)
+        .await?;
+    match row {
+        Some(row) => Ok((row.try_get::<i64, _>("size")? as u64, row.try_get("time_us")?)),
+        None => Ok((0, 0)),
+    }
+}
+
+async fn store_latest(conn: &mut AnyConnection, head: &SignedTreeHead) -> Result<(), StoreError> {
+    sqlx::query("UPDATE journal_latest SET size = $1, root = $2, time_us = $3, signature = $4 WHERE id = 1")
+        .bind(head.head.size as i64)
+        .bind(head.head.root.as_bytes().to_vec())
+        .bind(head.head.time_micros)
+        .bind(head.signature.to_vec())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+async fn store_checkpoint(conn: &mut AnyConnection, head: &SignedTreeHead) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO journal_heads (size, root, time_us, signature) VALUES ($1, $2, $3, $4)")
+        .bind(head.head.size as i64)
+        .bind(head.head.root.as_bytes().to_vec())
+        .bind(head.head.time_micros)
+        .bind(head.signature.to_vec())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Makes sure a new journal has its signed empty head.
+pub(crate) async fn initialise(store: &Store, key: &SigningKey) -> Result<(), StoreError> {
+    let head =
+        TreeHead { size: 0, root: journal::empty_root(), time_micros: Timestamp::now().as_microsecond() }
+            .sign(key);
+    sqlx::query(
+        "INSERT INTO journal_latest (id, size, root, time_us, signature) VALUES (1, 0, $1, $2, $3) \
+         ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(head.head.root.as_bytes().to_vec())
+    .bind(head.head.time_micros)
+    .bind(head.signature.to_vec())
+    .execute(&store.write)
+    .await?;
+    Ok(())
+}
+
+fn placeholders(rows: usize, columns: usize) -> String {
+    let mut sql = String::with_capacity(rows * columns * 5);
+    for r in 0..rows {
+        if r > 0 {
+            sql.push(',');
+        }
+        sql.push('(');
+        for c in 0..columns {
+            if c > 0 {
+                sql.push(',');
+            }
+            sql.push('$');
+            sql.push_str(&(r * columns + c + 1).to_string());
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+async fn insert_entries(conn: &mut AnyConnection, rows: &[EntryRow]) -> Result<(), StoreError> {
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let sql = format!(
+            "INSERT INTO journal_entries (seq, time_us, actor, action, entry, leaf_hash) VALUES {}",
+            placeholders(chunk.len(), 6)
+        );
+        let mut query = sqlx::query(&sql);
+        for row in chunk {
+            query = query
+                .bind(row.seq)
+                .bind(row.time_us)
+                .bind(row.actor.clone())
+                .bind(row.action.clone())
+                .bind(row.bytes.clone())
+                .bind(row.leaf.as_bytes().to_vec());
+        }
+        query.execute(&mut *conn).await?;
+    }
+    let subjects: Vec<(&str, i64, i64)> =
+        rows.iter().flat_map(|r| r.subjects.iter().map(move |s| (s.as_str(), r.seq, r.time_us))).collect();
+    for chunk in subjects.chunks(ROWS_PER_INSERT) {
+        // ON CONFLICT: an entry may name one subject twice; the index needs it once.
+        let sql = format!(
+            "INSERT INTO journal_subjects (subject, seq, time_us) VALUES {} ON CONFLICT DO NOTHING",
+            placeholders(chunk.len(), 3)
+        );
+        let mut query = sqlx::query(&sql);
+        for (subject, seq, time) in chunk {
+            query = query.bind(subject.to_string()).bind(*seq).bind(*time);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+async fn insert_nodes(conn: &mut AnyConnection, nodes: &[(i64, i64, Hash)]) -> Result<(), StoreError> {
+    for chunk in nodes.chunks(ROWS_PER_INSERT) {
+        let sql =
+            format!("INSERT INTO journal_nodes (leaf, level, hash) VALUES {}", placeholders(chunk.len(), 3));
+        let mut query = sqlx::query(&sql);
+        for (leaf, level, hash) in chunk {
+            query = query.bind(*leaf).bind(*level).bind(hash.as_bytes().to_vec());
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Perfect nodes fetched ahead of a computation that needs them.
+struct Fetched(HashMap<(u8, u64), Hash>);
+
+/// Records which nodes a computation asks for, answering with placeholders: proofs and roots
+/// ask for the same nodes whatever their values, so a dry run tells what to fetch.
+struct Wanted(std::cell::RefCell<Vec<(u8, u64)>>);
+
+/// Where a computation's nodes come from: the dry run or the fetched rows.
+trait Nodes {
+    fn node(&self, level: u8, index: u64) -> Option<Hash>;
+}
+
+impl Nodes for Wanted {
+    fn node(&self, level: u8, index: u64) -> Option<Hash> {
+        self.0.borrow_mut().push((level, index));
+        Some(Hash::from_bytes([0; 32]))
+    }
+}
+
+impl Nodes for Fetched {
+    fn node(&self, level: u8, index: u64) -> Option<Hash> {
+        self.0.get(&(level, index)).copied()
+    }
+}
+
+/// The journal crate's view of either source, so one closure serves both runs.
+struct DynSource<'a>(&'a dyn Nodes);
+
+/// A node the computation needed was not stored.
+#[derive(Debug, thiserror::Error)]
+#[error("journal node level {level} index {index} is missing")]
+struct Missing {
+    level: u8,
+    index: u64,
+}
+
+impl NodeSource for DynSource<'_> {
+    type Error = Missing;
+    fn perfect_node(&self, level: u8, index: u64) -> Result<Hash, Missing> {
+        self.0.node(level, index).ok_or(Missing { level, index })
+    }
+}
+
+/// Runs `compute` against the stored tree: a dry run to learn the nodes, one fetch, the
+/// real run. O(log n) rows for any proof or root.
+async fn with_nodes<T, E: std::fmt::Display>(
+    conn: &mut AnyConnection,
+    compute: impl Fn(&DynSource<'_>) -> Result<T, E>,
+) -> Result<T, StoreError> {
+    let wanted = Wanted(Default::default());
+    // The dry run's answer is meaningless; only the nodes it asked for matter.
+    let _ = compute(&DynSource(&wanted));
+    let mut needed = wanted.0.into_inner();
+    needed.sort_unstable();
+    needed.dedup();
+    let fetched = fetch_nodes(conn, &needed).await?;
+    compute(&DynSource(&fetched)).map_err(|e| StoreError::Journal(e.to_string()))
+}
+
+async fn fetch_nodes(conn: &mut AnyConnection, needed: &[(u8, u64)]) -> Result<Fetched, StoreError> {
+    let mut found = HashMap::with_capacity(needed.len());
+    let leaves: Vec<u64> = needed.iter().filter(|(l, _)| *l == 0).map(|(_, i)| *i).collect();
+    let inner: Vec<(u8, u64)> = needed.iter().filter(|(l, _)| *l > 0).copied().collect();
+    if !leaves.is_empty() {
+        let list = (1..=leaves.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(",");
+        let sql = format!("SELECT seq, leaf_hash FROM journal_entries WHERE seq IN ({list})");
+        let mut query = sqlx::query(&sql);
+        for leaf in &leaves {
+            query = query.bind(*leaf as i64);
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            let seq: i64 = row.try_get("seq")?;
+            found.insert((0, seq as u64), hash_from(row.try_get("leaf_hash")?, "leaf hash")?);
+        }
+    }
+    if !inner.is_empty() {
+        let list = (0..inner.len())
+            .map(|i| format!("(leaf = ${} AND level = ${})", 2 * i + 1, 2 * i + 2))
+            .collect::<Vec<_>>();
+        let sql = format!("SELECT leaf, level, hash FROM journal_nodes WHERE {}", list.join(" OR "));
+        let mut query = sqlx::query(&sql);
+        for (level, index) in &inner {
+            query = query.bind(completing_leaf(*level, *index) as i64).bind(i64::from(*level));
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            let leaf: i64 = row.try_get("leaf")?;
+            let level: i64 = row.try_get("level")?;
+            let level = level as u8;
+            let index = ((leaf as u64) + 1) / (1u64 << level) - 1;
+            found.insert((level, index), hash_from(row.try_get("hash")?, "node hash")?);
+        }
+    }
+    Ok(Fetched(found))
+}
+
+async fn load_frontier(conn: &mut AnyConnection, size: u64) -> Result<Frontier, StoreError> {
+    with_nodes(conn, |src| Frontier::from_nodes(size, src)).await
+}
+
+/// A stored entry: decoded, with its exact bytes and leaf hash.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoredEntry {
+    /// The entry.
+    pub entry: Entry,
+    /// Its canonical encoding, as hashed.
+    #[serde(with = "hex_bytes")]
+    pub bytes: Vec<u8>,
+    /// SHA-256(0x00 ‖ bytes).
+    pub leaf_hash: Hash,
+}
+
+mod hex_bytes {
+    pub fn serialize<S: serde::Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&hex::encode(bytes))
+    }
+}
+
+/// What the auditors' search filters on; every field narrows it.
+#[derive(Debug, Clone, Default)]
+pub struct JournalQuery {
+    /// An EAN or party id the entry is about.
+    pub subject: Option<String>,
+    /// The acting party.
+    pub actor: Option<String>,
+    /// Entries at or after this instant.
+    pub from: Option<Timestamp>,
+    /// Entries before this instant.
+    pub to: Option<Timestamp>,
+    /// At most this many, oldest first.
+    pub limit: i64,
+}
+
+/// Where and why verification failed: the first bad index and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("index {index}: {problem}")]
+pub struct JournalFault {
+    /// The first index at which the journal is not what it should be.
+    pub index: u64,
+    /// What is wrong there.
+    pub problem: String,
+}
+
+/// A journal that verified.
+#[derive(Debug, Clone, Serialize)]
+pub struct Verified {
+    /// Entries checked.
+    pub size: u64,
+    /// The recomputed root, equal to the signed one.
+    pub root: Hash,
+    /// Checkpoint heads checked (root, signature, consistency with the others).
+    pub checkpoints: u64,
+    /// Stored interior nodes checked.
+    pub nodes: u64,
+}
+
+/// Verification ended: the journal is intact, or the first fault, or the database failed.
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    /// The journal was altered or is incomplete.
+    #[error(transparent)]
+    Fault(#[from] JournalFault),
+    /// Verification could not run to the end.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn fault(index: u64, problem: impl Into<String>) -> VerifyError {
+    VerifyError::Fault(JournalFault { index, problem: problem.into() })
+}
+
+impl Store {
+    /// Queues register changes with the entry template that describes them; the ticket
+    /// resolves after the commit that made them (or their refusal) durable and journaled.
+    pub async fn submit_changes(
+        &self,
+        template: Entry,
+        changes: Vec<(Timestamp, Change)>,
+    ) -> Result<Ticket, StoreError> {
+        self.writer
+            .get()
+            .expect("the writer starts with the store")
+            .send(Work::Changes { template: Box::new(template), changes })
+            .await
+    }
+
+    /// Queues journal entries (reads, sends, denials) for a durable append.
+    pub async fn submit_entries(&self, entries: Vec<Entry>) -> Result<Ticket, StoreError> {
+        self.writer.get().expect("the writer starts with the store").send(Work::Entries(entries)).await
+    }
+
+    /// Applies changes and waits for their commit.
+    pub async fn apply(
+        &self,
+        template: Entry,
+        changes: Vec<(Timestamp, Change)>,
+    ) -> Result<Committed, StoreError> {
+        self.submit_changes(template, changes).await?.wait().await
+    }
+
+    /// Appends entries and waits for their commit.
+    pub async fn append(&self, entries: Vec<Entry>) -> Result<Committed, StoreError> {
+        self.submit_entries(entries).await?.wait().await
+    }
+
+    /// Signs and keeps a checkpoint head of the journal as it is now.
+    pub async fn checkpoint(&self) -> Result<SignedTreeHead, StoreError> {
+        Ok(self
+            .writer
+            .get()
+            .expect("the writer starts with the store")
+            .send(Work::Checkpoint)
+            .await?
+            .wait()
+            .await?
+            .head)
+    }
+
+    /// The public key that verifies this store's tree heads.
+    pub fn journal_public_key(&self) -> VerifyingKey {
+        self.journal_key
+    }
+
+    /// The signed head of the whole journal.
+    pub async fn journal_head(&self) -> Result<SignedTreeHead, StoreError> {
+        let mut conn = self.read.acquire().await?;
+        Ok(latest_in(&mut conn, self.backend, false).await?.head)
+    }
+
+    /// Checkpoint heads, oldest first, with size above `after`.
+    pub async fn journal_checkpoints(
+        &self,
+        after: u64,
+        limit: i64,
+    ) -> Result<Vec<SignedTreeHead>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT size, root, time_us, signature FROM journal_heads WHERE size > $1 ORDER BY size LIMIT $2",
+        )
+        .bind(after as i64)
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter().map(signed_head_from).collect()
+    }
+
+    /// One entry by index.
+    pub async fn journal_entry(&self, index: u64) -> Result<Option<StoredEntry>, StoreError> {
+        let row = sqlx::query("SELECT seq, entry, leaf_hash FROM journal_entries WHERE seq = $1")
+            .bind(index as i64)
+            .fetch_optional(&self.read)
+            .await?;
+        row.map(|r| stored_entry(&r)).transpose()
+    }
+
+    /// The Merkle root of the first `size` entries.
+    pub async fn journal_root(&self, size: u64) -> Result<Hash, StoreError> {
+        self.require_size(size).await?;
+        let mut conn = self.read.acquire().await?;
+        with_nodes(&mut conn, |src| journal::root_at(src, size)).await
+    }
+
+    /// The inclusion proof of entry `index` in the tree of `size` entries.
+    pub async fn inclusion_proof(&self, index: u64, size: u64) -> Result<Vec<Hash>, StoreError> {
+        self.require_size(size).await?;
+        let mut conn = self.read.acquire().await?;
+        with_nodes(&mut conn, |src| journal::inclusion_proof(src, index, size)).await
+    }
+
+    /// The consistency proof between the trees of `old` and `new` entries.
+    pub async fn consistency_proof(&self, old: u64, new: u64) -> Result<Vec<Hash>, StoreError> {
+        self.require_size(new).await?;
+        let mut conn = self.read.acquire().await?;
+        with_nodes(&mut conn, |src| journal::consistency_proof(src, old, new)).await
+    }
+
+    async fn require_size(&self, size: u64) -> Result<(), StoreError> {
+        let head = self.journal_head().await?;
+        if size > head.head.size {
+            return Err(StoreError::Journal(format!(
+                "size {size} is beyond the journal's {} entries",
+                head.head.size
+            )));
+        }
+        Ok(())
+    }
+
+    /// Entries matching `query`, oldest first.
+    pub async fn journal_search(&self, query: &JournalQuery) -> Result<Vec<StoredEntry>, StoreError> {
+        let mut sql = String::from("SELECT e.seq, e.entry, e.leaf_hash FROM journal_entries e");
+        let mut conditions = Vec::new();
+        let mut n = 0;
+        let mut next = || {
+            n += 1;
+            format!("${n}")
+        };
+        if query.subject.is_some() {
+            sql.push_str(" JOIN journal_subjects s ON s.seq = e.seq");
+            conditions.push(format!("s.subject = {}", next()));
+        }
+        if query.actor.is_some() {
+            conditions.push(format!("e.actor = {}", next()));
+        }
+        if query.from.is_some() {
+            conditions.push(format!("e.time_us >= {}", next()));
+        }
+        if query.to.is_some() {
+            conditions.push(format!("e.time_us < {}", next()));
+        }
+        if !conditions.is_empty() {
+            sql.push_str(" WHERE ");
+            sql.push_str(&conditions.join(" AND "));
+        }
+        sql.push_str(&format!(" ORDER BY e.seq LIMIT {}", next()));
+        let mut q = sqlx::query(&sql);
+        if let Some(subject) = &query.subject {
+            q = q.bind(subject.clone());
+        }
+        if let Some(actor) = &query.actor {
+            q = q.bind(actor.clone());
+        }
+        if let Some(from) = query.from {
+            q = q.bind(from.as_microsecond());
+        }
+        if let Some(to) = query.to {
+            q = q.bind(to.as_microsecond());
+        }
+        q = q.bind(query.limit);
+        q.fetch_all(&self.read).await?.iter().map(stored_entry).collect()
+    }
+
+    /// Recomputes every leaf, every stored node and every root from the stored entries, in one
+    /// streaming pass with O(log n) memory, and checks every signed head against them.
+    /// `progress` is called with the number of entries checked so far.
+    pub async fn verify_journal(
+        &self,
+        key: &VerifyingKey,
+        progress: impl Fn(u64),
+    ) -> Result<Verified, VerifyError> {
+        let latest = self.journal_head().await?;
+        // Entries are streamed to the end of the table, not to the signed size: rows slipped
+        // in after the signed head must be found too.
+        let mut entries =
+            sqlx::query("SELECT seq, entry, leaf_hash FROM journal_entries ORDER BY seq").fetch(&self.read);
+        let mut nodes =
+            sqlx::query("SELECT leaf, level, hash FROM journal_nodes ORDER BY leaf, level").fetch(&self.read);
+        let mut checkpoints = self.journal_checkpoints(0, 1000).await?.into_iter().peekable();
+        let mut checked_checkpoints = 0u64;
+        let mut checked_nodes = 0u64;
+        let mut frontier = Frontier::new();
+        let mut completed: Vec<(u8, u64, Hash)> = Vec::with_capacity(64);
+        let mut previous: Option<SignedTreeHead> = None;
+        while let Some(row) = entries.next().await {
+            let row = row.map_err(StoreError::from)?;
+            let expected = frontier.size();
+            let seq = row.try_get::<i64, _>("seq").map_err(StoreError::from)? as u64;
+            if seq != expected {
+                return Err(fault(
+                    expected,
+                    format!("entry {expected} is missing (the next stored entry is {seq})"),
+                ));
+            }
+            let bytes: Vec<u8> = row.try_get("entry").map_err(StoreError::from)?;
+            let stored_leaf: Vec<u8> = row.try_get("leaf_hash").map_err(StoreError::from)?;
+            let entry =
+                Entry::decode(&bytes).map_err(|e| fault(seq, format!("entry does not decode: {e}")))?;
+            if entry.sequence != seq {
+                return Err(fault(seq, format!("entry says it is number {}", entry.sequence)));
+            }
+            let leaf = leaf_hash(&bytes);
+            if leaf.as_bytes().as_slice() != stored_leaf.as_slice() {
+                return Err(fault(seq, "the stored leaf hash does not match the entry's bytes"));
+            }
+            completed.clear();
+            frontier.push_with(leaf, |level, index, hash| {
+                if level > 0 {
+                    completed.push((level, index, hash));
+                }
+            });
+            for (level, index, hash) in completed.iter().copied() {
+                let stored = match nodes.next().await {
+                    Some(row) => {
+                        let row = row.map_err(StoreError::from)?;
+                        let leaf: i64 = row.try_get("leaf").map_err(StoreError::from)?;
+                        let level: i64 = row.try_get("level").map_err(StoreError::from)?;
+                        Some((
+                            leaf as u64,
+                            level as u8,
+                            hash_from(row.try_get("hash").map_err(StoreError::from)?, "node")?,
+                        ))
+                    }
+                    None => None,
+                };
+                let first = index << level;
+                let last = ((index + 1) << level) - 1;
+                match stored {
+                    Some((leaf, stored_level, stored_hash)) if leaf == seq && stored_level == level => {
+                        if stored_hash != hash {
+                            return Err(fault(
+                                first,
+                                format!(
+                                    "entries {first} to {last} do not hash to the stored tree node above them \
+                                     (level {level}): one of them, or the node, was altered"
+                                ),
+                            ));
+                        }
+                        checked_nodes += 1;
+                    }
+                    Some((leaf, stored_level, _)) if leaf < seq || (leaf == seq && stored_level < level) => {
+                        return Err(fault(
+                            leaf,
+                            format!("a stored tree node (level {stored_level}) has no entries under it"),
+                        ));
+                    }
+                    _ => {
+                        return Err(fault(
+                            first,
+                            format!(
+                                "the stored tree node above entries {first} to {last} (level {level}) is missing"
+                            ),
+                        ));
+                    }
+                }
+            }
+            let size = frontier.size();
+            if checkpoints.peek().is_none() && previous.as_ref().is_some_and(|p| p.head.size < size) {
+                checkpoints = self
+                    .journal_checkpoints(previous.as_ref().map_or(0, |p| p.head.size), 1000)
+                    .await?
+                    .into_iter()
+                    .peekable();
+            }
+            while let Some(head) = checkpoints.next_if(|h| h.head.size == size) {
+                check_head(&head, &frontier, key, "checkpoint head")?;
+                checked_checkpoints += 1;
+                previous = Some(head);
+            }
+            if size % 65_536 == 0 {
+                progress(size);
+            }
+        }
+        let size = frontier.size();
+        progress(size);
+        if let Some(head) = checkpoints.next() {
+            return Err(fault(
+                size,
+                format!("a checkpoint head signs {} entries but only {size} are stored", head.head.size),
+            ));
+        }
+        if let Some(row) = nodes.next().await {
+            let row = row.map_err(StoreError::from)?;
+            let leaf: i64 = row.try_get("leaf").map_err(StoreError::from)?;
+            return Err(fault(leaf as u64, "a stored tree node has no entries under it"));
+        }
+        if latest.head.size > size {
+            return Err(fault(
+                size,
+                format!("the signed head covers {} entries but only {size} are stored", latest.head.size),
+            ));
+        }
+        if latest.head.size < size {
+            return Err(fault(
+                latest.head.size,
+                format!("entries {} to {} are not covered by the signed head", latest.head.size, size - 1),
+            ));
+        }
+        check_head(&latest, &frontier, key, "the signed head")?;
+        Ok(Verified { size, root: frontier.root(), checkpoints: checked_checkpoints, nodes: checked_nodes })
+    }
+}
+
+fn check_head(
+    head: &SignedTreeHead,
+    frontier: &Frontier,
+    key: &VerifyingKey,
+    what: &str,
+) -> Result<(), VerifyError> {
+    let size = head.head.size;
+    let index = size.saturating_sub(1);
+    if head.head.root != frontier.root() {
+        return Err(fault(index, format!("{what} at size {size} has another root than the entries give")));
+    }
+    head.verify(key).map_err(|e| fault(index, format!("{what} at size {size}: {e}")))?;
+    Ok(())
+}
+
+fn stored_entry(row: &AnyRow) -> Result<StoredEntry, StoreError> {
+    let seq: i64 = row.try_get("seq")?;
+    let bytes: Vec<u8> = row.try_get("entry")?;
+    let entry = Entry::decode(&bytes).map_err(|e| corrupt(format!("journal entry {seq}: {e}")))?;
+    Ok(StoredEntry { leaf_hash: hash_from(row.try_get("leaf_hash")?, "leaf hash")?, entry, bytes })
+}
