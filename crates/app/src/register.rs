@@ -83,13 +83,20 @@ impl Cloison {
         })
     }
 
-    /// The access point at `at`: its occupant and supplier then.
+    /// The access point at `at`: its occupant and supplier then. The read is journaled,
+    /// found or not, before the answer is returned.
     pub async fn register_show(
         &self,
-        _actor: &Actor,
+        actor: &Actor,
         ean: Ean,
         at: Timestamp,
     ) -> Result<RegisterView, AppError> {
+        let view = self.build_show(ean, at).await;
+        self.journal_read(actor, "register.show", ean, &view).await?;
+        view
+    }
+
+    async fn build_show(&self, ean: Ean, at: Timestamp) -> Result<RegisterView, AppError> {
         let (access_point, snapshot) =
             self.store.snapshot(ean, at).await?.ok_or(AppError::UnknownAccessPoint(ean))?;
         let occupant = match snapshot.occupancy {
