@@ -140,6 +140,15 @@ const LAST_NAMES: [&str; 28] = [
 const TRADES: [&str; 8] =
     ["Boulangerie", "Garage", "Pharmacie", "Brasserie", "Menuiserie", "Librairie", "Boucherie", "Cabinet"];
 
+/// The DSO staff of the demo: one person per role, so every token is personal (R6).
+pub const STAFF: [(&str, &str, &str); 5] = [
+    ("staff-claire", "Claire Renard", "register_staff"),
+    ("staff-marc", "Marc Delvaux", "metering_staff"),
+    ("staff-sarah", "Sarah Lemaire", "call_center"),
+    ("staff-paul", "Paul Gilson", "auditor"),
+    ("staff-ines", "Inès Thiry", "support"),
+];
+
 /// How the demo turned out.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct DemoSummary {

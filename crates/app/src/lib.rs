@@ -6,13 +6,17 @@
 //! rows, so what leaves is decided here and nowhere else.
 #![warn(missing_docs)]
 
+mod access;
 mod audit;
 pub mod demo;
+mod door;
 mod register;
 
 pub use domain::Change;
+pub use door::{AccessPointView, ClippedHistory, Me};
 pub use ed25519_dalek::{SigningKey, VerifyingKey};
 pub use journal::{Hash, SignedTreeHead};
+pub use policy::{Policy, PolicyError};
 pub use register::{HistoryView, Holder, PartyRef, RecordView, RegisterView, WriteTicket};
 pub use store::{
     Backend, Counts, JournalFault, JournalQuery, Keys, MasterKey, Store, StoreError, StoredEntry, Verified,
@@ -81,6 +85,12 @@ pub enum AppError {
     /// The register does not know this access point.
     #[error("ean: access point {0} is not in the register")]
     UnknownAccessPoint(domain::Ean),
+    /// Not there, or not for this caller: one answer for both, so it is no oracle (I5).
+    #[error("not_visible: no access point visible to you at this EAN")]
+    NotVisible,
+    /// The role may not use this function at all (not about one access point).
+    #[error("forbidden: your role may not do this")]
+    Forbidden,
     /// The input broke a rule; nothing was changed.
     #[error(transparent)]
     Invalid(StoreError),
@@ -99,12 +109,22 @@ impl From<StoreError> for AppError {
 #[derive(Clone)]
 pub struct Cloison {
     store: Store,
+    policy: std::sync::Arc<Policy>,
 }
 
 impl Cloison {
-    /// Opens the store at `url` with its keys.
+    /// Opens the store at `url` with its keys, under the policies built into the binary.
     pub async fn open(url: &str, keys: &Keys) -> Result<Cloison, AppError> {
-        Ok(Cloison { store: Store::open(url, keys).await.map_err(AppError::Internal)? })
+        let policy = Policy::embedded().map_err(|e| {
+            AppError::Internal(StoreError::Config { field: "policies", reason: e.to_string() })
+        })?;
+        Self::open_with_policy(url, keys, policy).await
+    }
+
+    /// Opens the store under a policy set loaded and validated by the caller.
+    pub async fn open_with_policy(url: &str, keys: &Keys, policy: Policy) -> Result<Cloison, AppError> {
+        let store = Store::open(url, keys).await.map_err(AppError::Internal)?;
+        Ok(Cloison { store, policy: std::sync::Arc::new(policy) })
     }
 
     /// Which backend runs underneath, for the start-up banner.

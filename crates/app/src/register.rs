@@ -71,7 +71,7 @@ pub struct HistoryView {
 }
 
 impl Cloison {
-    async fn party_ref(&self, id: &PartyId) -> Result<PartyRef, AppError> {
+    pub(crate) async fn party_ref(&self, id: &PartyId) -> Result<PartyRef, AppError> {
         let party = self.store.party(id).await?;
         Ok(PartyRef {
             id: id.clone(),

@@ -28,6 +28,12 @@ pub struct DemoArgs {
     /// Seed of every random choice: the same seed builds the same register.
     #[arg(long, default_value_t = 42)]
     seed: u64,
+    /// Build and tour only; do not serve the API afterwards.
+    #[arg(long)]
+    no_serve: bool,
+    /// Address the API is served on after the tour.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: String,
 }
 
 /// Runs the demo build and the tour.
@@ -58,9 +64,76 @@ pub async fn run(config_file: Option<&Path>, args: DemoArgs) -> Result<()> {
     bar.finish_and_clear();
     let summary = summary?;
     let tour = tour(&app, &actor, &args, &summary, &url).await;
-    app.close().await;
-    print!("{}", tour?);
-    Ok(())
+    let tour = match tour {
+        Ok(t) => t,
+        Err(e) => {
+            app.close().await;
+            return Err(e);
+        }
+    };
+    print!("{tour}");
+    if args.no_serve {
+        app.close().await;
+        return Ok(());
+    }
+    // Tokens are random, so they go to standard error: standard output stays a function of
+    // the seed.
+    let curl = demo_tokens(&app, &args.listen).await;
+    match curl {
+        Ok(lines) => eprint!("{lines}"),
+        Err(e) => {
+            app.close().await;
+            return Err(e);
+        }
+    }
+    crate::serve::serve(app, &args.listen).await
+}
+
+/// One token per kind of caller, and a curl line each.
+async fn demo_tokens(app: &Cloison, listen: &str) -> Result<String> {
+    let admin = Actor { party: "cloison-demo".parse()?, role: Role::Support, session: "demo-tokens".into() };
+    let expires = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24 * 30);
+    let system = Actor { role: Role::System, ..admin.clone() };
+    let sample = app.register_eans(&system, 1).await?;
+    let ean = sample.first().map(ToString::to_string).unwrap_or_default();
+    let history = match sample.first() {
+        Some(e) => Some(app.register_history(&system, *e).await?),
+        None => None,
+    };
+    let supplier = history
+        .as_ref()
+        .and_then(|h| h.registrations.iter().rev().find(|r| r.effective).map(|r| r.party.id.to_string()))
+        .unwrap_or_else(|| "sup-ardenne".into());
+    let customer = history
+        .as_ref()
+        .and_then(|h| h.occupancies.iter().rev().find(|r| r.effective).map(|r| r.party.id.to_string()))
+        .unwrap_or_default();
+    let mut callers: Vec<(String, &str, String)> = vec![
+        (supplier, "supplier", format!("/v1/access-points/{ean}")),
+        (customer, "customer", format!("/v1/access-points/{ean}/history")),
+    ];
+    for (id, _, role) in app::demo::STAFF {
+        let path = match role {
+            "auditor" => format!("/v1/journal/entries?subject={ean}"),
+            _ => format!("/v1/access-points/{ean}"),
+        };
+        callers.push((id.to_owned(), role, path));
+    }
+    let mut out = String::from("\nThe API, with a demo token per kind of caller (valid 30 days):\n");
+    for (party, role, path) in callers {
+        if party.is_empty() {
+            continue;
+        }
+        let token = app.create_token(&admin, &party, role.parse()?, expires).await?;
+        out.push_str(&format!(
+            "  # {role} ({party})\n  curl -s -H 'Authorization: Bearer {}' http://{listen}{path}\n",
+            token.secret
+        ));
+    }
+    out.push_str(&format!(
+        "  # anyone: the signed journal head\n  curl -s http://{listen}/v1/journal/head\n"
+    ));
+    Ok(out)
 }
 
 /// Makes sure the target holds nothing but, at most, an earlier demo, and clears that.

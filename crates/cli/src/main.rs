@@ -5,11 +5,13 @@
 //! 0 success, 1 failure on our side, 2 invalid input (the message says which field and why),
 //! 3 a valid identifier the register does not know.
 
+mod admin;
 mod bench;
 mod config;
 mod demo;
 mod journal;
 mod register;
+mod serve;
 mod time;
 
 use std::path::PathBuf;
@@ -33,12 +35,17 @@ struct Cli {
 enum Command {
     /// Build a realistic synthetic Walloon grid, deterministically from a seed, and tour it.
     Demo(demo::DemoArgs),
+    /// Serve the HTTP API (default 127.0.0.1:8080).
+    Serve(serve::ServeArgs),
     /// Query the access register: who occupied and who supplied an access point, over time.
     #[command(subcommand)]
     Register(register::RegisterCommand),
     /// The tamper-evident journal: heads, entries, proofs, verification, search, keys.
     #[command(subcommand)]
     Journal(journal::JournalCommand),
+    /// Access management: API tokens.
+    #[command(subcommand)]
+    Admin(admin::AdminCommand),
     /// Measure this installation under load.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -87,8 +94,10 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Demo(args) => demo::run(cli.config.as_deref(), args).await,
+        Command::Serve(args) => serve::run(cli.config.as_deref(), args).await,
         Command::Register(cmd) => register::run(cli.config.as_deref(), cmd).await,
         Command::Journal(cmd) => journal::run(cli.config.as_deref(), cmd).await,
+        Command::Admin(cmd) => admin::run(cli.config.as_deref(), cmd).await,
         Command::Bench(cmd) => bench::run(cli.config.as_deref(), cmd).await,
     }
 }

@@ -18,6 +18,7 @@
 pub mod journal;
 mod register;
 pub mod seal;
+pub mod tokens;
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -29,6 +30,7 @@ use sqlx::{AnyPool, ConnectOptions, Executor};
 pub use journal::{Committed, JournalFault, JournalQuery, Keys, StoredEntry, Ticket, Verified, VerifyError};
 pub use register::{Counts, History, PartyPeriods, WriteTx, Written};
 pub use seal::{MasterKey, Sealer};
+pub use tokens::{Bearer, NewToken, ROLES};
 
 /// Which database a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,6 +124,12 @@ pub enum StoreError {
         /// The instant asked.
         at: String,
     },
+    /// No active token has this id.
+    #[error("token_id: no active token {token_id}")]
+    UnknownToken {
+        /// The id received.
+        token_id: String,
+    },
     /// The new period overlaps an effective record.
     #[error("period: {0}")]
     Overlap(#[from] domain::OverlapError),
@@ -150,6 +158,8 @@ impl StoreError {
                 | StoreError::Duplicate { .. }
                 | StoreError::NotEffective { .. }
                 | StoreError::NothingToEnd { .. }
+                | StoreError::UnknownToken { .. }
+                | StoreError::Config { .. }
                 | StoreError::Overlap(_)
         )
     }
@@ -165,6 +175,7 @@ impl StoreError {
             StoreError::Duplicate { .. } => "duplicate",
             StoreError::NotEffective { .. } => "not_effective",
             StoreError::NothingToEnd { .. } => "nothing_to_end",
+            StoreError::UnknownToken { .. } => "unknown_token",
             StoreError::Overlap(_) => "overlap",
             StoreError::Corrupt { .. } => "corrupt",
             StoreError::Database(_) => "database",
@@ -212,7 +223,10 @@ impl Store {
         let (read, write) = match backend {
             Backend::Sqlite => {
                 let pragmas = sqlite_pragmas;
+                // A local file connection does not go stale: pinging it before every use
+                // doubled the cost of a look-up.
                 let write = AnyPoolOptions::new()
+                    .test_before_acquire(false)
                     .max_connections(1)
                     .acquire_timeout(Duration::from_secs(60))
                     .after_connect(pragmas)
@@ -220,6 +234,7 @@ impl Store {
                     .await?;
                 SQLITE_MIGRATIONS.run(&write).await.map_err(migrate_error)?;
                 let read = AnyPoolOptions::new()
+                    .test_before_acquire(false)
                     .max_connections(4)
                     .after_connect(pragmas)
                     .connect_with(options)

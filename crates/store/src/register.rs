@@ -55,6 +55,8 @@ pub enum Written {
     AccessPointVersion(i64),
     /// This occupancy or registration record was written.
     Record(RecordId),
+    /// A token was created or revoked.
+    Token,
 }
 
 /// Sizes of the register, for the demo's tour and for health pages.
@@ -336,6 +338,30 @@ impl Store {
             occupancies: occ.iter().map(|r| self.occupancy_from(r, "")).collect::<Result<_, _>>()?,
             registrations: reg.iter().map(|r| Self::registration_from(r, "")).collect::<Result<_, _>>()?,
         })
+    }
+
+    /// The periods of the effective registrations and occupancies `party` holds on `ean`:
+    /// the facts a policy decision about that party and that access point needs.
+    pub async fn periods_on(
+        &self,
+        party: &PartyId,
+        ean: Ean,
+    ) -> Result<(Vec<Period>, Vec<Period>), StoreError> {
+        let sql = format!(
+            "SELECT 'r' AS kind, c.from_us, c.to_us FROM registrations c \
+               WHERE c.ean = $1 AND c.party_id = $2 AND {NOT_SUPERSEDED_REG} \
+             UNION ALL \
+             SELECT 'o' AS kind, c.from_us, c.to_us FROM occupancies c \
+               WHERE c.ean = $1 AND c.party_id = $2 AND {NOT_SUPERSEDED_OCC}"
+        );
+        let rows = sqlx::query(&sql).bind(ean_key(ean)).bind(party.as_str()).fetch_all(&self.read).await?;
+        let (mut registrations, mut occupancies) = (Vec::new(), Vec::new());
+        for row in rows {
+            let kind: String = row.try_get("kind")?;
+            let period = period_from(row.try_get("from_us")?, row.try_get("to_us")?)?;
+            if kind == "r" { registrations.push(period) } else { occupancies.push(period) }
+        }
+        Ok((registrations, occupancies))
     }
 
     /// Sizes of the register.

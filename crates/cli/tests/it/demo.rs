@@ -11,17 +11,17 @@ const SMALL: &str = "150";
 #[test]
 fn the_same_seed_prints_the_same_bytes() {
     let a = Workdir::new();
-    let first = a.ok(&["demo", "--access-points", SMALL, "--seed", "7"]);
+    let first = a.ok(&["demo", "--no-serve", "--access-points", SMALL, "--seed", "7"]);
     // Rebuilding over the earlier demo, in the same place, prints the same tour.
-    let again = a.ok(&["demo", "--access-points", SMALL, "--seed", "7"]);
+    let again = a.ok(&["demo", "--no-serve", "--access-points", SMALL, "--seed", "7"]);
     assert_eq!(first, again);
     let b = Workdir::new();
     assert_eq!(
         first,
-        b.ok(&["demo", "--access-points", SMALL, "--seed", "7"]),
+        b.ok(&["demo", "--no-serve", "--access-points", SMALL, "--seed", "7"]),
         "another directory, another key"
     );
-    assert_ne!(first, b.ok(&["demo", "--access-points", SMALL, "--seed", "8"]));
+    assert_ne!(first, b.ok(&["demo", "--no-serve", "--access-points", SMALL, "--seed", "8"]));
     assert!(first.contains("A tour of access point"), "{first}");
     assert!(first.contains("cloison register show"), "{first}");
 }
@@ -104,7 +104,7 @@ fn ean_of(index: u64, dir: &Workdir, db: &[&str]) -> Option<String> {
 #[test]
 fn register_show_agrees_with_history_on_sqlite() {
     let dir = Workdir::new();
-    dir.ok(&["demo", "--access-points", SMALL]);
+    dir.ok(&["demo", "--no-serve", "--access-points", SMALL]);
     show_agrees_with_history(&dir, &[]);
 }
 
@@ -117,7 +117,7 @@ async fn register_show_agrees_with_history_on_postgres() {
     let dir = Workdir::new();
     let url = pg.url.clone();
     let db = ["--db", url.as_str()];
-    let tour = dir.ok(&["demo", "--access-points", SMALL, "--db", &url]);
+    let tour = dir.ok(&["demo", "--no-serve", "--access-points", SMALL, "--db", &url]);
     assert!(tour.contains("A tour of access point"));
     show_agrees_with_history(&dir, &db);
     let secrets = personal_data(&dir, &db);
@@ -130,7 +130,7 @@ async fn register_show_agrees_with_history_on_postgres() {
 #[test]
 fn errors_say_why_and_exit_codes_differ() {
     let dir = Workdir::new();
-    dir.ok(&["demo", "--access-points", "20"]);
+    dir.ok(&["demo", "--no-serve", "--access-points", "20"]);
     let cases: [(&str, i32, &str); 5] = [
         ("54144800000000001", 2, "must have 18 digits"),
         ("5414480000000000x1", 2, "only digits"),
@@ -207,7 +207,7 @@ fn assert_none_in_clear(bytes: &[u8], secrets: &[String], what: &str) {
 #[test]
 fn the_demo_database_file_holds_no_personal_data_in_clear() {
     let dir = Workdir::new();
-    dir.ok(&["demo", "--access-points", SMALL]);
+    dir.ok(&["demo", "--no-serve", "--access-points", SMALL]);
     let secrets = personal_data(&dir, &[]);
     let mut bytes = std::fs::read(dir.file("cloison.sqlite")).expect("database file");
     if let Ok(wal) = std::fs::read(dir.file("cloison.sqlite-wal")) {

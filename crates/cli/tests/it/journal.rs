@@ -20,7 +20,7 @@ fn hashes(value: &serde_json::Value) -> Vec<Hash> {
 #[test]
 fn head_entries_and_proofs_check_out_with_the_public_key_alone() {
     let dir = Workdir::new();
-    dir.ok(&["demo", "--access-points", "30"]);
+    dir.ok(&["demo", "--no-serve", "--access-points", "30"]);
     let head = dir.json(&["journal", "head", "--json"]);
     let size = head["size"].as_u64().expect("size");
     assert!(size > 100, "the demo journals every change: {size}");
@@ -72,7 +72,7 @@ fn head_entries_and_proofs_check_out_with_the_public_key_alone() {
 #[tokio::test]
 async fn verify_names_the_altered_index_and_exits_non_zero() {
     let dir = Workdir::new();
-    dir.ok(&["demo", "--access-points", "20"]);
+    dir.ok(&["demo", "--no-serve", "--access-points", "20"]);
     let url = format!("sqlite://{}", dir.file("cloison.sqlite").display());
     let pool = sqlx::SqlitePool::connect(&url).await.expect("open as a DBA would");
     sqlx::query("DROP TRIGGER journal_entries_no_update").execute(&pool).await.expect("drop trigger");
@@ -92,7 +92,7 @@ async fn verify_names_the_altered_index_and_exits_non_zero() {
 #[test]
 fn sigkill_under_load_loses_no_acknowledged_entry() {
     let dir = Workdir::new();
-    dir.ok(&["demo", "--access-points", "5"]);
+    dir.ok(&["demo", "--no-serve", "--access-points", "5"]);
     let mut child = Command::new(env!("CARGO_BIN_EXE_cloison"))
         .args(["bench", "journal", "--writers", "8", "--entries", "10000000", "--print-acks"])
         .current_dir(dir.path())

@@ -1,0 +1,81 @@
+//! One error type for the API, mapped from one table to a status and a stable code.
+
+use app::AppError;
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+/// An API error: the status, the stable `code` clients branch on, and a message for people.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+impl ApiError {
+    /// No valid bearer token.
+    pub fn unauthenticated() -> ApiError {
+        ApiError {
+            status: StatusCode::UNAUTHORIZED,
+            code: "unauthenticated",
+            message: "a valid bearer token is required".into(),
+        }
+    }
+
+    /// The same answer for "does not exist" and "not yours" (I5).
+    pub fn not_found() -> ApiError {
+        ApiError {
+            status: StatusCode::NOT_FOUND,
+            code: "not_found",
+            message: "no access point visible to you at this EAN".into(),
+        }
+    }
+
+    /// The role may not use this endpoint at all (not about any one access point).
+    pub fn forbidden() -> ApiError {
+        ApiError {
+            status: StatusCode::FORBIDDEN,
+            code: "forbidden",
+            message: "your role may not do this".into(),
+        }
+    }
+
+    /// A malformed parameter: which one and why.
+    pub fn invalid(code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError { status: StatusCode::BAD_REQUEST, code, message: message.into() }
+    }
+
+    /// Our failure: logged in full, answered without detail.
+    pub fn internal(cause: impl std::fmt::Display) -> ApiError {
+        tracing::error!(%cause, "request failed");
+        ApiError {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            code: "internal",
+            message: "internal error".into(),
+        }
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> ApiError {
+        match e {
+            AppError::NotVisible | AppError::UnknownAccessPoint(_) => ApiError::not_found(),
+            AppError::Forbidden => ApiError::forbidden(),
+            AppError::Invalid(e) => ApiError::invalid("invalid_input", e.to_string()),
+            AppError::Internal(e) => ApiError::internal(e),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut response =
+            (self.status, Json(json!({ "code": self.code, "message": self.message }))).into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}

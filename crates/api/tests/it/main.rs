@@ -1,0 +1,5 @@
+//! The API over real HTTP: the app on a random port, a fresh database per test, on SQLite and
+//! (with `CLOISON_TEST_POSTGRES_URL`) PostgreSQL.
+
+mod harness;
+mod rules;

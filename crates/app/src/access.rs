@@ -1,0 +1,65 @@
+//! Who may call: bearer tokens as the door sees them.
+
+use jiff::Timestamp;
+use store::NewToken;
+
+use crate::{Actor, AppError, Cloison, Role};
+
+impl std::str::FromStr for Role {
+    type Err = AppError;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let role = match text {
+            "supplier" => Role::Supplier,
+            "customer" => Role::Customer,
+            "third_party" => Role::ThirdParty,
+            "register_staff" => Role::RegisterStaff,
+            "metering_staff" => Role::MeteringStaff,
+            "call_center" => Role::CallCenter,
+            "auditor" => Role::Auditor,
+            "support" => Role::Support,
+            "researcher" => Role::Researcher,
+            _ => {
+                return Err(AppError::Invalid(store::StoreError::Config {
+                    field: "role",
+                    reason: format!("must be one of {:?}, found {text:?}", store::ROLES),
+                }));
+            }
+        };
+        Ok(role)
+    }
+}
+
+impl Cloison {
+    /// The actor a bearer secret stands for, if the token is valid now. The request id
+    /// becomes the actor's session, so the journal groups what one request did.
+    pub async fn authenticate(&self, secret: &str, request: &str) -> Result<Option<Actor>, AppError> {
+        let Some(bearer) =
+            self.store.authenticate(secret, Timestamp::now()).await.map_err(AppError::Internal)?
+        else {
+            return Ok(None);
+        };
+        let (Ok(party), Ok(role)) = (bearer.party.parse(), bearer.role.parse::<Role>()) else {
+            // A token whose party or role no longer parses grants nothing (fail closed).
+            return Ok(None);
+        };
+        Ok(Some(Actor { party, role, session: format!("{}/{request}", bearer.token_id) }))
+    }
+
+    /// Creates a token for `party` in `role`, valid until `expires`; journaled as `actor`'s act.
+    pub async fn create_token(
+        &self,
+        actor: &Actor,
+        party: &str,
+        role: Role,
+        expires: Timestamp,
+    ) -> Result<NewToken, AppError> {
+        let template = self.entry(actor, "", Vec::new(), "access management", "", None);
+        Ok(self.store.create_token(template, party, role.as_str(), expires).await?)
+    }
+
+    /// Revokes a token by its public id; journaled as `actor`'s act.
+    pub async fn revoke_token(&self, actor: &Actor, token_id: &str) -> Result<(), AppError> {
+        let template = self.entry(actor, "", Vec::new(), "access management", "", None);
+        Ok(self.store.revoke_token(template, token_id).await?)
+    }
+}

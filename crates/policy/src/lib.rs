@@ -1,0 +1,839 @@
+//! Authorization of Cloison: Cedar policies shipped as files, decisions that say what is visible.
+//!
+//! Who may do what is written in Cedar under `policies/` at the repository root, next to its
+//! schema, so the rules of DESIGN.md can be read, reviewed and audited apart from the code
+//! that applies them. Those files are embedded at compile time as the default set
+//! ([`Policy::embedded`]); a deployment may load its own directory ([`Policy::load`]). Both
+//! go through the same parse and strict schema validation: a policy that does not check is a
+//! start-up error, never a silent deny or allow.
+//!
+//! A decision is more than allowed or denied (I3): each permit says with `@visible` what it
+//! reveals, and [`Policy::decide`] turns that into the periods the actor may see, from the
+//! facts the store knows of the actor on that resource. Cedar answers whether; this crate
+//! answers when. Time stays out of Cedar because Cedar cannot return a set of periods, and
+//! encoding "inside a registration" as a policy condition would answer one instant per call.
+//!
+//! Roles are Cedar entities (`Cloison::Role`, an enum), the principal a member of its role,
+//! rather than a `role` string attribute: a policy naming a role that does not exist fails
+//! validation instead of never matching, and a role in a policy's scope lets `decide` hand
+//! Cedar only the policies of the acting role and action, which is most of its speed.
+//!
+//! Anything not permitted, and any error while deciding, is a denial (I2).
+#![warn(missing_docs)]
+
+mod load;
+mod visible;
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use cedar_policy as cedar;
+use domain::Period;
+
+pub use load::PolicyError;
+pub use visible::Visible;
+
+use load::{Reveal, Source};
+
+/// The reason given when no policy permitted: nothing is allowed unless a policy says so (I2).
+pub const DEFAULT_DENY: &str = "default-deny";
+
+/// The reason given when Cedar could not evaluate the question (an action asked of the wrong
+/// kind of resource, a policy that errs): the decision fails closed (I2).
+pub const EVALUATION_ERROR: &str = "evaluation-error";
+
+/// The policy files compiled into the binary, by the path errors give them.
+const EMBEDDED_SCHEMA: (&str, &str) =
+    ("policies/cloison.cedarschema", include_str!("../../../policies/cloison.cedarschema"));
+const EMBEDDED_POLICIES: [(&str, &str); 2] = [
+    ("policies/journal.cedar", include_str!("../../../policies/journal.cedar")),
+    ("policies/register.cedar", include_str!("../../../policies/register.cedar")),
+];
+
+/// The loaded policy set: parsed and validated once, then asked many times.
+pub struct Policy {
+    /// Every policy; `decide` asks Cedar about the subset in `index` only.
+    all: cedar::PolicySet,
+    schema: cedar::Schema,
+    authorizer: cedar::Authorizer,
+    /// What each policy reveals, by `@id`.
+    reveals: HashMap<String, Reveal>,
+    /// The policies that can apply, per action (indexed by `Action as usize`) and role.
+    index: Vec<ByRole>,
+    party_type: cedar::EntityTypeName,
+    role_type: cedar::EntityTypeName,
+    access_point_type: cedar::EntityTypeName,
+    journal: cedar::EntityUid,
+    /// The action entity of each [`Action`], indexed by `Action as usize`.
+    actions: Vec<cedar::EntityUid>,
+}
+
+/// The policies of one action, split by the role their scope names.
+///
+/// Cedar evaluates every policy of the set it is given, a few microseconds each (it rebuilds
+/// each policy's condition). Most policies cannot apply to a question: another action in their
+/// scope, or `principal in Role::"x"` for another role. Dropping those beforehand gives the
+/// same decision, because a scope that does not match makes a policy false without evaluating
+/// its conditions (so without errors either), and the principal built by `decide` is in its
+/// own role and nothing else. Policies whose scope names no role stay in every set.
+struct ByRole {
+    /// For each role some scope names: its policies and those naming no role.
+    roles: HashMap<String, cedar::PolicySet>,
+    /// The policies naming no role, for a role no scope names.
+    others: cedar::PolicySet,
+}
+
+impl ByRole {
+    fn build(
+        policies: &cedar::PolicySet,
+        action: &cedar::EntityUid,
+        role_type: &cedar::EntityTypeName,
+    ) -> Result<ByRole, String> {
+        // The only possible error is a duplicate id, which loading already refused.
+        let set = |policies: Vec<cedar::Policy>| {
+            cedar::PolicySet::from_policies(policies).map_err(|e| e.to_string())
+        };
+        let mut others = Vec::new();
+        let mut by_role: HashMap<String, Vec<cedar::Policy>> = HashMap::new();
+        for policy in policies.policies() {
+            // Action groups are refused at load, so `in` means one of the listed actions.
+            let applies = match policy.action_constraint() {
+                cedar::ActionConstraint::Any => true,
+                cedar::ActionConstraint::Eq(only) => only == *action,
+                cedar::ActionConstraint::In(actions) => actions.contains(action),
+            };
+            if !applies {
+                continue;
+            }
+            match policy.principal_constraint() {
+                cedar::PrincipalConstraint::In(group) | cedar::PrincipalConstraint::IsIn(_, group)
+                    if group.type_name() == role_type =>
+                {
+                    by_role.entry(group.id().unescaped().to_owned()).or_default().push(policy.clone());
+                }
+                _ => others.push(policy.clone()),
+            }
+        }
+        let roles = by_role
+            .into_iter()
+            .map(|(role, own)| {
+                let own = set(own.into_iter().chain(others.iter().cloned()).collect())?;
+                Ok((role, own))
+            })
+            .collect::<Result<_, String>>()?;
+        Ok(ByRole { roles, others: set(others)? })
+    }
+
+    fn for_role(&self, role: &str) -> &cedar::PolicySet {
+        self.roles.get(role).unwrap_or(&self.others)
+    }
+}
+
+impl fmt::Debug for Policy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut ids: Vec<&String> = self.reveals.keys().collect();
+        ids.sort();
+        f.debug_struct("Policy").field("policies", &ids).finish_non_exhaustive()
+    }
+}
+
+/// What an actor asks to do. Each is a Cedar action of `policies/cloison.cedarschema`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// The register of an access point at an instant.
+    ReadAccessPoint,
+    /// The versions of an access point's register over time.
+    ReadHistory,
+    /// Any change to the register.
+    WriteRegister,
+    /// The signed journal tree head: hashes only, public.
+    ReadJournalHead,
+    /// The journal entries: for the ethics committee.
+    ReadJournalEntries,
+    /// Who accessed a customer's data, asked by that customer.
+    ReadOwnAccessLog,
+}
+
+impl Action {
+    /// Every action, in declaration order.
+    pub const ALL: [Action; 6] = [
+        Action::ReadAccessPoint,
+        Action::ReadHistory,
+        Action::WriteRegister,
+        Action::ReadJournalHead,
+        Action::ReadJournalEntries,
+        Action::ReadOwnAccessLog,
+    ];
+
+    /// Whether the action is about the journal (resource `Journal`) rather than an access point,
+    /// as the schema's `appliesTo` says.
+    fn on_journal(self) -> bool {
+        matches!(self, Action::ReadJournalHead | Action::ReadJournalEntries)
+    }
+
+    /// The Cedar action id, as the policies name it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::ReadAccessPoint => "ReadAccessPoint",
+            Action::ReadHistory => "ReadHistory",
+            Action::WriteRegister => "WriteRegister",
+            Action::ReadJournalHead => "ReadJournalHead",
+            Action::ReadJournalEntries => "ReadJournalEntries",
+            Action::ReadOwnAccessLog => "ReadOwnAccessLog",
+        }
+    }
+}
+
+/// What the action is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resource<'a> {
+    /// One access point, by EAN.
+    AccessPoint {
+        /// The access point's EAN.
+        ean: &'a str,
+    },
+    /// The journal as a whole.
+    Journal,
+}
+
+/// What the store knows of the principal on this resource: its own periods.
+///
+/// Only the principal's own rights matter to a decision, so the store loads these few
+/// periods rather than the access point's whole history.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Facts {
+    /// The principal's accepted registrations on the access point, as supplier.
+    pub registrations: Vec<Period>,
+    /// The principal's occupancies of the access point, as network user.
+    pub occupancies: Vec<Period>,
+}
+
+/// One authorization question: who, in which role, does what, to what, knowing which facts.
+#[derive(Debug, Clone, Copy)]
+pub struct Question<'a> {
+    /// The acting party's id.
+    pub party: &'a str,
+    /// The role it acts in, as `app::Role::as_str` spells it (`"supplier"`, `"auditor"`…).
+    /// An unknown role is in no policy's scope and is denied.
+    pub role: &'a str,
+    /// What it asks to do.
+    pub action: Action,
+    /// What it asks it of.
+    pub resource: Resource<'a>,
+    /// Its own periods on the resource.
+    pub facts: &'a Facts,
+}
+
+/// The answer: whether, why, and what may be seen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    /// Whether the action may proceed.
+    pub allowed: bool,
+    /// The `@id`s of the policies that decided, sorted, for the journal: the permits on an
+    /// allow; the forbids on a deny, or [`DEFAULT_DENY`] when nothing permitted, or
+    /// [`EVALUATION_ERROR`].
+    pub policies: Vec<String>,
+    /// What may be seen. Always [`Visible::Nothing`] on a deny. On an allow it may also be
+    /// `Nothing`: an action that reveals no register data (the journal head, `@visible("none")`),
+    /// or a permit on periods when the facts hold none. `allowed` stays true then, because the
+    /// action itself is permitted; the caller clips to nothing.
+    pub visible: Visible,
+}
+
+impl Decision {
+    fn denied(policies: Vec<String>) -> Decision {
+        Decision { allowed: false, policies, visible: Visible::Nothing }
+    }
+}
+
+impl Policy {
+    /// The policies under `policies/` as they were when this binary was built.
+    pub fn embedded() -> Result<Policy, PolicyError> {
+        let source = |(file, text): (&str, &str)| Source { file: PathBuf::from(file), text: text.to_owned() };
+        let schema = source(EMBEDDED_SCHEMA);
+        let files: Vec<Source> = EMBEDDED_POLICIES.into_iter().map(source).collect();
+        Policy::build(&schema, &files)
+    }
+
+    /// The policies of a directory: `cloison.cedarschema` and every `*.cedar` file in it.
+    pub fn load(dir: &Path) -> Result<Policy, PolicyError> {
+        let (schema, files) = load::read_dir(dir)?;
+        Policy::build(&schema, &files)
+    }
+
+    fn build(schema: &Source, files: &[Source]) -> Result<Policy, PolicyError> {
+        let loaded = load::load(schema, files)?;
+        let name = |text: &str| -> Result<cedar::EntityTypeName, PolicyError> {
+            text.parse().map_err(|e: cedar::ParseErrors| PolicyError::Schema {
+                file: schema.file.clone(),
+                diagnostic: format!("entity type {text}: {e}"),
+            })
+        };
+        let party_type = name("Cloison::Party")?;
+        let role_type = name("Cloison::Role")?;
+        let access_point_type = name("Cloison::AccessPoint")?;
+        let journal = cedar::EntityUid::from_type_name_and_id(
+            name("Cloison::Journal")?,
+            cedar::EntityId::new("journal"),
+        );
+        let action_type = name("Cloison::Action")?;
+        let actions = Action::ALL
+            .iter()
+            .map(|a| {
+                cedar::EntityUid::from_type_name_and_id(action_type.clone(), cedar::EntityId::new(a.as_str()))
+            })
+            .collect::<Vec<_>>();
+        let index = actions
+            .iter()
+            .map(|action| ByRole::build(&loaded.policies, action, &role_type))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| PolicyError::Schema {
+                file: schema.file.clone(),
+                diagnostic: format!("cannot index the policies by action and role: {e}"),
+            })?;
+        Ok(Policy {
+            all: loaded.policies,
+            schema: loaded.schema,
+            authorizer: cedar::Authorizer::new(),
+            reveals: loaded.reveals,
+            index,
+            party_type,
+            role_type,
+            access_point_type,
+            journal,
+            actions,
+        })
+    }
+
+    /// The `@id`s of the loaded policies, sorted.
+    pub fn ids(&self) -> Vec<&str> {
+        let mut ids: Vec<&str> = self.all.policies().map(|p| AsRef::<str>::as_ref(p.id())).collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    /// Decides `question`. Never fails: anything Cedar cannot evaluate is a denial (I2).
+    pub fn decide(&self, question: &Question<'_>) -> Decision {
+        self.decide_among(question, self.index[question.action as usize].for_role(question.role))
+    }
+
+    /// Decides `question` with only `policies` in force.
+    fn decide_among(&self, question: &Question<'_>, policies: &cedar::PolicySet) -> Decision {
+        let Some((request, entities)) = self.request(question, false) else {
+            return Decision::denied(vec![EVALUATION_ERROR.to_owned()]);
+        };
+        let response = self.authorizer.is_authorized(&request, policies, &entities);
+        let diagnostics = response.diagnostics();
+        // Cedar skips a policy that errs; a forbid that errs would then not forbid. Fail closed.
+        if diagnostics.errors().next().is_some() {
+            return Decision::denied(vec![EVALUATION_ERROR.to_owned()]);
+        }
+        let mut policies: Vec<String> = diagnostics.reason().map(ToString::to_string).collect();
+        policies.sort_unstable();
+        if response.decision() == cedar::Decision::Deny {
+            if policies.is_empty() {
+                policies.push(DEFAULT_DENY.to_owned());
+            }
+            return Decision::denied(policies);
+        }
+        let visible = self.visible(&policies, question.facts);
+        Decision { allowed: true, policies, visible }
+    }
+
+    /// The union of what the permitting policies reveal; "all" wins.
+    fn visible(&self, permits: &[String], facts: &Facts) -> Visible {
+        let mut registrations = false;
+        let mut occupancies = false;
+        for id in permits {
+            // Every loaded policy has a reveal; an unknown id reveals nothing (fail closed).
+            match self.reveals.get(id).copied().unwrap_or(Reveal::Nothing) {
+                Reveal::All => return Visible::All,
+                Reveal::Registrations => registrations = true,
+                Reveal::Occupancies => occupancies = true,
+                Reveal::Nothing => {}
+            }
+        }
+        let registrations = facts.registrations.iter().filter(|_| registrations);
+        let occupancies = facts.occupancies.iter().filter(|_| occupancies);
+        Visible::from_periods(registrations.chain(occupancies).copied())
+    }
+
+    /// The Cedar request and the two entities it needs, built directly (no JSON): the principal,
+    /// member of its role and nothing else, and the resource. With `conform`, the request and
+    /// the entities are checked against the schema; the tests do, `decide` does not pay for it
+    /// on every call: this code is their only producer, and the one thing a question can get
+    /// wrong, an action asked of the wrong kind of resource, is checked here in Rust.
+    fn request(&self, question: &Question<'_>, conform: bool) -> Option<(cedar::Request, cedar::Entities)> {
+        if !conform && question.action.on_journal() != matches!(question.resource, Resource::Journal) {
+            return None;
+        }
+        let principal = cedar::EntityUid::from_type_name_and_id(
+            self.party_type.clone(),
+            cedar::EntityId::new(question.party),
+        );
+        let role = cedar::EntityUid::from_type_name_and_id(
+            self.role_type.clone(),
+            cedar::EntityId::new(question.role),
+        );
+        let party = cedar::Entity::new_no_attrs(principal.clone(), HashSet::from([role]));
+        let (resource, resource_entity) = match question.resource {
+            Resource::AccessPoint { ean } => {
+                let uid = cedar::EntityUid::from_type_name_and_id(
+                    self.access_point_type.clone(),
+                    cedar::EntityId::new(ean),
+                );
+                // Only the principal's membership matters to a decision, so the sets hold the
+                // principal or nothing.
+                let members = |holds: bool| {
+                    cedar::RestrictedExpression::new_set(
+                        holds.then(|| cedar::RestrictedExpression::new_entity_uid(principal.clone())),
+                    )
+                };
+                let entity = cedar::Entity::new_with_tags(
+                    uid.clone(),
+                    [
+                        ("suppliers".to_owned(), members(!question.facts.registrations.is_empty())),
+                        ("occupants".to_owned(), members(!question.facts.occupancies.is_empty())),
+                    ],
+                    [],
+                    [],
+                )
+                .ok()?;
+                (uid, entity)
+            }
+            Resource::Journal => {
+                (self.journal.clone(), cedar::Entity::new_no_attrs(self.journal.clone(), Default::default()))
+            }
+        };
+        let schema = conform.then_some(&self.schema);
+        let entities = cedar::Entities::from_entities([party, resource_entity], schema).ok()?;
+        let action = self.actions[question.action as usize].clone();
+        let request =
+            cedar::Request::new(principal, action, resource, cedar::Context::empty(), schema).ok()?;
+        Some((request, entities))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::Timestamp;
+
+    fn ts(s: &str) -> Timestamp {
+        s.parse().expect("test timestamp")
+    }
+
+    fn period(from: &str, to: Option<&str>) -> Period {
+        Period::new(ts(from), to.map(ts)).expect("test period is non-empty")
+    }
+
+    const ROLES: [&str; 10] = [
+        "supplier",
+        "customer",
+        "third_party",
+        "register_staff",
+        "metering_staff",
+        "call_center",
+        "auditor",
+        "support",
+        "researcher",
+        "system",
+    ];
+
+    /// Three registrations, two of them touching: visible as two merged periods.
+    fn registered() -> Facts {
+        Facts {
+            registrations: vec![
+                period("2024-03-01T00:00:00Z", Some("2024-05-01T00:00:00Z")),
+                period("2024-01-01T00:00:00Z", Some("2024-03-01T00:00:00Z")),
+                period("2024-07-01T00:00:00Z", None),
+            ],
+            occupancies: vec![],
+        }
+    }
+
+    fn registered_visible() -> Visible {
+        Visible::Periods(vec![
+            period("2024-01-01T00:00:00Z", Some("2024-05-01T00:00:00Z")),
+            period("2024-07-01T00:00:00Z", None),
+        ])
+    }
+
+    fn occupying() -> Facts {
+        Facts {
+            registrations: vec![],
+            occupancies: vec![period("2023-06-01T00:00:00Z", Some("2024-02-01T00:00:00Z"))],
+        }
+    }
+
+    fn occupying_visible() -> Visible {
+        Visible::Periods(occupying().occupancies)
+    }
+
+    /// Registered and occupying: what support or a third party would claim, to no avail.
+    fn both() -> Facts {
+        Facts { registrations: registered().registrations, occupancies: occupying().occupancies }
+    }
+
+    fn resource_for(action: Action) -> Resource<'static> {
+        match action {
+            Action::ReadJournalHead | Action::ReadJournalEntries => Resource::Journal,
+            _ => Resource::AccessPoint { ean: "541448820000000017" },
+        }
+    }
+
+    fn ask(policy: &Policy, role: &str, action: Action, facts: &Facts) -> Decision {
+        let question = Question { party: "party-1", role, action, resource: resource_for(action), facts };
+        policy.decide(&question)
+    }
+
+    fn check(
+        policy: &Policy,
+        role: &str,
+        action: Action,
+        facts: &Facts,
+        expected_allowed: bool,
+        expected_visible: Visible,
+    ) {
+        let decision = ask(policy, role, action, facts);
+        assert_eq!(
+            (decision.allowed, &decision.visible),
+            (expected_allowed, &expected_visible),
+            "{role} {action:?} with {facts:?}: {decision:?}"
+        );
+        assert!(!decision.policies.is_empty(), "{role} {action:?}: a decision always names its reason");
+        if !decision.allowed {
+            assert_eq!(decision.visible, Visible::Nothing, "a denial shows nothing");
+        }
+    }
+
+    fn embedded() -> Policy {
+        Policy::embedded().expect("the shipped policies load")
+    }
+
+    #[test]
+    fn every_role_and_action_decides_as_the_actor_table_says() {
+        use Action::*;
+        use Visible::{All, Nothing};
+        let policy = embedded();
+        let none = Facts::default();
+        let deny = (false, Nothing);
+        #[rustfmt::skip]
+        let rows: Vec<(&str, Action, Facts, (bool, Visible))> = vec![
+            // R1, R2: a supplier sees only inside its registrations, nothing without one.
+            ("supplier", ReadAccessPoint, registered(), (true, registered_visible())),
+            ("supplier", ReadHistory, registered(), (true, registered_visible())),
+            ("supplier", ReadAccessPoint, none.clone(), deny.clone()),
+            ("supplier", ReadHistory, none.clone(), deny.clone()),
+            ("supplier", ReadAccessPoint, occupying(), deny.clone()),
+            ("supplier", ReadHistory, both(), (true, registered_visible())),
+            ("supplier", WriteRegister, registered(), deny.clone()),
+            ("supplier", ReadJournalHead, none.clone(), (true, Nothing)),
+            ("supplier", ReadJournalEntries, registered(), deny.clone()),
+            ("supplier", ReadOwnAccessLog, both(), deny.clone()),
+            // R4: a customer sees inside their occupancies, and who accessed that data.
+            ("customer", ReadAccessPoint, occupying(), (true, occupying_visible())),
+            ("customer", ReadHistory, occupying(), (true, occupying_visible())),
+            ("customer", ReadAccessPoint, none.clone(), deny.clone()),
+            ("customer", ReadHistory, registered(), deny.clone()),
+            ("customer", ReadAccessPoint, both(), (true, occupying_visible())),
+            ("customer", WriteRegister, occupying(), deny.clone()),
+            ("customer", ReadJournalHead, none.clone(), (true, Nothing)),
+            ("customer", ReadJournalEntries, occupying(), deny.clone()),
+            ("customer", ReadOwnAccessLog, occupying(), (true, occupying_visible())),
+            ("customer", ReadOwnAccessLog, none.clone(), deny.clone()),
+            // R5 not yet: a third party gets nothing, whatever the facts.
+            ("third_party", ReadAccessPoint, both(), deny.clone()),
+            ("third_party", ReadHistory, both(), deny.clone()),
+            ("third_party", WriteRegister, both(), deny.clone()),
+            ("third_party", ReadJournalHead, none.clone(), (true, Nothing)),
+            ("third_party", ReadJournalEntries, both(), deny.clone()),
+            ("third_party", ReadOwnAccessLog, both(), deny.clone()),
+            // R6: the register team keeps the register.
+            ("register_staff", ReadAccessPoint, none.clone(), (true, All)),
+            ("register_staff", ReadHistory, none.clone(), (true, All)),
+            ("register_staff", WriteRegister, none.clone(), (true, All)),
+            ("register_staff", ReadJournalHead, none.clone(), (true, Nothing)),
+            ("register_staff", ReadJournalEntries, none.clone(), deny.clone()),
+            ("register_staff", ReadOwnAccessLog, both(), deny.clone()),
+            // R6: metering reads the register, does not change it.
+            ("metering_staff", ReadAccessPoint, none.clone(), (true, All)),
+            ("metering_staff", ReadHistory, none.clone(), (true, All)),
+            ("metering_staff", WriteRegister, none.clone(), deny.clone()),
+            ("metering_staff", ReadJournalHead, none.clone(), (true, Nothing)),
+            ("metering_staff", ReadJournalEntries, none.clone(), deny.clone()),
+            ("metering_staff", ReadOwnAccessLog, both(), deny.clone()),
+            // R6: the call center reads only.
+            ("call_center", ReadAccessPoint, none.clone(), (true, All)),
+            ("call_center", ReadHistory, none.clone(), (true, All)),
+            ("call_center", WriteRegister, none.clone(), deny.clone()),
+            ("call_center", ReadJournalHead, none.clone(), (true, Nothing)),
+            ("call_center", ReadJournalEntries, none.clone(), deny.clone()),
+            ("call_center", ReadOwnAccessLog, both(), deny.clone()),
+            // Chapter II: the ethics committee reads everything, the journal too, writes nothing.
+            ("auditor", ReadAccessPoint, none.clone(), (true, All)),
+            ("auditor", ReadHistory, none.clone(), (true, All)),
+            ("auditor", WriteRegister, none.clone(), deny.clone()),
+            ("auditor", ReadJournalHead, none.clone(), (true, Nothing)),
+            ("auditor", ReadJournalEntries, none.clone(), (true, All)),
+            ("auditor", ReadOwnAccessLog, both(), deny.clone()),
+            // R10: support sees no data, even where the facts say it is registered.
+            ("support", ReadAccessPoint, both(), deny.clone()),
+            ("support", ReadHistory, both(), deny.clone()),
+            ("support", WriteRegister, both(), deny.clone()),
+            ("support", ReadJournalHead, none.clone(), (true, Nothing)),
+            ("support", ReadJournalEntries, both(), deny.clone()),
+            ("support", ReadOwnAccessLog, both(), deny.clone()),
+            // R14 not yet: a researcher gets no individual data.
+            ("researcher", ReadAccessPoint, both(), deny.clone()),
+            ("researcher", ReadHistory, both(), deny.clone()),
+            ("researcher", WriteRegister, both(), deny.clone()),
+            ("researcher", ReadJournalHead, none.clone(), (true, Nothing)),
+            ("researcher", ReadJournalEntries, both(), deny.clone()),
+            ("researcher", ReadOwnAccessLog, both(), deny.clone()),
+            // Batch work started by an operator.
+            ("system", ReadAccessPoint, none.clone(), (true, All)),
+            ("system", ReadHistory, none.clone(), (true, All)),
+            ("system", WriteRegister, none.clone(), (true, All)),
+            ("system", ReadJournalHead, none.clone(), (true, Nothing)),
+            ("system", ReadJournalEntries, none.clone(), deny.clone()),
+            ("system", ReadOwnAccessLog, both(), deny.clone()),
+            // A role nobody wrote a policy for.
+            ("root", ReadAccessPoint, both(), deny.clone()),
+            ("root", WriteRegister, both(), deny.clone()),
+        ];
+        for (role, action, facts, (allowed, visible)) in &rows {
+            check(&policy, role, *action, facts, *allowed, visible.clone());
+        }
+        for role in ROLES {
+            for action in Action::ALL {
+                assert!(
+                    rows.iter().any(|(r, a, ..)| *r == role && *a == action),
+                    "the table misses {role} {action:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn decisions_name_the_deciding_policies() {
+        let policy = embedded();
+        let none = Facts::default();
+        let ids = |role, action, facts: &Facts| ask(&policy, role, action, facts).policies;
+        assert_eq!(ids("supplier", Action::ReadHistory, &registered()), ["supplier-reads-own-registrations"]);
+        assert_eq!(ids("supplier", Action::ReadHistory, &none), [DEFAULT_DENY]);
+        assert_eq!(ids("support", Action::ReadAccessPoint, &both()), ["support-sees-no-register-data"]);
+        assert_eq!(ids("support", Action::ReadJournalEntries, &none), ["support-reads-no-journal-entries"]);
+        assert_eq!(ids("auditor", Action::WriteRegister, &none), ["auditor-changes-nothing"]);
+        assert_eq!(ids("support", Action::ReadJournalHead, &none), ["anyone-reads-journal-head"]);
+    }
+
+    #[test]
+    fn the_index_decides_as_the_whole_policy_set() {
+        let policy = embedded();
+        for role in ROLES.into_iter().chain(["root"]) {
+            for action in Action::ALL {
+                for facts in [Facts::default(), registered(), occupying(), both()] {
+                    let question = Question {
+                        party: "party-1",
+                        role,
+                        action,
+                        resource: resource_for(action),
+                        facts: &facts,
+                    };
+                    assert_eq!(
+                        policy.decide(&question),
+                        policy.decide_among(&question, &policy.all),
+                        "{role} {action:?} {facts:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_resource_of_each_action_agrees_with_the_schema() {
+        let policy = embedded();
+        let facts = Facts::default();
+        for action in Action::ALL {
+            for resource in [Resource::Journal, Resource::AccessPoint { ean: "541448820000000017" }] {
+                let question = Question { party: "p", role: "auditor", action, resource, facts: &facts };
+                let expected = action.on_journal() == (resource == Resource::Journal);
+                assert_eq!(policy.request(&question, true).is_some(), expected, "{action:?} on {resource:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn an_action_asked_of_the_wrong_resource_fails_closed() {
+        let policy = embedded();
+        let facts = Facts::default();
+        for (action, resource) in [
+            (Action::ReadJournalHead, Resource::AccessPoint { ean: "541448820000000017" }),
+            (Action::ReadAccessPoint, Resource::Journal),
+        ] {
+            let question = Question { party: "p", role: "auditor", action, resource, facts: &facts };
+            assert_eq!(policy.decide(&question), Decision::denied(vec![EVALUATION_ERROR.to_owned()]));
+        }
+    }
+
+    #[test]
+    fn the_entities_decide_builds_conform_to_the_schema() {
+        let policy = embedded();
+        for action in Action::ALL {
+            for facts in [Facts::default(), both()] {
+                let question = Question {
+                    party: "party \"odd\" id",
+                    role: "supplier",
+                    action,
+                    resource: resource_for(action),
+                    facts: &facts,
+                };
+                assert!(policy.request(&question, true).is_some(), "{action:?} with {facts:?}");
+            }
+        }
+    }
+
+    fn policies_dir() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../policies")
+    }
+
+    #[test]
+    fn every_policy_file_is_embedded_and_loads_the_same() {
+        let mut on_disk: Vec<String> = std::fs::read_dir(policies_dir())
+            .expect("policies/ exists")
+            .map(|e| e.expect("readable entry").file_name().to_string_lossy().into_owned())
+            .filter(|name| name.ends_with(".cedar"))
+            .map(|name| format!("policies/{name}"))
+            .collect();
+        on_disk.sort();
+        let embedded_files: Vec<&str> = EMBEDDED_POLICIES.iter().map(|(file, _)| *file).collect();
+        assert_eq!(on_disk, embedded_files, "add new policy files to EMBEDDED_POLICIES");
+        let loaded = Policy::load(&policies_dir()).expect("policies/ loads");
+        assert_eq!(loaded.ids(), embedded().ids());
+    }
+
+    #[test]
+    fn every_shipped_permit_says_what_it_reveals() {
+        let policy = embedded();
+        assert_eq!(
+            policy.ids(),
+            [
+                "anyone-reads-journal-head",
+                "auditor-changes-nothing",
+                "auditor-reads-journal-entries",
+                "auditor-reads-register",
+                "call-center-reads-register",
+                "customer-reads-own-access-log",
+                "customer-reads-own-occupancies",
+                "metering-staff-reads-register",
+                "register-staff-reads-and-writes-register",
+                "supplier-reads-own-registrations",
+                "support-reads-no-journal-entries",
+                "support-sees-no-register-data",
+                "system-reads-and-writes-register",
+            ]
+        );
+    }
+
+    /// A directory with the shipped schema and one policy file `bad.cedar` holding `text`.
+    fn load_with(text: &str) -> (tempfile::TempDir, Result<Policy, PolicyError>) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join(load::SCHEMA_FILE), EMBEDDED_SCHEMA.1).expect("write schema");
+        std::fs::write(dir.path().join("bad.cedar"), text).expect("write policy");
+        let result = Policy::load(dir.path());
+        (dir, result)
+    }
+
+    fn load_error(text: &str) -> PolicyError {
+        let (_dir, result) = load_with(text);
+        result.expect_err("the policy is refused")
+    }
+
+    const HEADER: &str = "@id(\"x\")\n@visible(\"all\")\n";
+
+    #[test]
+    fn a_syntax_error_names_the_file_and_the_place() {
+        let error = load_error(&format!(
+            "{HEADER}permit (principal, action, resource) when {{ principal.role == }};"
+        ));
+        assert!(matches!(error, PolicyError::Syntax { .. }), "{error:?}");
+        let message = error.to_string();
+        assert!(message.contains("bad.cedar: invalid policy syntax: line 3"), "{message}");
+    }
+
+    #[test]
+    fn a_policy_that_does_not_match_the_schema_names_the_file_and_the_attribute() {
+        let error = load_error(&format!(
+            "{HEADER}permit (principal is Cloison::Party, action, resource) when {{ principal.department == \"x\" }};"
+        ));
+        assert!(matches!(error, PolicyError::Validation { .. }), "{error:?}");
+        let message = error.to_string();
+        assert!(message.contains("bad.cedar: policy does not match the schema: line 3"), "{message}");
+        assert!(message.contains("department"), "{message}");
+    }
+
+    #[test]
+    fn a_role_that_does_not_exist_is_a_validation_error() {
+        let error = load_error(&format!(
+            "{HEADER}permit (principal in Cloison::Role::\"suplier\", action, resource is Cloison::AccessPoint);"
+        ));
+        assert!(matches!(error, PolicyError::Validation { .. }), "{error:?}");
+        assert!(error.to_string().contains("suplier"), "{error}");
+    }
+
+    #[test]
+    fn annotations_are_required_and_checked() {
+        let permit = "permit (principal, action == Cloison::Action::\"ReadJournalHead\", resource);";
+        for (text, expected) in [
+            (format!("@visible(\"all\")\n{permit}"), "policy 1 of the file has no @id"),
+            (format!("@id(\"x\")\n{permit}"), "policy @id(\"x\") has no @visible"),
+            (format!("@id(\"x\")\n@visible(\"some\")\n{permit}"), "@visible(\"some\") is not one of"),
+            (format!("@id(\"default-deny\")\n@visible(\"none\")\n{permit}"), "reserved"),
+            (format!("{HEADER}{permit}\n{HEADER}{permit}"), "already defined"),
+            (
+                "@id(\"x\")\n@visible(\"all\")\npermit (principal == ?principal, action, resource);".into(),
+                "templates",
+            ),
+        ] {
+            let error = load_error(&text);
+            let message = error.to_string();
+            assert!(matches!(error, PolicyError::Annotation { .. }), "{message}");
+            assert!(message.contains("bad.cedar: ") && message.contains(expected), "{message}");
+        }
+    }
+
+    #[test]
+    fn a_broken_schema_or_an_empty_directory_is_refused() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let error = Policy::load(dir.path()).expect_err("no schema");
+        assert!(matches!(error, PolicyError::Read { .. }), "{error}");
+        assert!(error.to_string().contains("cloison.cedarschema: cannot read"), "{error}");
+
+        std::fs::write(dir.path().join(load::SCHEMA_FILE), EMBEDDED_SCHEMA.1).expect("write schema");
+        let error = Policy::load(dir.path()).expect_err("no policies");
+        assert!(matches!(error, PolicyError::NoPolicies { .. }), "{error}");
+
+        std::fs::write(dir.path().join(load::SCHEMA_FILE), "entity Party = { role: Strin };").expect("write");
+        std::fs::write(dir.path().join("p.cedar"), format!("{HEADER}forbid (principal, action, resource);"))
+            .expect("write policy");
+        let error = Policy::load(dir.path()).expect_err("broken schema");
+        assert!(matches!(error, PolicyError::Schema { .. }), "{error}");
+        assert!(error.to_string().contains("cloison.cedarschema: invalid schema"), "{error}");
+
+        let grouped = EMBEDDED_SCHEMA.1.replace(
+            "action ReadHistory appliesTo",
+            "action Reads;\n  action ReadHistory in [Reads] appliesTo",
+        );
+        std::fs::write(dir.path().join(load::SCHEMA_FILE), grouped).expect("write");
+        let error = Policy::load(dir.path()).expect_err("action group");
+        assert!(error.to_string().contains("action groups are not supported"), "{error}");
+    }
+
+    #[test]
+    fn a_policy_is_shared_across_threads() {
+        fn shared<T: Send + Sync>() {}
+        shared::<Policy>();
+    }
+}
