@@ -400,8 +400,10 @@ async fn newest_checkpoint(conn: &mut AnyConnection) -> Result<(u64, i64), Store
     }
 }
 
-async fn store_latest(conn: &mut AnyConnection, head: &SignedTreeHead) -> Result<(), StoreError> {
-    sqlx::query("UPDATE journal_latest SET size = $1, root = $2, time_us = $3, signature = $4 WHERE id = 1")
+/// Writes a signed head with `sql`, whose parameters are size, root, time and signature in
+/// that order: the latest head and the checkpoints share one binding.
+async fn write_head(conn: &mut AnyConnection, sql: &str, head: &SignedTreeHead) -> Result<(), StoreError> {
+    sqlx::query(sql)
         .bind(head.head.size as i64)
         .bind(head.head.root.as_bytes().to_vec())
         .bind(head.head.time_micros)
@@ -411,15 +413,22 @@ async fn store_latest(conn: &mut AnyConnection, head: &SignedTreeHead) -> Result
     Ok(())
 }
 
+async fn store_latest(conn: &mut AnyConnection, head: &SignedTreeHead) -> Result<(), StoreError> {
+    write_head(
+        conn,
+        "UPDATE journal_latest SET size = $1, root = $2, time_us = $3, signature = $4 WHERE id = 1",
+        head,
+    )
+    .await
+}
+
 async fn store_checkpoint(conn: &mut AnyConnection, head: &SignedTreeHead) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO journal_heads (size, root, time_us, signature) VALUES ($1, $2, $3, $4)")
-        .bind(head.head.size as i64)
-        .bind(head.head.root.as_bytes().to_vec())
-        .bind(head.head.time_micros)
-        .bind(head.signature.to_vec())
-        .execute(conn)
-        .await?;
-    Ok(())
+    write_head(
+        conn,
+        "INSERT INTO journal_heads (size, root, time_us, signature) VALUES ($1, $2, $3, $4)",
+        head,
+    )
+    .await
 }
 
 /// Makes sure a new journal has its signed empty head.
