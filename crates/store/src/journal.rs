@@ -25,7 +25,6 @@ use std::time::Duration;
 
 use domain::Change;
 use ed25519_dalek::{SigningKey, VerifyingKey};
-use futures_util::StreamExt;
 use hmac::{Hmac, Mac};
 use jiff::Timestamp;
 use journal::{Entry, Frontier, Hash, NodeSource, SignedTreeHead, TreeHead, leaf_hash};
@@ -35,6 +34,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 use tokio::sync::{mpsc, oneshot};
 
+use crate::local::Columns;
 use crate::{Backend, MasterKey, Store, StoreError, WriteTx, Written, corrupt};
 
 /// The keys a store works with.
@@ -73,8 +73,6 @@ const MAX_BATCH: usize = 4096;
 /// scan, so a statement's cost grows with the square of its rows (measured: 89 % of the
 /// writer's CPU at 1,000 rows).
 const ROWS_PER_INSERT: usize = 64;
-/// Checkpoint heads read per page during verification.
-const CHECKPOINT_PAGE: i64 = 1000;
 
 /// What a request asks the writer to do.
 pub(crate) enum Work {
@@ -359,14 +357,14 @@ fn hash_from(bytes: Vec<u8>, what: &str) -> Result<Hash, StoreError> {
         .map_err(|_| corrupt(format!("{what} is not 32 bytes")))
 }
 
-fn signed_head_from(row: &AnyRow) -> Result<SignedTreeHead, StoreError> {
-    let size: i64 = row.try_get("size")?;
-    let signature: Vec<u8> = row.try_get("signature")?;
+fn signed_head_from(row: &impl Columns) -> Result<SignedTreeHead, StoreError> {
+    let size = row.int("size")?;
+    let signature = row.blob("signature")?;
     Ok(SignedTreeHead {
         head: TreeHead {
             size: u64::try_from(size).map_err(|_| corrupt("negative head size"))?,
-            root: hash_from(row.try_get("root")?, "head root")?,
-            time_micros: row.try_get("time_us")?,
+            root: hash_from(row.blob("root")?, "head root")?,
+            time_micros: row.int("time_us")?,
         },
         signature: <[u8; 64]>::try_from(signature.as_slice())
             .map_err(|_| corrupt("head signature is not 64 bytes"))?,
@@ -383,7 +381,7 @@ async fn latest_in(conn: &mut AnyConnection, backend: Backend, lock: bool) -> Re
         // IMMEDIATE already did.
         "SELECT size, root, time_us, signature FROM journal_latest WHERE id = 1 FOR UPDATE"
     } else {
-        "SELECT size, root, time_us, signature FROM journal_latest WHERE id = 1"
+        LATEST_SQL
     };
     let row = sqlx::query(sql).fetch_optional(&mut *conn).await?;
     let row = row.ok_or_else(|| corrupt("the journal has no signed head"))?;
@@ -558,20 +556,68 @@ impl NodeSource for DynSource<'_> {
     }
 }
 
-/// Runs `compute` against the stored tree: a dry run to learn the nodes, one fetch, the
-/// real run. O(log n) rows for any proof or root.
-async fn with_nodes<T, E: std::fmt::Display>(
-    conn: &mut AnyConnection,
-    compute: impl Fn(&DynSource<'_>) -> Result<T, E>,
-) -> Result<T, StoreError> {
+/// The nodes `compute` asks for, learnt from a dry run on placeholders.
+fn wanted<T, E>(compute: &impl Fn(&DynSource<'_>) -> Result<T, E>) -> Vec<(u8, u64)> {
     let wanted = Wanted(Default::default());
     // The dry run's answer is meaningless; only the nodes it asked for matter.
     let _ = compute(&DynSource(&wanted));
     let mut needed = wanted.0.into_inner();
     needed.sort_unstable();
     needed.dedup();
-    let fetched = fetch_nodes(conn, &needed).await?;
+    needed
+}
+
+/// Runs `compute` against the stored tree: a dry run to learn the nodes, one fetch, the
+/// real run. O(log n) rows for any proof or root.
+async fn with_nodes<T, E: std::fmt::Display>(
+    conn: &mut AnyConnection,
+    compute: impl Fn(&DynSource<'_>) -> Result<T, E>,
+) -> Result<T, StoreError> {
+    let fetched = fetch_nodes(conn, &wanted(&compute)).await?;
     compute(&DynSource(&fetched)).map_err(|e| StoreError::Journal(e.to_string()))
+}
+
+/// [`with_nodes`] on a local SQLite connection, after checking `size` against the signed
+/// head read on the same connection: one hold of one connection for the whole proof.
+fn with_nodes_local<T, E: std::fmt::Display>(
+    conn: &rusqlite::Connection,
+    size: u64,
+    compute: impl Fn(&DynSource<'_>) -> Result<T, E>,
+) -> Result<T, StoreError> {
+    let head = {
+        let mut statement = conn.prepare_cached(LATEST_SQL)?;
+        let mut rows = statement.query([])?;
+        let row = rows.next()?.ok_or_else(|| corrupt("the journal has no signed head"))?;
+        signed_head_from(row)?
+    };
+    beyond_head(size, &head)?;
+    let mut found = HashMap::new();
+    let mut leaves = conn.prepare_cached("SELECT leaf_hash FROM journal_entries WHERE seq = ?1")?;
+    let mut nodes = conn.prepare_cached("SELECT hash FROM journal_nodes WHERE leaf = ?1 AND level = ?2")?;
+    for (level, index) in wanted(&compute) {
+        let stored: Option<Vec<u8>> = if level == 0 {
+            leaves.query([index as i64])?.next()?.map(|row| row.get(0)).transpose()?
+        } else {
+            let leaf = completing_leaf(level, index) as i64;
+            nodes.query([leaf, i64::from(level)])?.next()?.map(|row| row.get(0)).transpose()?
+        };
+        if let Some(bytes) = stored {
+            found.insert((level, index), hash_from(bytes, "node hash")?);
+        }
+    }
+    compute(&DynSource(&Fetched(found))).map_err(|e| StoreError::Journal(e.to_string()))
+}
+
+const LATEST_SQL: &str = "SELECT size, root, time_us, signature FROM journal_latest WHERE id = 1";
+
+fn beyond_head(size: u64, head: &SignedTreeHead) -> Result<(), StoreError> {
+    if size > head.head.size {
+        return Err(StoreError::Journal(format!(
+            "size {size} is beyond the journal's {} entries",
+            head.head.size
+        )));
+    }
+    Ok(())
 }
 
 async fn fetch_nodes(conn: &mut AnyConnection, needed: &[(u8, u64)]) -> Result<Fetched, StoreError> {
@@ -743,6 +789,13 @@ impl Store {
 
     /// The signed head of the whole journal.
     pub async fn journal_head(&self) -> Result<SignedTreeHead, StoreError> {
+        if let Some(local) = &self.local {
+            return local.with(|conn| {
+                let mut statement = conn.prepare_cached(LATEST_SQL)?;
+                let mut rows = statement.query([])?;
+                signed_head_from(rows.next()?.ok_or_else(|| corrupt("the journal has no signed head"))?)
+            });
+        }
         let mut conn = self.read.acquire().await?;
         Ok(latest_in(&mut conn, self.backend, false).await?.head)
     }
@@ -774,34 +827,32 @@ impl Store {
 
     /// The Merkle root of the first `size` entries.
     pub async fn journal_root(&self, size: u64) -> Result<Hash, StoreError> {
-        self.require_size(size).await?;
-        let mut conn = self.read.acquire().await?;
-        with_nodes(&mut conn, |src| journal::root_at(src, size)).await
+        self.over_tree(size, |src| journal::root_at(src, size)).await
     }
 
     /// The inclusion proof of entry `index` in the tree of `size` entries.
     pub async fn inclusion_proof(&self, index: u64, size: u64) -> Result<Vec<Hash>, StoreError> {
-        self.require_size(size).await?;
-        let mut conn = self.read.acquire().await?;
-        with_nodes(&mut conn, |src| journal::inclusion_proof(src, index, size)).await
+        self.over_tree(size, |src| journal::inclusion_proof(src, index, size)).await
     }
 
     /// The consistency proof between the trees of `old` and `new` entries.
     pub async fn consistency_proof(&self, old: u64, new: u64) -> Result<Vec<Hash>, StoreError> {
-        self.require_size(new).await?;
-        let mut conn = self.read.acquire().await?;
-        with_nodes(&mut conn, |src| journal::consistency_proof(src, old, new)).await
+        self.over_tree(new, |src| journal::consistency_proof(src, old, new)).await
     }
 
-    async fn require_size(&self, size: u64) -> Result<(), StoreError> {
-        let head = self.journal_head().await?;
-        if size > head.head.size {
-            return Err(StoreError::Journal(format!(
-                "size {size} is beyond the journal's {} entries",
-                head.head.size
-            )));
+    /// Runs a computation over the stored tree of `size` entries, which the signed head must
+    /// cover.
+    async fn over_tree<T, E: std::fmt::Display>(
+        &self,
+        size: u64,
+        compute: impl Fn(&DynSource<'_>) -> Result<T, E>,
+    ) -> Result<T, StoreError> {
+        if let Some(local) = &self.local {
+            return local.with(|conn| with_nodes_local(conn, size, compute));
         }
-        Ok(())
+        beyond_head(size, &self.journal_head().await?)?;
+        let mut conn = self.read.acquire().await?;
+        with_nodes(&mut conn, compute).await
     }
 
     /// Entries matching `query`, oldest first.
@@ -851,72 +902,273 @@ impl Store {
     /// Recomputes every leaf, every stored node and every root from the stored entries, in one
     /// streaming pass with O(log n) memory, and checks every signed head against them.
     /// `progress` is called with the number of entries checked so far.
+    ///
+    /// The tables are read in keyset pages on one side (on SQLite, a thread of its own that
+    /// also decodes each entry and hashes its leaf) and folded into the tree here, so reading
+    /// and hashing overlap; at most [`PAGES_AHEAD`] pages are in memory.
     pub async fn verify_journal(
         &self,
         key: &VerifyingKey,
         progress: impl Fn(u64),
     ) -> Result<Verified, VerifyError> {
         let latest = self.journal_head().await?;
-        // Entries are streamed to the end of the table, not to the signed size: rows slipped
-        // in after the signed head must be found too.
-        let mut entries =
-            sqlx::query("SELECT seq, entry, leaf_hash FROM journal_entries ORDER BY seq").fetch(&self.read);
-        let mut nodes =
-            sqlx::query("SELECT leaf, level, hash FROM journal_nodes ORDER BY leaf, level").fetch(&self.read);
-        let first_page = self.journal_checkpoints(0, CHECKPOINT_PAGE).await?;
-        let mut page_was_full = first_page.len() as i64 == CHECKPOINT_PAGE;
-        let mut checkpoints = first_page.into_iter().peekable();
-        let mut checked_checkpoints = 0u64;
-        let mut checked_nodes = 0u64;
-        let mut frontier = Frontier::new();
-        let mut completed: Vec<(u8, u64, Hash)> = Vec::with_capacity(64);
-        let mut previous: Option<SignedTreeHead> = None;
-        while let Some(row) = entries.next().await {
-            let row = row.map_err(StoreError::from)?;
-            let expected = frontier.size();
-            let seq = row.try_get::<i64, _>("seq").map_err(StoreError::from)? as u64;
-            if seq != expected {
+        let (sender, mut pages) = mpsc::channel::<Result<Chunk, StoreError>>(PAGES_AHEAD);
+        let reader = match &self.local {
+            Some(local) => {
+                let conn = local.open_scan()?;
+                tokio::task::spawn_blocking(move || {
+                    let mut read = |lower: i64, heads_after: i64| chunk_local(&conn, lower, heads_after);
+                    feed(&mut read, |chunk| sender.blocking_send(chunk).is_ok());
+                })
+            }
+            None => {
+                let pool = self.read.clone();
+                let handle = tokio::runtime::Handle::current();
+                tokio::task::spawn_blocking(move || {
+                    let mut read =
+                        |lower: i64, heads_after: i64| handle.block_on(chunk_any(&pool, lower, heads_after));
+                    feed(&mut read, |chunk| sender.blocking_send(chunk).is_ok());
+                })
+            }
+        };
+        let mut fold = Fold::new(key);
+        let outcome = loop {
+            let Some(chunk) = pages.recv().await else {
+                break Err(VerifyError::Store(StoreError::Journal("the journal reader stopped".into())));
+            };
+            match chunk {
+                Err(e) => break Err(e.into()),
+                Ok(Chunk::Page(page)) => {
+                    let before = fold.frontier.size();
+                    if let Err(e) = fold.page(page) {
+                        break Err(e);
+                    }
+                    let after = fold.frontier.size();
+                    if before / 65_536 != after / 65_536 {
+                        progress(after);
+                    }
+                }
+                Ok(Chunk::End { stray_node, stray_checkpoint }) => {
+                    break fold.end(&latest, stray_node, stray_checkpoint, &progress);
+                }
+            }
+        };
+        // Dropping the receiver stops the reader at its next page.
+        drop(pages);
+        let _ = reader.await;
+        outcome
+    }
+}
+
+/// Entries per page of verification input.
+const VERIFY_PAGE: i64 = 8192;
+/// Pages read ahead of the fold: enough to keep both sides busy, few enough to bound memory.
+const PAGES_AHEAD: usize = 2;
+
+/// One page of verification input: entries `[lower, last]`, the nodes stored above them, and
+/// the checkpoint heads whose size ends inside them.
+struct Page {
+    entries: Vec<PageEntry>,
+    nodes: Vec<(i64, i64, Result<Hash, StoreError>)>,
+    checkpoints: Vec<SignedTreeHead>,
+}
+
+/// An entry as the reader saw it: its leaf hash is computed there, so the fold only compares.
+struct PageEntry {
+    seq: i64,
+    leaf: Hash,
+    stored_leaf_matches: bool,
+    /// What the decoded entry says of itself: its sequence number, or why it does not decode.
+    decoded: Result<u64, String>,
+}
+
+enum Chunk {
+    Page(Page),
+    /// The tables ran out of entries; anything stored beyond them is a fault.
+    End {
+        stray_node: Option<i64>,
+        stray_checkpoint: Option<u64>,
+    },
+}
+
+/// Reads pages with `read` and hands them to `send` until the end, an error, or `send`
+/// refuses (the fold stopped).
+fn feed(
+    read: &mut impl FnMut(i64, i64) -> Result<Chunk, StoreError>,
+    send: impl Fn(Result<Chunk, StoreError>) -> bool,
+) {
+    // The first page starts below zero, so rows a DBA slipped in with negative numbers are
+    // read, and reported, like any other.
+    let mut lower = i64::MIN;
+    let mut heads_after = 0;
+    loop {
+        let chunk = read(lower, heads_after);
+        let next = match &chunk {
+            Ok(Chunk::Page(page)) => page.entries.last().map(|e| e.seq.saturating_add(1)),
+            _ => None,
+        };
+        if !send(chunk) {
+            return;
+        }
+        match next {
+            Some(next) => {
+                lower = next;
+                heads_after = next.max(0);
+            }
+            None => return,
+        }
+    }
+}
+
+fn page_entry(seq: i64, bytes: &[u8], stored_leaf: &[u8]) -> PageEntry {
+    let leaf = leaf_hash(bytes);
+    PageEntry {
+        seq,
+        stored_leaf_matches: leaf.as_bytes().as_slice() == stored_leaf,
+        decoded: Entry::decode(bytes).map(|e| e.sequence).map_err(|e| e.to_string()),
+        leaf,
+    }
+}
+
+const PAGE_ENTRIES_SQL: &str =
+    "SELECT seq, entry, leaf_hash FROM journal_entries WHERE seq >= $1 ORDER BY seq LIMIT $2";
+const PAGE_NODES_SQL: &str =
+    "SELECT leaf, level, hash FROM journal_nodes WHERE leaf >= $1 AND leaf <= $2 ORDER BY leaf, level";
+const PAGE_HEADS_SQL: &str = "SELECT size, root, time_us, signature FROM journal_heads \
+     WHERE size > $1 AND size <= $2 ORDER BY size";
+const STRAY_NODE_SQL: &str = "SELECT leaf FROM journal_nodes WHERE leaf >= $1 ORDER BY leaf LIMIT 1";
+const STRAY_HEAD_SQL: &str = "SELECT size FROM journal_heads WHERE size > $1 ORDER BY size LIMIT 1";
+
+fn chunk_local(conn: &rusqlite::Connection, lower: i64, heads_after: i64) -> Result<Chunk, StoreError> {
+    let mut entries = Vec::with_capacity(VERIFY_PAGE as usize);
+    {
+        let mut statement = conn.prepare_cached(PAGE_ENTRIES_SQL)?;
+        let mut rows = statement.query(rusqlite::params![lower, VERIFY_PAGE])?;
+        while let Some(row) = rows.next()? {
+            let bytes = row.get_ref(1)?.as_blob()?;
+            let stored = row.get_ref(2)?.as_blob()?;
+            entries.push(page_entry(row.get(0)?, bytes, stored));
+        }
+    }
+    let Some(last) = entries.last().map(|e| e.seq) else {
+        let stray_node: Option<i64> =
+            conn.prepare_cached(STRAY_NODE_SQL)?.query([lower])?.next()?.map(|r| r.get(0)).transpose()?;
+        let stray_head: Option<i64> = conn
+            .prepare_cached(STRAY_HEAD_SQL)?
+            .query([heads_after])?
+            .next()?
+            .map(|r| r.get(0))
+            .transpose()?;
+        return Ok(Chunk::End { stray_node, stray_checkpoint: stray_head.map(|s| s as u64) });
+    };
+    let mut nodes = Vec::with_capacity(entries.len() + 64);
+    {
+        let mut statement = conn.prepare_cached(PAGE_NODES_SQL)?;
+        let mut rows = statement.query([lower, last])?;
+        while let Some(row) = rows.next()? {
+            nodes.push((row.get(0)?, row.get(1)?, hash_from_slice(row.get_ref(2)?.as_blob()?, "node")));
+        }
+    }
+    let mut checkpoints = Vec::new();
+    {
+        let mut statement = conn.prepare_cached(PAGE_HEADS_SQL)?;
+        let mut rows = statement.query([heads_after, last.saturating_add(1)])?;
+        while let Some(row) = rows.next()? {
+            checkpoints.push(signed_head_from(row)?);
+        }
+    }
+    Ok(Chunk::Page(Page { entries, nodes, checkpoints }))
+}
+
+async fn chunk_any(pool: &sqlx::AnyPool, lower: i64, heads_after: i64) -> Result<Chunk, StoreError> {
+    let rows = sqlx::query(PAGE_ENTRIES_SQL).bind(lower).bind(VERIFY_PAGE).fetch_all(pool).await?;
+    let mut entries = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let bytes: &[u8] = row.try_get("entry")?;
+        let stored: &[u8] = row.try_get("leaf_hash")?;
+        entries.push(page_entry(row.try_get("seq")?, bytes, stored));
+    }
+    let Some(last) = entries.last().map(|e| e.seq) else {
+        let stray_node: Option<i64> =
+            sqlx::query_scalar(STRAY_NODE_SQL).bind(lower).fetch_optional(pool).await?;
+        let stray_head: Option<i64> =
+            sqlx::query_scalar(STRAY_HEAD_SQL).bind(heads_after).fetch_optional(pool).await?;
+        return Ok(Chunk::End { stray_node, stray_checkpoint: stray_head.map(|s| s as u64) });
+    };
+    let nodes = sqlx::query(PAGE_NODES_SQL)
+        .bind(lower)
+        .bind(last)
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|row| Ok((row.int("leaf")?, row.int("level")?, hash_from(row.blob("hash")?, "node"))))
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    let checkpoints = sqlx::query(PAGE_HEADS_SQL)
+        .bind(heads_after)
+        .bind(last.saturating_add(1))
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(signed_head_from)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Chunk::Page(Page { entries, nodes, checkpoints }))
+}
+
+fn hash_from_slice(bytes: &[u8], what: &str) -> Result<Hash, StoreError> {
+    <[u8; 32]>::try_from(bytes).map(Hash::from_bytes).map_err(|_| corrupt(format!("{what} is not 32 bytes")))
+}
+
+/// The verifier's state between pages: the recomputed tree's frontier and what was checked.
+struct Fold<'k> {
+    key: &'k VerifyingKey,
+    frontier: Frontier,
+    completed: Vec<(u8, u64, Hash)>,
+    checkpoints: u64,
+    nodes: u64,
+}
+
+impl<'k> Fold<'k> {
+    fn new(key: &'k VerifyingKey) -> Fold<'k> {
+        Fold { key, frontier: Frontier::new(), completed: Vec::with_capacity(64), checkpoints: 0, nodes: 0 }
+    }
+
+    fn page(&mut self, page: Page) -> Result<(), VerifyError> {
+        let mut nodes = page.nodes.into_iter().peekable();
+        let mut checkpoints = page.checkpoints.into_iter().peekable();
+        for entry in page.entries {
+            let expected = self.frontier.size();
+            if entry.seq != expected as i64 {
                 return Err(fault(
                     expected,
-                    format!("entry {expected} is missing (the next stored entry is {seq})"),
+                    format!("entry {expected} is missing (the next stored entry is {})", entry.seq),
                 ));
             }
-            let bytes: Vec<u8> = row.try_get("entry").map_err(StoreError::from)?;
-            let stored_leaf: Vec<u8> = row.try_get("leaf_hash").map_err(StoreError::from)?;
-            let entry =
-                Entry::decode(&bytes).map_err(|e| fault(seq, format!("entry does not decode: {e}")))?;
-            if entry.sequence != seq {
-                return Err(fault(seq, format!("entry says it is number {}", entry.sequence)));
+            let seq = expected;
+            match entry.decoded {
+                Err(e) => return Err(fault(seq, format!("entry does not decode: {e}"))),
+                Ok(said) if said != seq => {
+                    return Err(fault(seq, format!("entry says it is number {said}")));
+                }
+                Ok(_) => {}
             }
-            let leaf = leaf_hash(&bytes);
-            if leaf.as_bytes().as_slice() != stored_leaf.as_slice() {
+            if !entry.stored_leaf_matches {
                 return Err(fault(seq, "the stored leaf hash does not match the entry's bytes"));
             }
+            let completed = &mut self.completed;
             completed.clear();
-            frontier.push_with(leaf, |level, index, hash| {
+            self.frontier.push_with(entry.leaf, |level, index, hash| {
                 if level > 0 {
                     completed.push((level, index, hash));
                 }
             });
-            for (level, index, hash) in completed.iter().copied() {
-                let stored = match nodes.next().await {
-                    Some(row) => {
-                        let row = row.map_err(StoreError::from)?;
-                        let leaf: i64 = row.try_get("leaf").map_err(StoreError::from)?;
-                        let level: i64 = row.try_get("level").map_err(StoreError::from)?;
-                        Some((
-                            leaf as u64,
-                            level as u8,
-                            hash_from(row.try_get("hash").map_err(StoreError::from)?, "node")?,
-                        ))
-                    }
-                    None => None,
-                };
+            for &(level, index, hash) in &self.completed {
                 let first = index << level;
                 let last = ((index + 1) << level) - 1;
-                match stored {
-                    Some((leaf, stored_level, stored_hash)) if leaf == seq && stored_level == level => {
-                        if stored_hash != hash {
+                match nodes.next() {
+                    Some((leaf, stored_level, stored_hash))
+                        if leaf == seq as i64 && stored_level == i64::from(level) =>
+                    {
+                        if stored_hash? != hash {
                             return Err(fault(
                                 first,
                                 format!(
@@ -925,11 +1177,13 @@ impl Store {
                                 ),
                             ));
                         }
-                        checked_nodes += 1;
+                        self.nodes += 1;
                     }
-                    Some((leaf, stored_level, _)) if leaf < seq || (leaf == seq && stored_level < level) => {
+                    Some((leaf, stored_level, _))
+                        if leaf < seq as i64 || (leaf == seq as i64 && stored_level < i64::from(level)) =>
+                    {
                         return Err(fault(
-                            leaf,
+                            leaf.max(0) as u64,
                             format!("a stored tree node (level {stored_level}) has no entries under it"),
                         ));
                     }
@@ -943,39 +1197,45 @@ impl Store {
                     }
                 }
             }
-            let size = frontier.size();
-            // Checkpoints come in pages; the next page is read only after a full one ran out.
-            if checkpoints.peek().is_none()
-                && page_was_full
-                && previous.as_ref().is_some_and(|p| p.head.size < size)
-            {
-                let page = self
-                    .journal_checkpoints(previous.as_ref().map_or(0, |p| p.head.size), CHECKPOINT_PAGE)
-                    .await?;
-                page_was_full = page.len() as i64 == CHECKPOINT_PAGE;
-                checkpoints = page.into_iter().peekable();
-            }
+            let size = self.frontier.size();
             while let Some(head) = checkpoints.next_if(|h| h.head.size == size) {
-                check_head(&head, &frontier, key, "checkpoint head")?;
-                checked_checkpoints += 1;
-                previous = Some(head);
-            }
-            if size % 65_536 == 0 {
-                progress(size);
+                check_head(&head, &self.frontier, self.key, "checkpoint head")?;
+                self.checkpoints += 1;
             }
         }
-        let size = frontier.size();
-        progress(size);
+        if let Some((leaf, level, _)) = nodes.next() {
+            return Err(fault(
+                leaf.max(0) as u64,
+                format!("a stored tree node (level {level}) has no entries under it"),
+            ));
+        }
         if let Some(head) = checkpoints.next() {
+            let size = self.frontier.size();
             return Err(fault(
                 size,
                 format!("a checkpoint head signs {} entries but only {size} are stored", head.head.size),
             ));
         }
-        if let Some(row) = nodes.next().await {
-            let row = row.map_err(StoreError::from)?;
-            let leaf: i64 = row.try_get("leaf").map_err(StoreError::from)?;
-            return Err(fault(leaf as u64, "a stored tree node has no entries under it"));
+        Ok(())
+    }
+
+    fn end(
+        self,
+        latest: &SignedTreeHead,
+        stray_node: Option<i64>,
+        stray_checkpoint: Option<u64>,
+        progress: &impl Fn(u64),
+    ) -> Result<Verified, VerifyError> {
+        let size = self.frontier.size();
+        progress(size);
+        if let Some(signed) = stray_checkpoint {
+            return Err(fault(
+                size,
+                format!("a checkpoint head signs {signed} entries but only {size} are stored"),
+            ));
+        }
+        if let Some(leaf) = stray_node {
+            return Err(fault(leaf.max(0) as u64, "a stored tree node has no entries under it"));
         }
         if latest.head.size > size {
             return Err(fault(
@@ -989,8 +1249,8 @@ impl Store {
                 format!("entries {} to {} are not covered by the signed head", latest.head.size, size - 1),
             ));
         }
-        check_head(&latest, &frontier, key, "the signed head")?;
-        Ok(Verified { size, root: frontier.root(), checkpoints: checked_checkpoints, nodes: checked_nodes })
+        check_head(latest, &self.frontier, self.key, "the signed head")?;
+        Ok(Verified { size, root: self.frontier.root(), checkpoints: self.checkpoints, nodes: self.nodes })
     }
 }
 

@@ -16,6 +16,7 @@
 #![warn(missing_docs)]
 
 pub mod journal;
+mod local;
 mod register;
 pub mod seal;
 pub mod tokens;
@@ -145,6 +146,9 @@ pub enum StoreError {
     /// The database refused or failed.
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
+    /// A synchronous SQLite read failed.
+    #[error("database: {0}")]
+    Local(rusqlite::Error),
 }
 
 impl StoreError {
@@ -178,7 +182,7 @@ impl StoreError {
             StoreError::UnknownToken { .. } => "unknown_token",
             StoreError::Overlap(_) => "overlap",
             StoreError::Corrupt { .. } => "corrupt",
-            StoreError::Database(_) => "database",
+            StoreError::Database(_) | StoreError::Local(_) => "database",
             StoreError::Journal(_) => "journal",
         }
     }
@@ -200,6 +204,8 @@ pub struct Store {
     pub(crate) sealer: Arc<Sealer>,
     pub(crate) journal_key: ed25519_dalek::VerifyingKey,
     pub(crate) writer: Arc<std::sync::OnceLock<journal::WriterHandle>>,
+    /// SQLite only: the hot reads, run on the caller's thread (see `local`).
+    pub(crate) local: Option<Arc<local::LocalReads>>,
 }
 
 impl Store {
@@ -220,8 +226,9 @@ impl Store {
             // logged at all, since their parameters may carry identifiers.
             .log_statements(tracing::log::LevelFilter::Off)
             .log_slow_statements(tracing::log::LevelFilter::Off, Duration::from_secs(3600));
-        let (read, write) = match backend {
+        let (read, write, local) = match backend {
             Backend::Sqlite => {
+                let path = sqlite_file(url)?;
                 let pragmas = sqlite_pragmas;
                 // A local file connection does not go stale: pinging it before every use
                 // doubled the cost of a look-up.
@@ -239,7 +246,8 @@ impl Store {
                     .after_connect(pragmas)
                     .connect_with(options)
                     .await?;
-                (read, write)
+                let readers = std::thread::available_parallelism().map_or(2, |n| n.get()) * 2;
+                (read, write, Some(Arc::new(local::LocalReads::open(&path, readers)?)))
             }
             Backend::Postgres => {
                 let pool = AnyPoolOptions::new()
@@ -248,7 +256,7 @@ impl Store {
                     .connect_with(options)
                     .await?;
                 POSTGRES_MIGRATIONS.run(&pool).await.map_err(migrate_error)?;
-                (pool.clone(), pool)
+                (pool.clone(), pool, None)
             }
         };
         let store = Store {
@@ -258,6 +266,7 @@ impl Store {
             sealer: Arc::new(Sealer::new(key)),
             journal_key: keys.journal.verifying_key(),
             writer: Arc::new(std::sync::OnceLock::new()),
+            local,
         };
         store.check_key().await?;
         journal::initialise(&store, &keys.journal).await?;
@@ -344,6 +353,24 @@ fn with_sqlite_create(url: &str, backend: Backend) -> String {
     } else {
         url.to_owned()
     }
+}
+
+/// The file of an SQLite URL. An in-memory database is refused: the store's readers and its
+/// writer are separate connections, which would each see a database of their own.
+fn sqlite_file(url: &str) -> Result<std::path::PathBuf, StoreError> {
+    let options = sqlx::sqlite::SqliteConnectOptions::from_str(url).map_err(|e| StoreError::Config {
+        field: "database url",
+        reason: format!("cannot be parsed: {e}"),
+    })?;
+    let path = options.get_filename();
+    if url.contains(":memory:") || path.as_os_str().is_empty() {
+        return Err(StoreError::Config {
+            field: "database url",
+            reason: "must name an SQLite file: an in-memory database is not shared between connections"
+                .into(),
+        });
+    }
+    Ok(path.to_owned())
 }
 
 fn migrate_error(e: sqlx::migrate::MigrateError) -> StoreError {

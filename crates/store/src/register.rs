@@ -15,8 +15,9 @@ use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
+use crate::local::Columns;
 use crate::{Backend, Sealer, Store, StoreError, corrupt};
 
 /// Everything the register knows of one access point, superseded records included.
@@ -124,76 +125,161 @@ const NOT_SUPERSEDED_OCC: &str =
 const NOT_SUPERSEDED_REG: &str =
     "NOT EXISTS (SELECT 1 FROM registrations s WHERE s.ean = c.ean AND s.supersedes = c.id)";
 
-impl Store {
-    fn access_point_from(&self, row: &AnyRow) -> Result<AccessPoint, StoreError> {
-        let ean = ean_from(row.try_get("ean")?)?;
-        let sealed: Vec<u8> = row.try_get("address_sealed")?;
-        let address: Address = self.sealer.open_json(&address_context(ean), &sealed)?;
-        let postal_code: i64 = row.try_get("postal_code")?;
-        let municipality: String = row.try_get("municipality")?;
-        if i64::from(address.postal_code()) != postal_code || address.municipality() != municipality {
-            return Err(corrupt(format!("address of {ean} disagrees with its clear postal code")));
-        }
-        Ok(AccessPoint {
-            ean,
-            energy: parse_text("energy", &row.try_get::<String, _>("energy")?)?,
-            address,
-            substation: parse_text("substation", &row.try_get::<String, _>("substation")?)?,
-            regime: parse_text("regime", &row.try_get::<String, _>("regime")?)?,
-            meter: parse_text("meter", &row.try_get::<String, _>("meter")?)?,
-            grid_status: parse_text("grid status", &row.try_get::<String, _>("grid_status")?)?,
-        })
+fn access_point_from(sealer: &Sealer, row: &impl Columns) -> Result<AccessPoint, StoreError> {
+    let ean = ean_from(row.int("ean")?)?;
+    let sealed = row.blob("address_sealed")?;
+    let address: Address = sealer.open_json(&address_context(ean), &sealed)?;
+    let postal_code = row.int("postal_code")?;
+    let municipality = row.text("municipality")?;
+    if i64::from(address.postal_code()) != postal_code || address.municipality() != municipality {
+        return Err(corrupt(format!("address of {ean} disagrees with its clear postal code")));
     }
-
-    fn occupancy_from(&self, row: &AnyRow, prefix: &str) -> Result<Recorded<Occupancy>, StoreError> {
-        occupancy_from(&self.sealer, row, prefix)
-    }
+    Ok(AccessPoint {
+        ean,
+        energy: parse_text("energy", &row.text("energy")?)?,
+        address,
+        substation: parse_text("substation", &row.text("substation")?)?,
+        regime: parse_text("regime", &row.text("regime")?)?,
+        meter: parse_text("meter", &row.text("meter")?)?,
+        grid_status: parse_text("grid status", &row.text("grid_status")?)?,
+    })
 }
 
-fn occupancy_from(sealer: &Sealer, row: &AnyRow, prefix: &str) -> Result<Recorded<Occupancy>, StoreError> {
-    let col = |name: &str| format!("{prefix}{name}");
-    let ean = ean_from(row.try_get(col("ean").as_str())?)?;
-    let network_user = party_from(row.try_get(col("party_id").as_str())?)?;
-    let sealed: Vec<u8> = row.try_get(col("shipping_sealed").as_str())?;
+/// Column names with a prefix, built without allocating for the common prefixes.
+fn col(prefix: &str, name: &'static str) -> std::borrow::Cow<'static, str> {
+    if prefix.is_empty() { std::borrow::Cow::Borrowed(name) } else { format!("{prefix}{name}").into() }
+}
+
+fn occupancy_from(
+    sealer: &Sealer,
+    row: &impl Columns,
+    prefix: &str,
+) -> Result<Recorded<Occupancy>, StoreError> {
+    let c = |name| col(prefix, name);
+    let ean = ean_from(row.int(&c("ean"))?)?;
+    let network_user = party_from(row.text(&c("party_id"))?)?;
+    let sealed = row.blob(&c("shipping_sealed"))?;
     let shipping_address = sealer.open_json(&shipping_context(ean, &network_user), &sealed)?;
     Ok(Recorded {
-        id: RecordId(row.try_get(col("id").as_str())?),
-        recorded_at: instant(row.try_get(col("recorded_at").as_str())?)?,
-        supersedes: row.try_get::<Option<i64>, _>(col("supersedes").as_str())?.map(RecordId),
+        id: RecordId(row.int(&c("id"))?),
+        recorded_at: instant(row.int(&c("recorded_at"))?)?,
+        supersedes: row.opt_int(&c("supersedes"))?.map(RecordId),
         value: Occupancy {
             ean,
             network_user,
-            period: period_from(row.try_get(col("from_us").as_str())?, row.try_get(col("to_us").as_str())?)?,
+            period: period_from(row.int(&c("from_us"))?, row.opt_int(&c("to_us"))?)?,
             shipping_address,
         },
     })
 }
 
-impl Store {
-    fn registration_from(row: &AnyRow, prefix: &str) -> Result<Recorded<Registration>, StoreError> {
-        let col = |name: &str| format!("{prefix}{name}");
-        Ok(Recorded {
-            id: RecordId(row.try_get(col("id").as_str())?),
-            recorded_at: instant(row.try_get(col("recorded_at").as_str())?)?,
-            supersedes: row.try_get::<Option<i64>, _>(col("supersedes").as_str())?.map(RecordId),
-            value: Registration {
-                ean: ean_from(row.try_get(col("ean").as_str())?)?,
-                supplier: party_from(row.try_get(col("party_id").as_str())?)?,
-                period: period_from(
-                    row.try_get(col("from_us").as_str())?,
-                    row.try_get(col("to_us").as_str())?,
-                )?,
-            },
-        })
-    }
+fn registration_from(row: &impl Columns, prefix: &str) -> Result<Recorded<Registration>, StoreError> {
+    let c = |name| col(prefix, name);
+    Ok(Recorded {
+        id: RecordId(row.int(&c("id"))?),
+        recorded_at: instant(row.int(&c("recorded_at"))?)?,
+        supersedes: row.opt_int(&c("supersedes"))?.map(RecordId),
+        value: Registration {
+            ean: ean_from(row.int(&c("ean"))?)?,
+            supplier: party_from(row.text(&c("party_id"))?)?,
+            period: period_from(row.int(&c("from_us"))?, row.opt_int(&c("to_us"))?)?,
+        },
+    })
+}
 
+/// A snapshot row: the access point, and the occupancy and registration in force, if any.
+fn snapshot_from(
+    sealer: &Sealer,
+    row: &impl Columns,
+    at: Timestamp,
+) -> Result<(AccessPoint, Snapshot), StoreError> {
+    let access_point = access_point_from(sealer, row)?;
+    let occupancy = match row.opt_int("o_id")? {
+        Some(_) => Some(occupancy_from(sealer, row, "o_")?),
+        None => None,
+    };
+    let registration = match row.opt_int("r_id")? {
+        Some(_) => Some(registration_from(row, "r_")?),
+        None => None,
+    };
+    Ok((access_point, Snapshot { at, occupancy, registration }))
+}
+
+fn party_row(sealer: &Sealer, row: &impl Columns) -> Result<Party, StoreError> {
+    let id = party_from(row.text("party_id")?)?;
+    let kind_text = row.text("kind")?;
+    let gln = row.opt_int("gln")?;
+    let kind = match (kind_text.as_str(), gln) {
+        ("person", None) => PartyKind::Person,
+        ("company", None) => PartyKind::Company,
+        ("staff", None) => PartyKind::Staff,
+        ("third_party", None) => PartyKind::ThirdParty,
+        ("researcher", None) => PartyKind::Researcher,
+        ("supplier", Some(gln)) => PartyKind::Supplier {
+            gln: u64::try_from(gln)
+                .ok()
+                .and_then(|g| Gln::from_u64(g).ok())
+                .ok_or_else(|| corrupt(format!("gln of {id}")))?,
+        },
+        (other, _) => return Err(corrupt(format!("kind {other:?} of {id}"))),
+    };
+    let open_opt = |column: &str, what: &str| -> Result<Option<String>, StoreError> {
+        let sealed = row.opt_blob(column)?;
+        sealed.map(|s| sealer.open_json(&format!("parties.{what}|{id}"), &s)).transpose()
+    };
+    let name = open_opt("name_sealed", "name")?.ok_or_else(|| corrupt(format!("name of {id}")))?;
+    Ok(Party {
+        kind,
+        name: parse_text("name", &name)?,
+        phone: open_opt("phone_sealed", "phone")?.map(|p| parse_text::<Phone>("phone", &p)).transpose()?,
+        email: open_opt("email_sealed", "email")?.map(|e| parse_text::<Email>("email", &e)).transpose()?,
+        id,
+    })
+}
+
+/// The one-round-trip look-up of [`Store::snapshot`]: `$1` the EAN, `$2` the instant.
+static SNAPSHOT_SQL: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {ACCESS_POINT_COLUMNS}, \
+           o.id AS o_id, o.ean AS o_ean, o.party_id AS o_party_id, o.from_us AS o_from_us, \
+           o.to_us AS o_to_us, o.shipping_sealed AS o_shipping_sealed, o.recorded_at AS o_recorded_at, \
+           o.supersedes AS o_supersedes, \
+           r.id AS r_id, r.ean AS r_ean, r.party_id AS r_party_id, r.from_us AS r_from_us, \
+           r.to_us AS r_to_us, r.recorded_at AS r_recorded_at, r.supersedes AS r_supersedes \
+         FROM access_points ap \
+         LEFT JOIN occupancies o ON o.ean = ap.ean AND o.id = ( \
+           SELECT c.id FROM occupancies c WHERE c.ean = $1 AND c.from_us <= $2 \
+             AND (c.to_us IS NULL OR c.to_us > $2) AND {NOT_SUPERSEDED_OCC} \
+           ORDER BY c.from_us DESC LIMIT 1) \
+         LEFT JOIN registrations r ON r.ean = ap.ean AND r.id = ( \
+           SELECT c.id FROM registrations c WHERE c.ean = $1 AND c.from_us <= $2 \
+             AND (c.to_us IS NULL OR c.to_us > $2) AND {NOT_SUPERSEDED_REG} \
+           ORDER BY c.from_us DESC LIMIT 1) \
+         WHERE ap.ean = $1 AND {LATEST_VERSION}"
+    )
+});
+
+/// The caller's own periods on one access point (`$1` the EAN, `$2` the party).
+static PERIODS_ON_SQL: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT 'r' AS kind, c.from_us, c.to_us FROM registrations c \
+           WHERE c.ean = $1 AND c.party_id = $2 AND {NOT_SUPERSEDED_REG} \
+         UNION ALL \
+         SELECT 'o' AS kind, c.from_us, c.to_us FROM occupancies c \
+           WHERE c.ean = $1 AND c.party_id = $2 AND {NOT_SUPERSEDED_OCC}"
+    )
+});
+
+const PARTY_SQL: &str = "SELECT * FROM parties WHERE party_id = $1";
+
+impl Store {
     /// The access point as it is now, if the register knows it.
     pub async fn access_point(&self, ean: Ean) -> Result<Option<AccessPoint>, StoreError> {
         let sql = format!(
             "SELECT {ACCESS_POINT_COLUMNS} FROM access_points ap WHERE ap.ean = $1 AND {LATEST_VERSION}"
         );
         let row = sqlx::query(&sql).bind(ean_key(ean)).fetch_optional(&self.read).await?;
-        row.map(|r| self.access_point_from(&r)).transpose()
+        row.map(|r| access_point_from(&self.sealer, &r)).transpose()
     }
 
     /// Who occupied and who supplied `ean` at `at`, in one round trip; `None` if the access
@@ -203,39 +289,16 @@ impl Store {
         ean: Ean,
         at: Timestamp,
     ) -> Result<Option<(AccessPoint, Snapshot)>, StoreError> {
-        let sql = format!(
-            "SELECT {ACCESS_POINT_COLUMNS}, \
-               o.id AS o_id, o.ean AS o_ean, o.party_id AS o_party_id, o.from_us AS o_from_us, \
-               o.to_us AS o_to_us, o.shipping_sealed AS o_shipping_sealed, o.recorded_at AS o_recorded_at, \
-               o.supersedes AS o_supersedes, \
-               r.id AS r_id, r.ean AS r_ean, r.party_id AS r_party_id, r.from_us AS r_from_us, \
-               r.to_us AS r_to_us, r.recorded_at AS r_recorded_at, r.supersedes AS r_supersedes \
-             FROM access_points ap \
-             LEFT JOIN occupancies o ON o.ean = ap.ean AND o.id = ( \
-               SELECT c.id FROM occupancies c WHERE c.ean = $1 AND c.from_us <= $2 \
-                 AND (c.to_us IS NULL OR c.to_us > $2) AND {NOT_SUPERSEDED_OCC} \
-               ORDER BY c.from_us DESC LIMIT 1) \
-             LEFT JOIN registrations r ON r.ean = ap.ean AND r.id = ( \
-               SELECT c.id FROM registrations c WHERE c.ean = $1 AND c.from_us <= $2 \
-                 AND (c.to_us IS NULL OR c.to_us > $2) AND {NOT_SUPERSEDED_REG} \
-               ORDER BY c.from_us DESC LIMIT 1) \
-             WHERE ap.ean = $1 AND {LATEST_VERSION}"
-        );
-        let Some(row) =
-            sqlx::query(&sql).bind(ean_key(ean)).bind(micros(at)).fetch_optional(&self.read).await?
-        else {
-            return Ok(None);
-        };
-        let access_point = self.access_point_from(&row)?;
-        let occupancy = match row.try_get::<Option<i64>, _>("o_id")? {
-            Some(_) => Some(self.occupancy_from(&row, "o_")?),
-            None => None,
-        };
-        let registration = match row.try_get::<Option<i64>, _>("r_id")? {
-            Some(_) => Some(Self::registration_from(&row, "r_")?),
-            None => None,
-        };
-        Ok(Some((access_point, Snapshot { at, occupancy, registration })))
+        if let Some(local) = &self.local {
+            return local.with(|conn| {
+                let mut statement = conn.prepare_cached(&SNAPSHOT_SQL)?;
+                let mut rows = statement.query(rusqlite::params![ean_key(ean), micros(at)])?;
+                rows.next()?.map(|row| snapshot_from(&self.sealer, row, at)).transpose()
+            });
+        }
+        let row =
+            sqlx::query(&SNAPSHOT_SQL).bind(ean_key(ean)).bind(micros(at)).fetch_optional(&self.read).await?;
+        row.map(|row| snapshot_from(&self.sealer, &row, at)).transpose()
     }
 
     /// Every record of `ean`, superseded ones included; `None` if the access point is unknown.
@@ -253,55 +316,22 @@ impl Store {
             .await?;
         Ok(Some(History {
             access_point,
-            occupancies: occ.iter().map(|r| self.occupancy_from(r, "")).collect::<Result<_, _>>()?,
-            registrations: reg.iter().map(|r| Self::registration_from(r, "")).collect::<Result<_, _>>()?,
+            occupancies: occ.iter().map(|r| occupancy_from(&self.sealer, r, "")).collect::<Result<_, _>>()?,
+            registrations: reg.iter().map(|r| registration_from(r, "")).collect::<Result<_, _>>()?,
         }))
     }
 
     /// The party and its personal data, if it exists.
     pub async fn party(&self, id: &PartyId) -> Result<Option<Party>, StoreError> {
-        let row = sqlx::query("SELECT * FROM parties WHERE party_id = $1")
-            .bind(id.as_str())
-            .fetch_optional(&self.read)
-            .await?;
-        row.map(|r| self.party_from_row(&r)).transpose()
-    }
-
-    fn party_from_row(&self, row: &AnyRow) -> Result<Party, StoreError> {
-        let id = party_from(row.try_get("party_id")?)?;
-        let kind_text: String = row.try_get("kind")?;
-        let gln: Option<i64> = row.try_get("gln")?;
-        let kind = match (kind_text.as_str(), gln) {
-            ("person", None) => PartyKind::Person,
-            ("company", None) => PartyKind::Company,
-            ("staff", None) => PartyKind::Staff,
-            ("third_party", None) => PartyKind::ThirdParty,
-            ("researcher", None) => PartyKind::Researcher,
-            ("supplier", Some(gln)) => PartyKind::Supplier {
-                gln: u64::try_from(gln)
-                    .ok()
-                    .and_then(|g| Gln::from_u64(g).ok())
-                    .ok_or_else(|| corrupt(format!("gln of {id}")))?,
-            },
-            (other, _) => return Err(corrupt(format!("kind {other:?} of {id}"))),
-        };
-        let open_opt = |column: &str, what: &str| -> Result<Option<String>, StoreError> {
-            let sealed: Option<Vec<u8>> = row.try_get(column)?;
-            sealed.map(|s| self.sealer.open_json(&format!("parties.{what}|{id}"), &s)).transpose()
-        };
-        let name: String =
-            open_opt("name_sealed", "name")?.ok_or_else(|| corrupt(format!("name of {id}")))?;
-        Ok(Party {
-            kind,
-            name: parse_text("name", &name)?,
-            phone: open_opt("phone_sealed", "phone")?
-                .map(|p| parse_text::<Phone>("phone", &p))
-                .transpose()?,
-            email: open_opt("email_sealed", "email")?
-                .map(|e| parse_text::<Email>("email", &e))
-                .transpose()?,
-            id,
-        })
+        if let Some(local) = &self.local {
+            return local.with(|conn| {
+                let mut statement = conn.prepare_cached(PARTY_SQL)?;
+                let mut rows = statement.query([id.as_str()])?;
+                rows.next()?.map(|row| party_row(&self.sealer, row)).transpose()
+            });
+        }
+        let row = sqlx::query(PARTY_SQL).bind(id.as_str()).fetch_optional(&self.read).await?;
+        row.map(|r| party_row(&self.sealer, &r)).transpose()
     }
 
     /// Parties whose phone number is exactly `phone`, found through the blind index.
@@ -335,8 +365,8 @@ impl Store {
         .fetch_all(&self.read)
         .await?;
         Ok(PartyPeriods {
-            occupancies: occ.iter().map(|r| self.occupancy_from(r, "")).collect::<Result<_, _>>()?,
-            registrations: reg.iter().map(|r| Self::registration_from(r, "")).collect::<Result<_, _>>()?,
+            occupancies: occ.iter().map(|r| occupancy_from(&self.sealer, r, "")).collect::<Result<_, _>>()?,
+            registrations: reg.iter().map(|r| registration_from(r, "")).collect::<Result<_, _>>()?,
         })
     }
 
@@ -347,19 +377,35 @@ impl Store {
         party: &PartyId,
         ean: Ean,
     ) -> Result<(Vec<Period>, Vec<Period>), StoreError> {
-        let sql = format!(
-            "SELECT 'r' AS kind, c.from_us, c.to_us FROM registrations c \
-               WHERE c.ean = $1 AND c.party_id = $2 AND {NOT_SUPERSEDED_REG} \
-             UNION ALL \
-             SELECT 'o' AS kind, c.from_us, c.to_us FROM occupancies c \
-               WHERE c.ean = $1 AND c.party_id = $2 AND {NOT_SUPERSEDED_OCC}"
-        );
-        let rows = sqlx::query(&sql).bind(ean_key(ean)).bind(party.as_str()).fetch_all(&self.read).await?;
-        let (mut registrations, mut occupancies) = (Vec::new(), Vec::new());
-        for row in rows {
-            let kind: String = row.try_get("kind")?;
-            let period = period_from(row.try_get("from_us")?, row.try_get("to_us")?)?;
-            if kind == "r" { registrations.push(period) } else { occupancies.push(period) }
+        let mut registrations = Vec::new();
+        let mut occupancies = Vec::new();
+        let mut sort = |kind: &str, from_us: i64, to_us: Option<i64>| -> Result<(), StoreError> {
+            let period = period_from(from_us, to_us)?;
+            if kind == "r" {
+                registrations.push(period)
+            } else {
+                occupancies.push(period)
+            }
+            Ok(())
+        };
+        if let Some(local) = &self.local {
+            local.with(|conn| {
+                let mut statement = conn.prepare_cached(&PERIODS_ON_SQL)?;
+                let mut rows = statement.query(rusqlite::params![ean_key(ean), party.as_str()])?;
+                while let Some(row) = rows.next()? {
+                    sort(&row.text("kind")?, row.int("from_us")?, row.opt_int("to_us")?)?;
+                }
+                Ok(())
+            })?;
+        } else {
+            let rows = sqlx::query(&PERIODS_ON_SQL)
+                .bind(ean_key(ean))
+                .bind(party.as_str())
+                .fetch_all(&self.read)
+                .await?;
+            for row in rows {
+                sort(&row.text("kind")?, row.int("from_us")?, row.opt_int("to_us")?)?;
+            }
         }
         Ok((registrations, occupancies))
     }
@@ -638,7 +684,7 @@ impl WriteTx {
         at: Timestamp,
     ) -> Result<RecordId, StoreError> {
         let row = self.in_force("registration", "registrations", ean, end).await?;
-        let current = Store::registration_from(&row, "")?;
+        let current = registration_from(&row, "")?;
         let ended = Registration {
             period: current.value.period.ending_at(end).map_err(|e| corrupt(format!("period: {e}")))?,
             ..current.value

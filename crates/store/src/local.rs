@@ -1,0 +1,152 @@
+//! SQLite's hot reads, run synchronously on the caller's thread.
+//!
+//! A point look-up in a warm SQLite file is a few B-tree descents: about ten microseconds of
+//! CPU. Through sqlx, the same query also pays a hop to the connection's worker thread and
+//! back, plus the pool's bookkeeping, which measured at several times the query itself
+//! (BENCHMARKS.md, "Where the SQLite look-up's time goes"). So the reads every request makes
+//! (the register look-up, the policy's facts, names, tokens, journal proofs) go through a few
+//! read-only `rusqlite` connections held here, each with its prepared-statement cache, and run
+//! inline: the caller's thread holds one connection for the length of one statement.
+//!
+//! Blocking an async worker for that long is the same order as a mutex hold, cheaper than
+//! handing the work to a blocking thread (which costs a wake-up on each side). Long scans
+//! (journal verification) do not come here; they take a connection of their own on a blocking
+//! thread ([`LocalReads::open_scan`]).
+//!
+//! Writes never come here: the one writer stays on sqlx, so a business change and its journal
+//! entry keep committing in one transaction (I1). Both libraries link the same SQLite
+//! (`libsqlite3-sys`), and WAL lets these readers see every committed write.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use rusqlite::{Connection, OpenFlags};
+
+use crate::StoreError;
+
+/// Statements kept prepared per connection: every hot query of the store, with room to spare.
+const STATEMENT_CACHE: usize = 64;
+
+/// Page cache per connection, in KiB (SQLite's negative `cache_size`): the upper levels of
+/// every index of a 100,000-access-point register stay resident.
+const CACHE_KIB: i64 = 16 * 1024;
+
+/// A few read-only connections to one SQLite file.
+pub(crate) struct LocalReads {
+    path: PathBuf,
+    connections: Vec<Mutex<Connection>>,
+    next: AtomicUsize,
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> StoreError {
+        StoreError::Local(e)
+    }
+}
+
+impl From<rusqlite::types::FromSqlError> for StoreError {
+    fn from(e: rusqlite::types::FromSqlError) -> StoreError {
+        StoreError::Local(e.into())
+    }
+}
+
+impl LocalReads {
+    /// Opens `count` read-only connections to the database file at `path`, which the
+    /// writer must already have created and migrated.
+    pub(crate) fn open(path: &Path, count: usize) -> Result<LocalReads, StoreError> {
+        let connections =
+            (0..count.max(1)).map(|_| open_read_only(path).map(Mutex::new)).collect::<Result<Vec<_>, _>>()?;
+        Ok(LocalReads { path: path.to_owned(), connections, next: AtomicUsize::new(0) })
+    }
+
+    /// Runs `read` on a free connection, or waits for the least recently handed one.
+    pub(crate) fn with<T>(
+        &self,
+        read: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let start = self.next.fetch_add(1, Ordering::Relaxed);
+        let count = self.connections.len();
+        let mut held: Option<MutexGuard<'_, Connection>> = None;
+        for i in 0..count {
+            if let Ok(guard) = self.connections[(start + i) % count].try_lock() {
+                held = Some(guard);
+                break;
+            }
+        }
+        // A poisoned connection only means a reader panicked between statements; the
+        // connection itself holds no half-done state, since these connections never write.
+        let guard = match held {
+            Some(guard) => guard,
+            None => self.connections[start % count].lock().unwrap_or_else(PoisonError::into_inner),
+        };
+        read(&guard)
+    }
+
+    /// A connection of its own for one long scan, to be used on a blocking thread.
+    pub(crate) fn open_scan(&self) -> Result<Connection, StoreError> {
+        open_read_only(&self.path)
+    }
+}
+
+fn open_read_only(path: &Path) -> Result<Connection, StoreError> {
+    let connection = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    connection.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    connection.pragma_update(None, "cache_size", -CACHE_KIB)?;
+    connection.busy_timeout(std::time::Duration::from_secs(10))?;
+    Ok(connection)
+}
+
+/// Reads named columns of a row, whichever driver returned it, so each record is decoded by
+/// one function for both paths.
+pub(crate) trait Columns {
+    /// An integer column.
+    fn int(&self, name: &str) -> Result<i64, StoreError>;
+    /// A nullable integer column.
+    fn opt_int(&self, name: &str) -> Result<Option<i64>, StoreError>;
+    /// A text column.
+    fn text(&self, name: &str) -> Result<String, StoreError>;
+    /// A blob column.
+    fn blob(&self, name: &str) -> Result<Vec<u8>, StoreError>;
+    /// A nullable blob column.
+    fn opt_blob(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError>;
+}
+
+impl Columns for sqlx::any::AnyRow {
+    fn int(&self, name: &str) -> Result<i64, StoreError> {
+        Ok(sqlx::Row::try_get(self, name)?)
+    }
+    fn opt_int(&self, name: &str) -> Result<Option<i64>, StoreError> {
+        Ok(sqlx::Row::try_get(self, name)?)
+    }
+    fn text(&self, name: &str) -> Result<String, StoreError> {
+        Ok(sqlx::Row::try_get(self, name)?)
+    }
+    fn blob(&self, name: &str) -> Result<Vec<u8>, StoreError> {
+        Ok(sqlx::Row::try_get(self, name)?)
+    }
+    fn opt_blob(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(sqlx::Row::try_get(self, name)?)
+    }
+}
+
+impl Columns for rusqlite::Row<'_> {
+    fn int(&self, name: &str) -> Result<i64, StoreError> {
+        Ok(self.get(name)?)
+    }
+    fn opt_int(&self, name: &str) -> Result<Option<i64>, StoreError> {
+        Ok(self.get(name)?)
+    }
+    fn text(&self, name: &str) -> Result<String, StoreError> {
+        Ok(self.get(name)?)
+    }
+    fn blob(&self, name: &str) -> Result<Vec<u8>, StoreError> {
+        Ok(self.get(name)?)
+    }
+    fn opt_blob(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.get(name)?)
+    }
+}
