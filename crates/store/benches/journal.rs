@@ -48,18 +48,19 @@ const WRITERS: u64 = 8;
 /// More writers, to show what group commit gives when more requests wait on one commit
 /// (the API target has 64 connections; a busy server has more requests in flight).
 const MANY_WRITERS: u64 = 256;
+/// Appends each of the 8 writers keeps in flight in the pipelined row: a writer that sends
+/// its next entry before the previous one is acknowledged, as a market gateway or the API
+/// server (one task per request) does. Every entry is still acknowledged only once durable.
+const WINDOW: usize = 32;
 /// Journal size for the verification throughput on SQLite.
 const VERIFY_SQLITE: u64 = 1_000_000;
 /// Journal size for the verification throughput on PostgreSQL.
 const VERIFY_POSTGRES: u64 = 20_000;
 /// Journal size for the inclusion proof.
 const BIG: u64 = 10_000_000;
-/// Entries per append request while building a SQLite journal: one request may carry many.
-/// Not more: the store inserts up to 1000 rows per statement, and sqlx binds each `$n` of a
-/// SQLite statement through `sqlite3_bind_parameter_name`, a linear scan, so binding costs
-/// O(parameters²) per statement (89 % of the build's CPU at 10,000 entries per request).
-const SQLITE_BUILD_BATCH: u64 = 250;
-/// Entries per append request while building a PostgreSQL journal (no such quadratic cost).
+/// Entries per append request while building a SQLite journal, as a bulk import sends them.
+const SQLITE_BUILD_BATCH: u64 = 1_000;
+/// Entries per append request while building a PostgreSQL journal.
 const POSTGRES_BUILD_BATCH: u64 = 1_000;
 const BIG_FILE: &str = "/tmp/cloison-bench-10m.sqlite";
 const BIG_KEY: &str = "/tmp/cloison-bench-10m.key";
@@ -157,6 +158,37 @@ where
             tokio::spawn(async move {
                 for i in 0..count {
                     operation(w * 1_000_000_000 + i).await;
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.expect("a writer task does not panic");
+    }
+    start.elapsed()
+}
+
+/// Runs `total` one-entry appends over [`WRITERS`] tasks, each keeping up to [`WINDOW`]
+/// unacknowledged appends in flight, and returns the wall time until the last is durable.
+async fn pipelined(store: Store, total: u64) -> Duration {
+    let start = Instant::now();
+    let tasks: Vec<_> = (0..WRITERS)
+        .map(|w| {
+            let store = store.clone();
+            let count = total / WRITERS + u64::from(w < total % WRITERS);
+            tokio::spawn(async move {
+                let mut in_flight = std::collections::VecDeque::with_capacity(WINDOW);
+                for i in 0..count {
+                    let ticket =
+                        store.submit_entries(vec![entry(w * 1_000_000_000 + i)]).await.expect("queued");
+                    in_flight.push_back(ticket);
+                    if in_flight.len() == WINDOW {
+                        let oldest = in_flight.pop_front().expect("the window is full");
+                        oldest.wait().await.expect("a durable append");
+                    }
+                }
+                for ticket in in_flight {
+                    ticket.wait().await.expect("a durable append");
                 }
             })
         })
@@ -361,6 +393,10 @@ fn appends(c: &mut Criterion) {
                     }
                 })
             })
+        });
+        group.bench_function(format!("{label}/cloison_pipelined_{WINDOW}"), |b| {
+            let (store, _) = get(&rt);
+            b.to_async(&rt).iter_custom(|iters| pipelined(store.clone(), iters))
         });
         group.bench_function(format!("{label}/naive"), |b| {
             let (_, naive) = get(&rt);

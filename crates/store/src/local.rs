@@ -30,7 +30,12 @@ const STATEMENT_CACHE: usize = 64;
 
 /// Page cache per connection, in KiB (SQLite's negative `cache_size`): the upper levels of
 /// every index of a 100,000-access-point register stay resident.
-const CACHE_KIB: i64 = 16 * 1024;
+const CACHE_KIB: i64 = 64 * 1024;
+
+/// File bytes mapped into memory for reads: the OS's page cache, shared by every connection,
+/// serves them without a system call. Mapped pages count in the resident size only while
+/// touched, and are the kernel's to evict.
+const MMAP_BYTES: i64 = 256 * 1024 * 1024;
 
 /// A few read-only connections to one SQLite file.
 pub(crate) struct LocalReads {
@@ -60,25 +65,24 @@ impl LocalReads {
         Ok(LocalReads { path: path.to_owned(), connections, next: AtomicUsize::new(0) })
     }
 
-    /// Runs `read` on a free connection, or waits for the least recently handed one.
+    /// Runs `read` on the first free connection, or waits for one in turn.
+    ///
+    /// The search always starts at the first connection, so a lightly loaded store keeps
+    /// using the same one or two, whose page caches are warm; round-robin spread every
+    /// look-up over cold caches (measured: a quarter of a look-up's time in page faults).
     pub(crate) fn with<T>(
         &self,
         read: impl FnOnce(&Connection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let start = self.next.fetch_add(1, Ordering::Relaxed);
-        let count = self.connections.len();
-        let mut held: Option<MutexGuard<'_, Connection>> = None;
-        for i in 0..count {
-            if let Ok(guard) = self.connections[(start + i) % count].try_lock() {
-                held = Some(guard);
-                break;
-            }
-        }
+        let held = self.connections.iter().find_map(|c| c.try_lock().ok());
         // A poisoned connection only means a reader panicked between statements; the
         // connection itself holds no half-done state, since these connections never write.
-        let guard = match held {
+        let guard: MutexGuard<'_, Connection> = match held {
             Some(guard) => guard,
-            None => self.connections[start % count].lock().unwrap_or_else(PoisonError::into_inner),
+            None => {
+                let turn = self.next.fetch_add(1, Ordering::Relaxed) % self.connections.len();
+                self.connections[turn].lock().unwrap_or_else(PoisonError::into_inner)
+            }
         };
         read(&guard)
     }
@@ -96,6 +100,8 @@ fn open_read_only(path: &Path) -> Result<Connection, StoreError> {
     )?;
     connection.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     connection.pragma_update(None, "cache_size", -CACHE_KIB)?;
+    // Pages beyond the cache are read through the mapping instead of a `pread` copy each.
+    connection.pragma_update(None, "mmap_size", MMAP_BYTES)?;
     connection.busy_timeout(std::time::Duration::from_secs(10))?;
     Ok(connection)
 }
@@ -130,6 +136,62 @@ impl Columns for sqlx::any::AnyRow {
     }
     fn opt_blob(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
         Ok(sqlx::Row::try_get(self, name)?)
+    }
+}
+
+/// The column names of one fixed statement, learnt on its first run.
+///
+/// rusqlite finds a column by name by asking SQLite for every column's name in turn (a C
+/// string and a `strlen` each); for a look-up that reads 25 columns, that was a tenth of its
+/// time. Looking names up in this list instead is a few comparisons of short strings.
+pub(crate) struct ColumnNames(std::sync::OnceLock<Vec<String>>);
+
+impl ColumnNames {
+    /// An empty list, filled by the statement's first run.
+    pub(crate) const fn new() -> ColumnNames {
+        ColumnNames(std::sync::OnceLock::new())
+    }
+
+    /// The names of `statement`'s columns, which must be this list's statement.
+    pub(crate) fn of(&self, statement: &rusqlite::Statement<'_>) -> &[String] {
+        self.0.get_or_init(|| statement.column_names().into_iter().map(str::to_owned).collect())
+    }
+}
+
+/// A row of a statement together with its column names.
+pub(crate) struct Named<'a> {
+    /// The row.
+    pub(crate) row: &'a rusqlite::Row<'a>,
+    /// Its statement's columns, in order.
+    pub(crate) names: &'a [String],
+}
+
+impl Named<'_> {
+    fn get<T: rusqlite::types::FromSql>(&self, name: &str) -> Result<T, StoreError> {
+        let index = self
+            .names
+            .iter()
+            .position(|n| n == name)
+            .ok_or_else(|| StoreError::Local(rusqlite::Error::InvalidColumnName(name.to_owned())))?;
+        Ok(self.row.get(index)?)
+    }
+}
+
+impl Columns for Named<'_> {
+    fn int(&self, name: &str) -> Result<i64, StoreError> {
+        self.get(name)
+    }
+    fn opt_int(&self, name: &str) -> Result<Option<i64>, StoreError> {
+        self.get(name)
+    }
+    fn text(&self, name: &str) -> Result<String, StoreError> {
+        self.get(name)
+    }
+    fn blob(&self, name: &str) -> Result<Vec<u8>, StoreError> {
+        self.get(name)
+    }
+    fn opt_blob(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.get(name)
     }
 }
 

@@ -17,7 +17,7 @@ use sqlx::{Any, Row, Transaction};
 
 use std::sync::{Arc, LazyLock};
 
-use crate::local::Columns;
+use crate::local::{ColumnNames, Columns, Named};
 use crate::{Backend, Sealer, Store, StoreError, corrupt};
 
 /// Everything the register knows of one access point, superseded records included.
@@ -145,44 +145,84 @@ fn access_point_from(sealer: &Sealer, row: &impl Columns) -> Result<AccessPoint,
     })
 }
 
-/// Column names with a prefix, built without allocating for the common prefixes.
-fn col(prefix: &str, name: &'static str) -> std::borrow::Cow<'static, str> {
-    if prefix.is_empty() { std::borrow::Cow::Borrowed(name) } else { format!("{prefix}{name}").into() }
+/// The column names of an occupancy or registration record in a result: plain in a
+/// `SELECT *`, prefixed where the snapshot joins both. Spelled out, so decoding a row
+/// allocates no names.
+struct RecordColumns {
+    id: &'static str,
+    ean: &'static str,
+    party_id: &'static str,
+    from_us: &'static str,
+    to_us: &'static str,
+    shipping_sealed: &'static str,
+    recorded_at: &'static str,
+    supersedes: &'static str,
 }
+
+const PLAIN: RecordColumns = RecordColumns {
+    id: "id",
+    ean: "ean",
+    party_id: "party_id",
+    from_us: "from_us",
+    to_us: "to_us",
+    shipping_sealed: "shipping_sealed",
+    recorded_at: "recorded_at",
+    supersedes: "supersedes",
+};
+
+const OCCUPANCY: RecordColumns = RecordColumns {
+    id: "o_id",
+    ean: "o_ean",
+    party_id: "o_party_id",
+    from_us: "o_from_us",
+    to_us: "o_to_us",
+    shipping_sealed: "o_shipping_sealed",
+    recorded_at: "o_recorded_at",
+    supersedes: "o_supersedes",
+};
+
+const REGISTRATION: RecordColumns = RecordColumns {
+    id: "r_id",
+    ean: "r_ean",
+    party_id: "r_party_id",
+    from_us: "r_from_us",
+    to_us: "r_to_us",
+    shipping_sealed: "r_shipping_sealed",
+    recorded_at: "r_recorded_at",
+    supersedes: "r_supersedes",
+};
 
 fn occupancy_from(
     sealer: &Sealer,
     row: &impl Columns,
-    prefix: &str,
+    c: &RecordColumns,
 ) -> Result<Recorded<Occupancy>, StoreError> {
-    let c = |name| col(prefix, name);
-    let ean = ean_from(row.int(&c("ean"))?)?;
-    let network_user = party_from(row.text(&c("party_id"))?)?;
-    let sealed = row.blob(&c("shipping_sealed"))?;
+    let ean = ean_from(row.int(c.ean)?)?;
+    let network_user = party_from(row.text(c.party_id)?)?;
+    let sealed = row.blob(c.shipping_sealed)?;
     let shipping_address = sealer.open_json(&shipping_context(ean, &network_user), &sealed)?;
     Ok(Recorded {
-        id: RecordId(row.int(&c("id"))?),
-        recorded_at: instant(row.int(&c("recorded_at"))?)?,
-        supersedes: row.opt_int(&c("supersedes"))?.map(RecordId),
+        id: RecordId(row.int(c.id)?),
+        recorded_at: instant(row.int(c.recorded_at)?)?,
+        supersedes: row.opt_int(c.supersedes)?.map(RecordId),
         value: Occupancy {
             ean,
             network_user,
-            period: period_from(row.int(&c("from_us"))?, row.opt_int(&c("to_us"))?)?,
+            period: period_from(row.int(c.from_us)?, row.opt_int(c.to_us)?)?,
             shipping_address,
         },
     })
 }
 
-fn registration_from(row: &impl Columns, prefix: &str) -> Result<Recorded<Registration>, StoreError> {
-    let c = |name| col(prefix, name);
+fn registration_from(row: &impl Columns, c: &RecordColumns) -> Result<Recorded<Registration>, StoreError> {
     Ok(Recorded {
-        id: RecordId(row.int(&c("id"))?),
-        recorded_at: instant(row.int(&c("recorded_at"))?)?,
-        supersedes: row.opt_int(&c("supersedes"))?.map(RecordId),
+        id: RecordId(row.int(c.id)?),
+        recorded_at: instant(row.int(c.recorded_at)?)?,
+        supersedes: row.opt_int(c.supersedes)?.map(RecordId),
         value: Registration {
-            ean: ean_from(row.int(&c("ean"))?)?,
-            supplier: party_from(row.text(&c("party_id"))?)?,
-            period: period_from(row.int(&c("from_us"))?, row.opt_int(&c("to_us"))?)?,
+            ean: ean_from(row.int(c.ean)?)?,
+            supplier: party_from(row.text(c.party_id)?)?,
+            period: period_from(row.int(c.from_us)?, row.opt_int(c.to_us)?)?,
         },
     })
 }
@@ -195,11 +235,11 @@ fn snapshot_from(
 ) -> Result<(AccessPoint, Snapshot), StoreError> {
     let access_point = access_point_from(sealer, row)?;
     let occupancy = match row.opt_int("o_id")? {
-        Some(_) => Some(occupancy_from(sealer, row, "o_")?),
+        Some(_) => Some(occupancy_from(sealer, row, &OCCUPANCY)?),
         None => None,
     };
     let registration = match row.opt_int("r_id")? {
-        Some(_) => Some(registration_from(row, "r_")?),
+        Some(_) => Some(registration_from(row, &REGISTRATION)?),
         None => None,
     };
     Ok((access_point, Snapshot { at, occupancy, registration }))
@@ -291,9 +331,11 @@ impl Store {
     ) -> Result<Option<(AccessPoint, Snapshot)>, StoreError> {
         if let Some(local) = &self.local {
             return local.with(|conn| {
+                static NAMES: ColumnNames = ColumnNames::new();
                 let mut statement = conn.prepare_cached(&SNAPSHOT_SQL)?;
+                let names = NAMES.of(&statement);
                 let mut rows = statement.query(rusqlite::params![ean_key(ean), micros(at)])?;
-                rows.next()?.map(|row| snapshot_from(&self.sealer, row, at)).transpose()
+                rows.next()?.map(|row| snapshot_from(&self.sealer, &Named { row, names }, at)).transpose()
             });
         }
         let row =
@@ -316,8 +358,11 @@ impl Store {
             .await?;
         Ok(Some(History {
             access_point,
-            occupancies: occ.iter().map(|r| occupancy_from(&self.sealer, r, "")).collect::<Result<_, _>>()?,
-            registrations: reg.iter().map(|r| registration_from(r, "")).collect::<Result<_, _>>()?,
+            occupancies: occ
+                .iter()
+                .map(|r| occupancy_from(&self.sealer, r, &PLAIN))
+                .collect::<Result<_, _>>()?,
+            registrations: reg.iter().map(|r| registration_from(r, &PLAIN)).collect::<Result<_, _>>()?,
         }))
     }
 
@@ -365,8 +410,11 @@ impl Store {
         .fetch_all(&self.read)
         .await?;
         Ok(PartyPeriods {
-            occupancies: occ.iter().map(|r| occupancy_from(&self.sealer, r, "")).collect::<Result<_, _>>()?,
-            registrations: reg.iter().map(|r| registration_from(r, "")).collect::<Result<_, _>>()?,
+            occupancies: occ
+                .iter()
+                .map(|r| occupancy_from(&self.sealer, r, &PLAIN))
+                .collect::<Result<_, _>>()?,
+            registrations: reg.iter().map(|r| registration_from(r, &PLAIN)).collect::<Result<_, _>>()?,
         })
     }
 
@@ -668,7 +716,7 @@ impl WriteTx {
         at: Timestamp,
     ) -> Result<RecordId, StoreError> {
         let row = self.in_force("occupancy", "occupancies", ean, end).await?;
-        let current = occupancy_from(&self.sealer, &row, "")?;
+        let current = occupancy_from(&self.sealer, &row, &PLAIN)?;
         let ended = Occupancy {
             period: current.value.period.ending_at(end).map_err(|e| corrupt(format!("period: {e}")))?,
             ..current.value
@@ -684,7 +732,7 @@ impl WriteTx {
         at: Timestamp,
     ) -> Result<RecordId, StoreError> {
         let row = self.in_force("registration", "registrations", ean, end).await?;
-        let current = registration_from(&row, "")?;
+        let current = registration_from(&row, &PLAIN)?;
         let ended = Registration {
             period: current.value.period.ending_at(end).map_err(|e| corrupt(format!("period: {e}")))?,
             ..current.value

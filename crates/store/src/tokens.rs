@@ -11,9 +11,9 @@ use journal::Entry;
 use rand::RngCore;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use sqlx::Row;
 
 use crate::journal::Work;
+use crate::local::Columns;
 use crate::{Store, StoreError, WriteTx, Written};
 
 /// Which roles a kind of party may hold a token for.
@@ -170,22 +170,33 @@ impl Store {
 
     /// The caller a secret identifies, if the token exists, is not revoked and has not expired.
     pub async fn authenticate(&self, secret: &str, now: Timestamp) -> Result<Option<Bearer>, StoreError> {
-        let row = sqlx::query(
-            "SELECT token_id, party_id, role, expires_us FROM tokens \
-             WHERE token_hash = $1 AND revoked_us IS NULL AND expires_us > $2",
-        )
-        .bind(hash_secret(secret))
-        .bind(now.as_microsecond())
-        .fetch_optional(&self.read)
-        .await?;
-        let Some(row) = row else { return Ok(None) };
-        let expires: i64 = row.try_get("expires_us")?;
-        Ok(Some(Bearer {
-            token_id: row.try_get("token_id")?,
-            party: row.try_get("party_id")?,
-            role: row.try_get("role")?,
-            expires: Timestamp::from_microsecond(expires)
-                .map_err(|e| crate::corrupt(format!("token expiry: {e}")))?,
-        }))
+        let hash = hash_secret(secret);
+        if let Some(local) = &self.local {
+            return local.with(|conn| {
+                let mut statement = conn.prepare_cached(AUTHENTICATE_SQL)?;
+                let mut rows = statement.query(rusqlite::params![hash, now.as_microsecond()])?;
+                rows.next()?.map(bearer_from).transpose()
+            });
+        }
+        let row = sqlx::query(AUTHENTICATE_SQL)
+            .bind(hash)
+            .bind(now.as_microsecond())
+            .fetch_optional(&self.read)
+            .await?;
+        row.as_ref().map(bearer_from).transpose()
     }
+}
+
+const AUTHENTICATE_SQL: &str = "SELECT token_id, party_id, role, expires_us FROM tokens \
+     WHERE token_hash = $1 AND revoked_us IS NULL AND expires_us > $2";
+
+fn bearer_from(row: &impl Columns) -> Result<Bearer, StoreError> {
+    let expires = row.int("expires_us")?;
+    Ok(Bearer {
+        token_id: row.text("token_id")?,
+        party: row.text("party_id")?,
+        role: row.text("role")?,
+        expires: Timestamp::from_microsecond(expires)
+            .map_err(|e| crate::corrupt(format!("token expiry: {e}")))?,
+    })
 }
