@@ -12,6 +12,8 @@ pub struct ApiError {
     status: StatusCode,
     code: &'static str,
     message: String,
+    /// Whole seconds for `Retry-After`, on a 429.
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -21,6 +23,7 @@ impl ApiError {
             status: StatusCode::UNAUTHORIZED,
             code: "unauthenticated",
             message: "a valid bearer token is required".into(),
+            retry_after: None,
         }
     }
 
@@ -30,6 +33,7 @@ impl ApiError {
             status: StatusCode::NOT_FOUND,
             code: "not_found",
             message: "no access point visible to you at this EAN".into(),
+            retry_after: None,
         }
     }
 
@@ -39,12 +43,13 @@ impl ApiError {
             status: StatusCode::FORBIDDEN,
             code: "forbidden",
             message: "your role may not do this".into(),
+            retry_after: None,
         }
     }
 
     /// A malformed parameter: which one and why.
     pub fn invalid(code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError { status: StatusCode::BAD_REQUEST, code, message: message.into() }
+        ApiError { status: StatusCode::BAD_REQUEST, code, message: message.into(), retry_after: None }
     }
 
     /// Our failure: logged in full, answered without detail.
@@ -54,6 +59,21 @@ impl ApiError {
             status: StatusCode::INTERNAL_SERVER_ERROR,
             code: "internal",
             message: "internal error".into(),
+            retry_after: None,
+        }
+    }
+
+    /// The caller's token is over its request budget; `wait` is until the next request is
+    /// allowed, sent as whole seconds (at least one) in `Retry-After`. It depends on that
+    /// token's own requests only, so it tells nothing of anyone else (I5).
+    pub fn rate_limited(wait: std::time::Duration) -> ApiError {
+        let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        let seconds = seconds.max(1);
+        ApiError {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            code: "rate_limited",
+            message: format!("too many requests with this token; retry in {seconds} s"),
+            retry_after: Some(seconds),
         }
     }
 }
@@ -75,6 +95,9 @@ impl IntoResponse for ApiError {
             (self.status, Json(json!({ "code": self.code, "message": self.message }))).into_response();
         if self.status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let Some(seconds) = self.retry_after {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }

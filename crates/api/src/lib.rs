@@ -5,14 +5,17 @@
 //! leave through one table ([`ApiError`]) with a stable `code`; 5xx causes are logged, never
 //! sent. What a caller may not see and what does not exist give the same 404 (I5).
 //!
-//! The server entry point takes a bound listener and a shutdown future, so tests run it on
-//! port 0 and stop it cleanly.
+//! The server entry point takes a bound listener, its [`Config`] and a shutdown future, so
+//! tests run it on port 0 and stop it cleanly. It serves plain HTTP, or HTTPS with rustls when
+//! the configuration carries a certificate ([`Tls`]).
 #![warn(missing_docs)]
 
 mod error;
+mod limit;
 mod metrics;
 mod openapi;
 mod routes;
+mod tls;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -25,18 +28,40 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
 pub use error::ApiError;
+pub use limit::RateLimit;
+pub use tls::{Tls, TlsError};
+
+/// How a server runs, from the binary's configuration (file, environment, flags).
+///
+/// No `Default`: a server's limits and transport are chosen by whoever starts it, and the
+/// binary's configuration is where the defaults are written down.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The request budget of each bearer token.
+    pub rate_limit: RateLimit,
+    /// HTTPS with this certificate; plain HTTP when `None` (behind a TLS-terminating proxy,
+    /// or on the loopback for a demo).
+    pub tls: Option<Tls>,
+}
 
 /// What every handler shares.
 #[derive(Clone)]
 pub struct State {
     app: Cloison,
     metrics: Arc<metrics::Metrics>,
+    limiter: Arc<limit::Limiter>,
 }
 
 /// The whole API as a router, for `serve` and for tests that drive it in-process.
-pub fn router(app: Cloison) -> Router {
-    let state = State { app, metrics: Arc::new(metrics::Metrics::new()) };
+pub fn router(app: Cloison, config: &Config) -> Router {
+    let state = State {
+        app,
+        metrics: Arc::new(metrics::Metrics::new()),
+        limiter: Arc::new(limit::Limiter::new(config.rate_limit)),
+    };
     routes::routes()
+        // Inside the metrics layer, so throttled requests are counted as 429s by route.
+        .layer(axum::middleware::from_fn_with_state(state.clone(), limit::per_token))
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         // Requests carry no bodies yet; 16 KiB is ample for the ones to come.
         .layer(RequestBodyLimitLayer::new(16 * 1024))
@@ -47,11 +72,17 @@ pub fn router(app: Cloison) -> Router {
         .with_state(state)
 }
 
-/// Serves the API on `listener` until `shutdown` resolves, then lets requests in flight end.
+/// Serves the API on `listener` until `shutdown` resolves, then lets requests in flight end;
+/// over TLS when `config` carries a certificate.
 pub async fn serve(
     listener: TcpListener,
     app: Cloison,
+    config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(app)).with_graceful_shutdown(shutdown).await
+    let router = router(app, &config);
+    match config.tls {
+        None => axum::serve(listener, router).with_graceful_shutdown(shutdown).await,
+        Some(tls) => tls::serve(listener, router, tls, shutdown).await,
+    }
 }

@@ -21,6 +21,10 @@ struct FileConfig {
     key_file: Option<PathBuf>,
     journal_key: Option<String>,
     journal_key_file: Option<PathBuf>,
+    rate_limit_per_second: Option<u32>,
+    rate_limit_burst: Option<u32>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
 }
 
 /// Resolved settings.
@@ -32,6 +36,22 @@ pub struct Config {
     pub key: KeySource,
     /// Where the journal's signing key comes from; derived from the seal key when absent.
     pub journal_key: Option<KeySource>,
+    /// The server's settings from the file and the environment, before flags.
+    pub server: ServerSettings,
+}
+
+/// Server settings as the file and the environment give them; `None` where neither does, so
+/// a flag or the built-in default fills them in.
+#[derive(Debug, Default)]
+pub struct ServerSettings {
+    /// Sustained requests per second per bearer token.
+    pub rate_limit_per_second: Option<u32>,
+    /// Burst of requests per bearer token.
+    pub rate_limit_burst: Option<u32>,
+    /// PEM certificate chain for HTTPS.
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of that certificate.
+    pub tls_key: Option<PathBuf>,
 }
 
 /// Where the seal key comes from.
@@ -80,7 +100,23 @@ impl Config {
         } else {
             file_config.journal_key_file.map(KeySource::File)
         };
-        Ok(Config { database_url, key, journal_key })
+        let count = |name: &str, file: Option<u32>| -> Result<Option<u32>> {
+            match env(name) {
+                Some(text) => Ok(Some(
+                    text.trim()
+                        .parse()
+                        .with_context(|| format!("{name} must be a whole number, found {text:?}"))?,
+                )),
+                None => Ok(file),
+            }
+        };
+        let server = ServerSettings {
+            rate_limit_per_second: count("CLOISON_RATE_LIMIT_PER_SECOND", file_config.rate_limit_per_second)?,
+            rate_limit_burst: count("CLOISON_RATE_LIMIT_BURST", file_config.rate_limit_burst)?,
+            tls_cert: env("CLOISON_TLS_CERT").map(PathBuf::from).or(file_config.tls_cert),
+            tls_key: env("CLOISON_TLS_KEY").map(PathBuf::from).or(file_config.tls_key),
+        };
+        Ok(Config { database_url, key, journal_key, server })
     }
 
     /// The seal key; with `create`, a missing key file is created with a fresh key.

@@ -34,11 +34,15 @@ pub struct DemoArgs {
     /// Address the API is served on after the tour.
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: String,
+    #[command(flatten)]
+    server: crate::serve::ServerFlags,
 }
 
 /// Runs the demo build and the tour.
 pub async fn run(config_file: Option<&Path>, args: DemoArgs) -> Result<()> {
     let config = Config::load(config_file, args.db.as_deref())?;
+    // Checked before the build, so a bad certificate fails in a second, not after the tour.
+    let server = crate::serve::settings(&config, &args.server)?;
     let keys = config.keys(true)?;
     let url = config.database_url.clone();
     prepare(&config, &keys).await?;
@@ -78,7 +82,8 @@ pub async fn run(config_file: Option<&Path>, args: DemoArgs) -> Result<()> {
     }
     // Tokens are random, so they go to standard error: standard output stays a function of
     // the seed.
-    let curl = demo_tokens(&app, &args.listen).await;
+    let base = format!("{}://{}", if server.tls.is_some() { "https" } else { "http" }, args.listen);
+    let curl = demo_tokens(&app, &base).await;
     match curl {
         Ok(lines) => eprint!("{lines}"),
         Err(e) => {
@@ -86,11 +91,11 @@ pub async fn run(config_file: Option<&Path>, args: DemoArgs) -> Result<()> {
             return Err(e);
         }
     }
-    crate::serve::serve(app, &args.listen).await
+    crate::serve::serve(app, &args.listen, server).await
 }
 
 /// One token per kind of caller, and a curl line each.
-async fn demo_tokens(app: &Cloison, listen: &str) -> Result<String> {
+async fn demo_tokens(app: &Cloison, base: &str) -> Result<String> {
     let admin = Actor { party: "cloison-demo".parse()?, role: Role::Support, session: "demo-tokens".into() };
     let expires = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24 * 30);
     let system = Actor { role: Role::System, ..admin.clone() };
@@ -126,13 +131,11 @@ async fn demo_tokens(app: &Cloison, listen: &str) -> Result<String> {
         }
         let token = app.create_token(&admin, &party, role.parse()?, expires).await?;
         out.push_str(&format!(
-            "  # {role} ({party})\n  curl -s -H 'Authorization: Bearer {}' http://{listen}{path}\n",
+            "  # {role} ({party})\n  curl -s -H 'Authorization: Bearer {}' {base}{path}\n",
             token.secret
         ));
     }
-    out.push_str(&format!(
-        "  # anyone: the signed journal head\n  curl -s http://{listen}/v1/journal/head\n"
-    ));
+    out.push_str(&format!("  # anyone: the signed journal head\n  curl -s {base}/v1/journal/head\n"));
     Ok(out)
 }
 

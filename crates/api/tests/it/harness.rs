@@ -30,11 +30,11 @@ pub fn ean(n: u64) -> Ean {
     Ean::from_body(54_144_800_000_000_000 + n).expect("body")
 }
 
-fn party(id: &str, kind: PartyKind, name: &str) -> Party {
+pub fn party(id: &str, kind: PartyKind, name: &str) -> Party {
     Party { id: id.parse().expect("id"), kind, name: name.parse().expect("name"), phone: None, email: None }
 }
 
-fn access_point(n: u64) -> AccessPoint {
+pub fn access_point(n: u64) -> AccessPoint {
     AccessPoint {
         ean: ean(n),
         energy: Energy::Electricity,
@@ -90,6 +90,13 @@ pub fn scenario() -> Vec<(Timestamp, Change)> {
     .collect()
 }
 
+/// Limits no test reaches except the one about limits: the differential test alone sends
+/// thousands of requests a second with one token.
+pub fn relaxed() -> api::Config {
+    let many = std::num::NonZeroU32::new(1_000_000).expect("non-zero");
+    api::Config { rate_limit: api::RateLimit { per_second: many, burst: many }, tls: None }
+}
+
 pub const CALLERS: [(&str, &str, &str); 8] = [
     ("sup-a", "supplier", "supplier_a"),
     ("sup-b", "supplier", "supplier_b"),
@@ -103,9 +110,14 @@ pub const CALLERS: [(&str, &str, &str); 8] = [
 
 impl Server {
     pub async fn sqlite() -> Server {
+        Server::sqlite_with(relaxed()).await
+    }
+
+    /// A server on SQLite with its own limits or certificate.
+    pub async fn sqlite_with(config: api::Config) -> Server {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = app::sqlite_url(&dir.path().join("api.sqlite"));
-        Server::start(url, Some(dir), None).await
+        Server::start(url, Some(dir), None, config).await
     }
 
     pub async fn postgres() -> Option<Server> {
@@ -116,13 +128,14 @@ impl Server {
         pool.close().await;
         let base = admin.split('?').next().unwrap_or(&admin);
         let url = format!("{}/{name}", &base[..base.rfind('/').expect("database part")]);
-        Some(Server::start(url, None, Some((admin, name))).await)
+        Some(Server::start(url, None, Some((admin, name)), relaxed()).await)
     }
 
     async fn start(
         url: String,
         dir: Option<tempfile::TempDir>,
         postgres: Option<(String, String)>,
+        config: api::Config,
     ) -> Server {
         let app = Cloison::open(&url, &Keys::derived(MasterKey::generate())).await.expect("open");
         let system =
@@ -136,11 +149,12 @@ impl Server {
             tokens.insert(name, token.secret);
         }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
-        let base = format!("http://{}", listener.local_addr().expect("address"));
+        let scheme = if config.tls.is_some() { "https" } else { "http" };
+        let base = format!("{scheme}://{}", listener.local_addr().expect("address"));
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let served = app.clone();
         let task = tokio::spawn(async move {
-            api::serve(listener, served, async {
+            api::serve(listener, served, config, async {
                 let _ = stopped.await;
             })
             .await
@@ -166,6 +180,15 @@ impl Server {
             request = request.bearer_auth(&self.tokens[caller]);
         }
         let response = request.send().await.expect("request");
+        let status = response.status();
+        let text = response.text().await.expect("body");
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    /// GET `path` with a bearer `token` of the test's own making.
+    pub async fn get_as(&self, token: &str, path: &str) -> (StatusCode, Value) {
+        let response =
+            self.client.get(format!("{}{path}", self.base)).bearer_auth(token).send().await.expect("request");
         let status = response.status();
         let text = response.text().await.expect("body");
         (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))

@@ -1,5 +1,8 @@
 //! The API over real HTTP: the app on a random port, a fresh database per test, on SQLite and
 //! (with `CLOISON_TEST_POSTGRES_URL`) PostgreSQL.
 
+mod differential;
 mod harness;
+mod limits;
 mod rules;
+mod tls;

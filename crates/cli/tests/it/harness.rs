@@ -27,6 +27,10 @@ impl Workdir {
             .env_remove("CLOISON_DATABASE_URL")
             .env_remove("CLOISON_SEAL_KEY")
             .env_remove("CLOISON_KEY_FILE")
+            .env_remove("CLOISON_TLS_CERT")
+            .env_remove("CLOISON_TLS_KEY")
+            .env_remove("CLOISON_RATE_LIMIT_PER_SECOND")
+            .env_remove("CLOISON_RATE_LIMIT_BURST")
             .output()
             .expect("run cloison")
     }

@@ -3,3 +3,4 @@
 mod demo;
 mod harness;
 mod journal;
+mod serve;
