@@ -37,6 +37,17 @@ impl ApiError {
         }
     }
 
+    /// No route matches the path: an endpoint that does not exist, not data that is hidden,
+    /// so it has its own code.
+    pub fn no_route() -> ApiError {
+        ApiError {
+            status: StatusCode::NOT_FOUND,
+            code: "no_route",
+            message: "no such endpoint; the endpoints are listed at /openapi.json".into(),
+            retry_after: None,
+        }
+    }
+
     /// The role may not use this endpoint at all (not about any one access point).
     pub fn forbidden() -> ApiError {
         ApiError {

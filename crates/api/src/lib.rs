@@ -13,8 +13,8 @@
 mod error;
 mod limit;
 mod metrics;
-mod openapi;
 mod routes;
+mod schema;
 mod tls;
 
 use std::future::Future;
@@ -50,16 +50,28 @@ pub struct State {
     app: Cloison,
     metrics: Arc<metrics::Metrics>,
     limiter: Arc<limit::Limiter>,
+    /// `/openapi.json`, generated once from the routes' annotations.
+    openapi: Arc<String>,
+}
+
+/// The OpenAPI document of the API, generated from the handlers' annotations.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    routes::routes().into_openapi()
 }
 
 /// The whole API as a router, for `serve` and for tests that drive it in-process.
 pub fn router(app: Cloison, config: &Config) -> Router {
+    let (routes, document) = routes::routes().split_for_parts();
+    // Serialising a document built from our own annotations cannot fail.
+    let openapi = document.to_json().unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     let state = State {
         app,
         metrics: Arc::new(metrics::Metrics::new()),
         limiter: Arc::new(limit::Limiter::new(config.rate_limit)),
+        openapi: Arc::new(openapi),
     };
-    routes::routes()
+    routes
+        .fallback(routes::no_route)
         // Inside the metrics layer, so throttled requests are counted as 429s by route.
         .layer(axum::middleware::from_fn_with_state(state.clone(), limit::per_token))
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))

@@ -1,32 +1,68 @@
 //! Routes and handlers: parse, authenticate, call one use case, shape the JSON.
+//!
+//! Each handler carries its OpenAPI description (`#[utoipa::path]`) and is routed only through
+//! `routes!`, which registers the route and its description together: `/openapi.json` is
+//! generated from these annotations, so a route cannot exist undocumented (the integration
+//! tests check that no route is added another way).
 
 use app::{Actor, JournalQuery, SignedTreeHead};
+use axum::Json;
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::header;
 use axum::http::request::Parts;
 use axum::response::IntoResponse;
-use axum::routing::get;
-use axum::{Json, Router};
 use domain::Ean;
 use jiff::Timestamp;
 use rand::RngCore;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa::{IntoParams, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+use crate::schema;
 use crate::{ApiError, State as AppState};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics))
-        .route("/openapi.json", get(openapi))
-        .route("/v1/me", get(me))
-        .route("/v1/access-points/{ean}", get(access_point))
-        .route("/v1/access-points/{ean}/history", get(history))
-        .route("/v1/journal/head", get(journal_head))
-        .route("/v1/journal/proofs/inclusion", get(inclusion))
-        .route("/v1/journal/proofs/consistency", get(consistency))
-        .route("/v1/journal/entries", get(entries))
+/// The document's frame: what no single route says.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Cloison",
+        description = "The access register of a distribution grid operator: every answer clipped to what the caller may see, every access journaled.",
+    ),
+    modifiers(&BearerScheme),
+    components(schemas(schema::Error)),
+)]
+struct Frame;
+
+/// Declares the `bearer` security scheme the authenticated routes name.
+struct BearerScheme;
+
+impl utoipa::Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// Every route with its description; the only way routes are added.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(Frame::openapi())
+        .routes(routes!(healthz))
+        .routes(routes!(metrics))
+        .routes(routes!(openapi))
+        .routes(routes!(me))
+        .routes(routes!(access_log))
+        .routes(routes!(access_point))
+        .routes(routes!(history))
+        .routes(routes!(journal_head))
+        .routes(routes!(inclusion))
+        .routes(routes!(consistency))
+        .routes(routes!(entries))
 }
 
 /// The authenticated caller of a request.
@@ -55,6 +91,26 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
+/// Query parameters, refused as a JSON error naming the parameter (axum's own rejection is
+/// plain text, which no client of this API expects).
+pub struct Params<T>(T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Params<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(value)) => Ok(Params(value)),
+            Err(rejection) => Err(ApiError::invalid("invalid_query", rejection.body_text())),
+        }
+    }
+}
+
+/// The answer for a path no route matches: JSON like every other error.
+pub async fn no_route() -> ApiError {
+    ApiError::no_route()
+}
+
 fn parse_ean(text: &str) -> Result<Ean, ApiError> {
     text.parse().map_err(|e| ApiError::invalid("invalid_ean", format!("ean: {e}")))
 }
@@ -65,32 +121,113 @@ fn parse_instant(name: &str, text: &str) -> Result<Timestamp, ApiError> {
     })
 }
 
+/// Liveness: answers while the server runs.
+#[utoipa::path(get, path = "/healthz", responses((status = 200, description = "alive", body = schema::Health)))]
 async fn healthz() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
+/// Prometheus metrics, labelled by route template only (R10).
+#[utoipa::path(get, path = "/metrics",
+    responses((status = 200, description = "the text exposition format", body = String, content_type = "text/plain")))]
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render())
 }
 
-async fn openapi() -> Json<Value> {
-    Json(crate::openapi::document())
+/// This document.
+#[utoipa::path(get, path = "/openapi.json",
+    responses((status = 200, description = "the OpenAPI document", body = Object)))]
+async fn openapi(State(state): State<AppState>) -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/json")], state.openapi.as_str().to_owned())
 }
 
+/// Who the caller is, and for customers and suppliers their access points.
+#[utoipa::path(get, path = "/v1/me", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "the caller", body = schema::Me),
+        (status = 401, description = "no valid bearer token", body = schema::Error),
+        (status = 429, description = "too many requests", body = schema::Error),
+        (status = 500, description = "our failure; logged, not detailed", body = schema::Error)))]
 async fn me(State(state): State<AppState>, Caller(actor): Caller) -> Result<Json<Value>, ApiError> {
     Ok(Json(serde_json::to_value(state.app.me(&actor).await?).map_err(ApiError::internal)?))
 }
 
-#[derive(Deserialize)]
+/// Parameters of the access log.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct AccessLogParams {
+    /// Accesses at or after this instant.
+    #[param(format = DateTime)]
+    from: Option<String>,
+    /// Accesses before this instant; after `from`.
+    #[param(format = DateTime)]
+    to: Option<String>,
+    /// The `next` of the previous page.
+    #[param(minimum = 0, maximum = 9_223_372_036_854_775_807_i64)]
+    after: Option<u64>,
+    /// Journal entries per page, 1 to 1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
+    limit: Option<i64>,
+}
+
+/// The caller's access log: who accessed the data of the access points they occupy, when and
+/// why, inside their occupancy periods only (R4, R7). Customers only.
+#[utoipa::path(get, path = "/v1/me/access-log", security(("bearer" = [])), params(AccessLogParams),
+    responses(
+        (status = 200, description = "a page of the access log, oldest first", body = schema::AccessLog),
+        (status = 400, description = "a parameter is malformed; the message names it", body = schema::Error),
+        (status = 401, description = "no valid bearer token", body = schema::Error),
+        (status = 403, description = "the role may not use this at all", body = schema::Error),
+        (status = 429, description = "too many requests", body = schema::Error),
+        (status = 500, description = "our failure; logged, not detailed", body = schema::Error)))]
+async fn access_log(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Params(q): Params<AccessLogParams>,
+) -> Result<Json<Value>, ApiError> {
+    let query = app::AccessLogQuery::new(
+        q.from.as_deref().map(|t| parse_instant("from", t)).transpose()?,
+        q.to.as_deref().map(|t| parse_instant("to", t)).transpose()?,
+        q.after,
+        q.limit.unwrap_or(100),
+    )?;
+    let log = state.app.access_log(&actor, &query).await?;
+    Ok(Json(serde_json::to_value(log).map_err(ApiError::internal)?))
+}
+
+/// The access point of a path.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+struct EanPath {
+    /// 18-digit GS1 GSRN of the access point.
+    #[param(pattern = "^[0-9]{18}$")]
+    #[allow(dead_code)]
+    ean: String,
+}
+
+/// The instant asked about.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct AtQuery {
+    /// RFC 3339 instant; now when absent.
+    #[param(format = DateTime)]
     at: Option<String>,
 }
 
+/// An access point at an instant, clipped to what the caller may see (R1, R4, R6, I3).
+#[utoipa::path(get, path = "/v1/access-points/{ean}", security(("bearer" = [])), params(EanPath, AtQuery),
+    responses(
+        (status = 200, description = "the access point as the caller may see it", body = schema::AccessPoint),
+        (status = 400, description = "a parameter is malformed; the message names it", body = schema::Error),
+        (status = 401, description = "no valid bearer token", body = schema::Error),
+        (status = 404, description = "not there, or not visible to the caller: one answer for both (I5)", body = schema::Error),
+        (status = 429, description = "too many requests", body = schema::Error),
+        (status = 500, description = "our failure; logged, not detailed", body = schema::Error)))]
 async fn access_point(
     State(state): State<AppState>,
     Caller(actor): Caller,
     Path(ean): Path<String>,
-    Query(query): Query<AtQuery>,
+    Params(query): Params<AtQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let ean = parse_ean(&ean)?;
     let at = match query.at.as_deref() {
@@ -101,6 +238,15 @@ async fn access_point(
     Ok(Json(serde_json::to_value(view).map_err(ApiError::internal)?))
 }
 
+/// The history of an access point, each record clipped to what the caller may see.
+#[utoipa::path(get, path = "/v1/access-points/{ean}/history", security(("bearer" = [])), params(EanPath),
+    responses(
+        (status = 200, description = "the clipped history", body = schema::History),
+        (status = 400, description = "a parameter is malformed; the message names it", body = schema::Error),
+        (status = 401, description = "no valid bearer token", body = schema::Error),
+        (status = 404, description = "not there, or not visible to the caller: one answer for both (I5)", body = schema::Error),
+        (status = 429, description = "too many requests", body = schema::Error),
+        (status = 500, description = "our failure; logged, not detailed", body = schema::Error)))]
 async fn history(
     State(state): State<AppState>,
     Caller(actor): Caller,
@@ -121,20 +267,39 @@ fn head_json(head: &SignedTreeHead, key: &app::VerifyingKey) -> Value {
     })
 }
 
+/// The signed head of the journal: hashes only, public (R7).
+#[utoipa::path(get, path = "/v1/journal/head",
+    responses(
+        (status = 200, description = "the signed tree head", body = schema::Head),
+        (status = 429, description = "too many requests", body = schema::Error),
+        (status = 500, description = "our failure; logged, not detailed", body = schema::Error)))]
 async fn journal_head(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     let head = state.app.journal_head().await?;
     Ok(Json(head_json(&head, &state.app.journal_public_key())))
 }
 
-#[derive(Deserialize)]
+/// Which entry, in which tree.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct InclusionQuery {
+    /// The entry's index; below `size`.
+    #[param(minimum = 0)]
     index: u64,
+    /// The tree's size; the current head's when absent.
+    #[param(minimum = 0)]
     size: Option<u64>,
 }
 
+/// Inclusion proof of one entry (public, hashes only).
+#[utoipa::path(get, path = "/v1/journal/proofs/inclusion", params(InclusionQuery),
+    responses(
+        (status = 200, description = "the proof", body = schema::InclusionProof),
+        (status = 400, description = "a parameter is malformed; the message names it", body = schema::Error),
+        (status = 429, description = "too many requests", body = schema::Error),
+        (status = 500, description = "our failure; logged, not detailed", body = schema::Error)))]
 async fn inclusion(
     State(state): State<AppState>,
-    Query(q): Query<InclusionQuery>,
+    Params(q): Params<InclusionQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let head = state.app.journal_head().await?;
     let size = q.size.unwrap_or(head.head.size);
@@ -154,15 +319,28 @@ async fn inclusion(
     })))
 }
 
-#[derive(Deserialize)]
+/// Which two sizes.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ConsistencyQuery {
+    /// The older size; at most `new`.
+    #[param(minimum = 0)]
     old: u64,
+    /// The newer size; the current head's when absent.
+    #[param(minimum = 0)]
     new: Option<u64>,
 }
 
+/// Consistency proof between two sizes of the journal (public, hashes only).
+#[utoipa::path(get, path = "/v1/journal/proofs/consistency", params(ConsistencyQuery),
+    responses(
+        (status = 200, description = "the proof", body = schema::ConsistencyProof),
+        (status = 400, description = "a parameter is malformed; the message names it", body = schema::Error),
+        (status = 429, description = "too many requests", body = schema::Error),
+        (status = 500, description = "our failure; logged, not detailed", body = schema::Error)))]
 async fn consistency(
     State(state): State<AppState>,
-    Query(q): Query<ConsistencyQuery>,
+    Params(q): Params<ConsistencyQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let head = state.app.journal_head().await?;
     let new = q.new.unwrap_or(head.head.size);
@@ -182,19 +360,37 @@ async fn consistency(
     })))
 }
 
-#[derive(Deserialize)]
+/// What the auditors' search filters on.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct EntriesQuery {
+    /// An EAN or party id the entry is about.
     subject: Option<String>,
+    /// The acting party's id.
     actor: Option<String>,
+    /// Entries at or after this instant.
+    #[param(format = DateTime)]
     from: Option<String>,
+    /// Entries before this instant.
+    #[param(format = DateTime)]
     to: Option<String>,
+    /// At most this many (clamped to 1..=10000; default 100).
     limit: Option<i64>,
 }
 
+/// Journal entries, for the ethics committee only; the search is itself journaled.
+#[utoipa::path(get, path = "/v1/journal/entries", security(("bearer" = [])), params(EntriesQuery),
+    responses(
+        (status = 200, description = "entries, oldest first", body = Vec<schema::StoredEntry>),
+        (status = 400, description = "a parameter is malformed; the message names it", body = schema::Error),
+        (status = 401, description = "no valid bearer token", body = schema::Error),
+        (status = 403, description = "the role may not use this at all", body = schema::Error),
+        (status = 429, description = "too many requests", body = schema::Error),
+        (status = 500, description = "our failure; logged, not detailed", body = schema::Error)))]
 async fn entries(
     State(state): State<AppState>,
     Caller(actor): Caller,
-    Query(q): Query<EntriesQuery>,
+    Params(q): Params<EntriesQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let query = JournalQuery {
         subject: q.subject,

@@ -189,6 +189,20 @@ pub fn suppliers() -> Vec<Party> {
         .collect()
 }
 
+/// The demo's DSO staff as parties, one per role of [`STAFF`].
+pub fn staff() -> Vec<Party> {
+    STAFF
+        .iter()
+        .map(|(id, name, _)| Party {
+            id: id.parse().expect("staff ids are valid slugs"),
+            kind: PartyKind::Staff,
+            name: name.parse().expect("staff names are not blank"),
+            phone: None,
+            email: None,
+        })
+        .collect()
+}
+
 fn day(date: Date) -> Timestamp {
     day_start(date).expect("every demo day exists in Brussels")
 }
@@ -276,8 +290,10 @@ pub async fn build(
     let mut next_party = 0u32;
     let genesis = day(Date::constant(2008, 1, 1));
     app.store.put_meta(MARKER, &config.seed.to_be_bytes()).await?;
-    app.register_apply(actor, suppliers().into_iter().map(|s| (genesis, Change::PutParty(s))).collect())
-        .await?;
+    // The staff are parties too: a token is personal (R6), so each role's demo token needs its
+    // person in the register.
+    let parties = suppliers().into_iter().chain(staff());
+    app.register_apply(actor, parties.map(|p| (genesis, Change::PutParty(p))).collect()).await?;
     let supplier_ids: Vec<PartyId> = suppliers().into_iter().map(|p| p.id).collect();
     let total_weight: u32 = TOWNS.iter().map(|t| t.3).sum();
     let mut town_counts = [0u32; TOWNS.len()];

@@ -7,11 +7,13 @@
 #![warn(missing_docs)]
 
 mod access;
+mod access_log;
 mod audit;
 pub mod demo;
 mod door;
 mod register;
 
+pub use access_log::{ACCESS_LOG_MAX_LIMIT, AccessLog, AccessLogEntry, AccessLogQuery, Accessor};
 pub use domain::Change;
 pub use door::{AccessPointView, ClippedHistory, Me};
 pub use ed25519_dalek::{SigningKey, VerifyingKey};

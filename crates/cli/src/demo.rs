@@ -115,7 +115,9 @@ async fn demo_tokens(app: &Cloison, base: &str) -> Result<String> {
         .unwrap_or_default();
     let mut callers: Vec<(String, &str, String)> = vec![
         (supplier, "supplier", format!("/v1/access-points/{ean}")),
-        (customer, "customer", format!("/v1/access-points/{ean}/history")),
+        (customer.clone(), "customer", format!("/v1/access-points/{ean}/history")),
+        // R4, R7: the same customer sees who accessed their data while they lived there.
+        (customer, "customer", "/v1/me/access-log".to_owned()),
     ];
     for (id, _, role) in app::demo::STAFF {
         let path = match role {

@@ -151,25 +151,28 @@ pub enum Action {
     ReadJournalHead,
     /// The journal entries: for the ethics committee.
     ReadJournalEntries,
-    /// Who accessed a customer's data, asked by that customer.
+    /// Who accessed a customer's data, asked by that customer, per access point.
     ReadOwnAccessLog,
+    /// Whether the actor has an access log at all (role-level, on the journal).
+    ReadAccessLog,
 }
 
 impl Action {
     /// Every action, in declaration order.
-    pub const ALL: [Action; 6] = [
+    pub const ALL: [Action; 7] = [
         Action::ReadAccessPoint,
         Action::ReadHistory,
         Action::WriteRegister,
         Action::ReadJournalHead,
         Action::ReadJournalEntries,
         Action::ReadOwnAccessLog,
+        Action::ReadAccessLog,
     ];
 
     /// Whether the action is about the journal (resource `Journal`) rather than an access point,
     /// as the schema's `appliesTo` says.
     fn on_journal(self) -> bool {
-        matches!(self, Action::ReadJournalHead | Action::ReadJournalEntries)
+        matches!(self, Action::ReadJournalHead | Action::ReadJournalEntries | Action::ReadAccessLog)
     }
 
     /// The Cedar action id, as the policies name it.
@@ -181,6 +184,7 @@ impl Action {
             Action::ReadJournalHead => "ReadJournalHead",
             Action::ReadJournalEntries => "ReadJournalEntries",
             Action::ReadOwnAccessLog => "ReadOwnAccessLog",
+            Action::ReadAccessLog => "ReadAccessLog",
         }
     }
 }
@@ -478,7 +482,7 @@ mod tests {
 
     fn resource_for(action: Action) -> Resource<'static> {
         match action {
-            Action::ReadJournalHead | Action::ReadJournalEntries => Resource::Journal,
+            Action::ReadJournalHead | Action::ReadJournalEntries | Action::ReadAccessLog => Resource::Journal,
             _ => Resource::AccessPoint { ean: "541448820000000017" },
         }
     }
@@ -532,6 +536,7 @@ mod tests {
             ("supplier", ReadJournalHead, none.clone(), (true, Nothing)),
             ("supplier", ReadJournalEntries, registered(), deny.clone()),
             ("supplier", ReadOwnAccessLog, both(), deny.clone()),
+            ("supplier", ReadAccessLog, both(), deny.clone()),
             // R4: a customer sees inside their occupancies, and who accessed that data.
             ("customer", ReadAccessPoint, occupying(), (true, occupying_visible())),
             ("customer", ReadHistory, occupying(), (true, occupying_visible())),
@@ -543,6 +548,7 @@ mod tests {
             ("customer", ReadJournalEntries, occupying(), deny.clone()),
             ("customer", ReadOwnAccessLog, occupying(), (true, occupying_visible())),
             ("customer", ReadOwnAccessLog, none.clone(), deny.clone()),
+            ("customer", ReadAccessLog, none.clone(), (true, Nothing)),
             // R5 not yet: a third party gets nothing, whatever the facts.
             ("third_party", ReadAccessPoint, both(), deny.clone()),
             ("third_party", ReadHistory, both(), deny.clone()),
@@ -550,6 +556,7 @@ mod tests {
             ("third_party", ReadJournalHead, none.clone(), (true, Nothing)),
             ("third_party", ReadJournalEntries, both(), deny.clone()),
             ("third_party", ReadOwnAccessLog, both(), deny.clone()),
+            ("third_party", ReadAccessLog, both(), deny.clone()),
             // R6: the register team keeps the register.
             ("register_staff", ReadAccessPoint, none.clone(), (true, All)),
             ("register_staff", ReadHistory, none.clone(), (true, All)),
@@ -557,6 +564,7 @@ mod tests {
             ("register_staff", ReadJournalHead, none.clone(), (true, Nothing)),
             ("register_staff", ReadJournalEntries, none.clone(), deny.clone()),
             ("register_staff", ReadOwnAccessLog, both(), deny.clone()),
+            ("register_staff", ReadAccessLog, both(), deny.clone()),
             // R6: metering reads the register, does not change it.
             ("metering_staff", ReadAccessPoint, none.clone(), (true, All)),
             ("metering_staff", ReadHistory, none.clone(), (true, All)),
@@ -564,6 +572,7 @@ mod tests {
             ("metering_staff", ReadJournalHead, none.clone(), (true, Nothing)),
             ("metering_staff", ReadJournalEntries, none.clone(), deny.clone()),
             ("metering_staff", ReadOwnAccessLog, both(), deny.clone()),
+            ("metering_staff", ReadAccessLog, both(), deny.clone()),
             // R6: the call center reads only.
             ("call_center", ReadAccessPoint, none.clone(), (true, All)),
             ("call_center", ReadHistory, none.clone(), (true, All)),
@@ -571,6 +580,7 @@ mod tests {
             ("call_center", ReadJournalHead, none.clone(), (true, Nothing)),
             ("call_center", ReadJournalEntries, none.clone(), deny.clone()),
             ("call_center", ReadOwnAccessLog, both(), deny.clone()),
+            ("call_center", ReadAccessLog, both(), deny.clone()),
             // Chapter II: the ethics committee reads everything, the journal too, writes nothing.
             ("auditor", ReadAccessPoint, none.clone(), (true, All)),
             ("auditor", ReadHistory, none.clone(), (true, All)),
@@ -578,6 +588,7 @@ mod tests {
             ("auditor", ReadJournalHead, none.clone(), (true, Nothing)),
             ("auditor", ReadJournalEntries, none.clone(), (true, All)),
             ("auditor", ReadOwnAccessLog, both(), deny.clone()),
+            ("auditor", ReadAccessLog, both(), deny.clone()),
             // R10: support sees no data, even where the facts say it is registered.
             ("support", ReadAccessPoint, both(), deny.clone()),
             ("support", ReadHistory, both(), deny.clone()),
@@ -585,6 +596,7 @@ mod tests {
             ("support", ReadJournalHead, none.clone(), (true, Nothing)),
             ("support", ReadJournalEntries, both(), deny.clone()),
             ("support", ReadOwnAccessLog, both(), deny.clone()),
+            ("support", ReadAccessLog, both(), deny.clone()),
             // R14 not yet: a researcher gets no individual data.
             ("researcher", ReadAccessPoint, both(), deny.clone()),
             ("researcher", ReadHistory, both(), deny.clone()),
@@ -592,6 +604,7 @@ mod tests {
             ("researcher", ReadJournalHead, none.clone(), (true, Nothing)),
             ("researcher", ReadJournalEntries, both(), deny.clone()),
             ("researcher", ReadOwnAccessLog, both(), deny.clone()),
+            ("researcher", ReadAccessLog, both(), deny.clone()),
             // Batch work started by an operator.
             ("system", ReadAccessPoint, none.clone(), (true, All)),
             ("system", ReadHistory, none.clone(), (true, All)),
@@ -599,6 +612,7 @@ mod tests {
             ("system", ReadJournalHead, none.clone(), (true, Nothing)),
             ("system", ReadJournalEntries, none.clone(), deny.clone()),
             ("system", ReadOwnAccessLog, both(), deny.clone()),
+            ("system", ReadAccessLog, both(), deny.clone()),
             // A role nobody wrote a policy for.
             ("root", ReadAccessPoint, both(), deny.clone()),
             ("root", WriteRegister, both(), deny.clone()),
@@ -627,6 +641,8 @@ mod tests {
         assert_eq!(ids("support", Action::ReadJournalEntries, &none), ["support-reads-no-journal-entries"]);
         assert_eq!(ids("auditor", Action::WriteRegister, &none), ["auditor-changes-nothing"]);
         assert_eq!(ids("support", Action::ReadJournalHead, &none), ["anyone-reads-journal-head"]);
+        assert_eq!(ids("customer", Action::ReadAccessLog, &none), ["customer-asks-for-access-log"]);
+        assert_eq!(ids("supplier", Action::ReadAccessLog, &registered()), [DEFAULT_DENY]);
     }
 
     #[test]
@@ -725,6 +741,7 @@ mod tests {
                 "auditor-reads-journal-entries",
                 "auditor-reads-register",
                 "call-center-reads-register",
+                "customer-asks-for-access-log",
                 "customer-reads-own-access-log",
                 "customer-reads-own-occupancies",
                 "metering-staff-reads-register",

@@ -23,7 +23,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::time::Duration;
 
-use domain::Change;
+use domain::{Change, Period};
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use hmac::{Hmac, Mac};
 use jiff::Timestamp;
@@ -914,6 +914,62 @@ impl Store {
             q = q.bind(to.as_microsecond());
         }
         q = q.bind(query.limit);
+        q.fetch_all(&self.read).await?.iter().map(stored_entry).collect()
+    }
+
+    /// Entries about any of `windows`' subjects whose time lies inside that subject's period,
+    /// after entry `after` (exclusive), oldest first, at most `limit`; each entry once even
+    /// when it names several subjects of `windows`.
+    ///
+    /// This is the access log's query: a customer's access points, each with the periods they
+    /// occupied it, so nothing from before they moved in or after they left is even read (R4).
+    /// The periods are matched on `journal_subjects.time_us`, the entry's time copied beside
+    /// the subject, so the subject's primary key narrows each window without reading entries.
+    pub async fn journal_about(
+        &self,
+        windows: &[(String, Period)],
+        after: Option<u64>,
+        limit: i64,
+    ) -> Result<Vec<StoredEntry>, StoreError> {
+        if windows.is_empty() || limit <= 0 {
+            return Ok(Vec::new());
+        }
+        let mut n = 0;
+        let mut next = || {
+            n += 1;
+            format!("${n}")
+        };
+        let mut branches = Vec::with_capacity(windows.len());
+        for (_, period) in windows {
+            let mut branch = format!("(s.subject = {} AND s.time_us >= {}", next(), next());
+            if period.to().is_some() {
+                branch.push_str(&format!(" AND s.time_us < {}", next()));
+            }
+            branch.push(')');
+            branches.push(branch);
+        }
+        let after_param = after.map(|_| next());
+        let mut sql = format!(
+            "SELECT e.seq, e.entry, e.leaf_hash FROM journal_entries e WHERE e.seq IN \
+             (SELECT s.seq FROM journal_subjects s WHERE {})",
+            branches.join(" OR ")
+        );
+        if let Some(param) = after_param {
+            sql.push_str(&format!(" AND e.seq > {param}"));
+        }
+        sql.push_str(&format!(" ORDER BY e.seq LIMIT {}", next()));
+        let mut q = sqlx::query(&sql);
+        for (subject, period) in windows {
+            q = q.bind(subject.clone()).bind(period.from().as_microsecond());
+            if let Some(to) = period.to() {
+                q = q.bind(to.as_microsecond());
+            }
+        }
+        if let Some(after) = after {
+            // Sequence numbers fit in i64: the writer assigns them from an i64 column.
+            q = q.bind(i64::try_from(after).unwrap_or(i64::MAX));
+        }
+        q = q.bind(limit);
         q.fetch_all(&self.read).await?.iter().map(stored_entry).collect()
     }
 

@@ -1,8 +1,10 @@
 //! The API over real HTTP: the app on a random port, a fresh database per test, on SQLite and
 //! (with `CLOISON_TEST_POSTGRES_URL`) PostgreSQL.
 
+mod access_log;
 mod differential;
 mod harness;
 mod limits;
+mod openapi;
 mod rules;
 mod tls;

@@ -127,6 +127,54 @@ async fn changes_and_refusals_are_journaled(db: &TestDb) {
 }
 conformance!(every_change_and_refusal_is_journaled, changes_and_refusals_are_journaled);
 
+/// R4 in the store: the access log's query reads only entries about the given subjects inside
+/// each subject's own period, pages by sequence, and lists an entry naming two of them once.
+async fn entries_about_subjects_inside_their_periods(db: &TestDb) {
+    fill(db, 0).await;
+    let at = |h: i64, subjects: Vec<String>| Entry {
+        action: "register.show".into(),
+        time_micros: hours(h).as_microsecond(),
+        subjects,
+        outcome: "ok".into(),
+        ..template()
+    };
+    let (one, two, three) = (ean(1).to_string(), ean(2).to_string(), ean(3).to_string());
+    let mut expected = Vec::new();
+    for h in 0..20 {
+        let committed = db
+            .store
+            .append(vec![at(h, vec![one.clone()]), at(h, vec![two.clone()]), at(h, vec![three.clone()])])
+            .await
+            .expect("append");
+        let seq = committed.entries.start;
+        // Access point 1 inside [5, 10), access point 2 from 15 on, 3 never.
+        if (5..10).contains(&h) {
+            expected.push(seq);
+        }
+        if h >= 15 {
+            expected.push(seq + 1);
+        }
+    }
+    let both = db.store.append(vec![at(7, vec![one.clone(), two.clone()])]).await.expect("append");
+    expected.push(both.entries.start);
+    let windows = vec![
+        (one.clone(), Period::new(hours(5), Some(hours(10))).expect("period")),
+        (two.clone(), Period::open(hours(15))),
+    ];
+    let seqs = |found: Vec<store::StoredEntry>| found.iter().map(|e| e.entry.sequence).collect::<Vec<_>>();
+    let all = db.store.journal_about(&windows, None, 1000).await.expect("query");
+    assert_eq!(seqs(all), expected);
+    let first = db.store.journal_about(&windows, None, 4).await.expect("first page");
+    assert_eq!(seqs(first.clone()), expected[..4]);
+    let last_seen = first.last().expect("a full page").entry.sequence;
+    let rest = db.store.journal_about(&windows, Some(last_seen), 1000).await.expect("next page");
+    assert_eq!(seqs(rest), expected[4..]);
+    assert!(db.store.journal_about(&[], None, 10).await.expect("no windows").is_empty());
+    let only_three = vec![(three.clone(), Period::new(hours(100), Some(hours(200))).expect("period"))];
+    assert!(db.store.journal_about(&only_three, None, 10).await.expect("query").is_empty());
+}
+conformance!(the_access_log_query_stays_inside_each_period, entries_about_subjects_inside_their_periods);
+
 /// I2: a journal that cannot be written refuses the change, which leaves no trace.
 async fn failed_append_fails_the_write(db: &TestDb) {
     fill(db, 3).await;

@@ -1,0 +1,301 @@
+//! The JSON shapes of the API's answers, for the OpenAPI document.
+//!
+//! The views that handlers send are built in `app` from `domain` types, which know nothing of
+//! OpenAPI and should not: `utoipa` stays in this crate. So each answer's shape is written
+//! here once, beside the routes, as a type that derives `ToSchema`; these types are never
+//! built, only described. They are kept honest by the integration test that checks real
+//! answers' fields against them, and by the response-schema-conformance run in CI: a field
+//! added to a view and not here fails one or the other.
+// Documentation-only shapes: never constructed, read by the `ToSchema` derive.
+#![allow(dead_code)]
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// Every error: a stable code clients branch on, and a message for people.
+#[derive(Serialize, ToSchema)]
+pub struct Error {
+    /// Stable, e.g. `not_found`, `invalid_ean`, `forbidden`, `unauthenticated`.
+    code: String,
+    /// What went wrong, naming the parameter at fault when there is one.
+    message: String,
+}
+
+/// Liveness.
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    /// Always `ok` when the server answers.
+    status: String,
+}
+
+/// A party as an answer names it.
+#[derive(Serialize, ToSchema)]
+pub struct PartyRef {
+    /// Opaque party id.
+    id: String,
+    /// Name, when the party still exists in the register.
+    name: Option<String>,
+    /// GLN, for a supplier.
+    gln: Option<String>,
+}
+
+/// A half-open period `[from, to)`; `to` is null when open-ended.
+#[derive(Serialize, ToSchema)]
+pub struct Period {
+    /// First instant.
+    #[schema(format = DateTime)]
+    from: String,
+    /// First instant after the period; null when open-ended.
+    #[schema(format = DateTime)]
+    to: Option<String>,
+}
+
+/// A party holding an access point for a period, clipped to what the caller may see.
+#[derive(Serialize, ToSchema)]
+pub struct Holder {
+    /// The network user or supplier.
+    party: PartyRef,
+    /// The period, clipped.
+    period: Period,
+}
+
+/// A Belgian postal address.
+#[derive(Serialize, ToSchema)]
+pub struct Address {
+    /// Street.
+    street: String,
+    /// House number.
+    number: String,
+    /// Box, when there is one.
+    #[serde(rename = "box")]
+    box_number: Option<String>,
+    /// Belgian postal code.
+    postal_code: u16,
+    /// Municipality.
+    municipality: String,
+}
+
+/// Electricity or gas.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Energy {
+    /// Electricity.
+    Electricity,
+    /// Natural gas.
+    Gas,
+}
+
+/// How the meter is read.
+#[derive(Serialize, ToSchema)]
+pub enum ReadingRegime {
+    /// Yearly.
+    #[serde(rename = "YMR")]
+    Ymr,
+    /// Monthly.
+    #[serde(rename = "MMR")]
+    Mmr,
+    /// Remote interval data.
+    #[serde(rename = "AMR")]
+    Amr,
+}
+
+/// Whether energy flows.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum GridStatus {
+    /// Energy flows.
+    Energised,
+    /// Cut off.
+    Deenergised,
+    /// Removed from the grid.
+    Removed,
+}
+
+/// An access point at one instant, as the caller may see it.
+#[derive(Serialize, ToSchema)]
+pub struct AccessPoint {
+    /// The EAN.
+    #[schema(pattern = "^[0-9]{18}$")]
+    ean: String,
+    /// The instant asked about.
+    #[schema(format = DateTime)]
+    at: String,
+    /// Electricity or gas.
+    energy: Energy,
+    /// How the meter is read.
+    regime: ReadingRegime,
+    /// Whether energy flows.
+    grid_status: GridStatus,
+    /// The address of the access point.
+    address: Address,
+    /// The occupant then, if the caller may see it.
+    occupant: Option<Holder>,
+    /// The supplier then, if the caller may see it.
+    supplier: Option<Holder>,
+}
+
+/// The history of an access point, each record clipped to what the caller may see.
+#[derive(Serialize, ToSchema)]
+pub struct History {
+    /// The EAN.
+    #[schema(pattern = "^[0-9]{18}$")]
+    ean: String,
+    /// The parts of the time line the caller may see.
+    visible: Vec<Period>,
+    /// Occupancies, clipped.
+    occupancies: Vec<Holder>,
+    /// Registrations, clipped.
+    registrations: Vec<Holder>,
+}
+
+/// The caller.
+#[derive(Serialize, ToSchema)]
+pub struct Me {
+    /// The party of the token.
+    party: PartyRef,
+    /// The role of the token.
+    role: String,
+    /// Access points the party occupies or supplies, at any time (customers and suppliers).
+    #[schema(pattern = "^[0-9]{18}$")]
+    access_points: Vec<String>,
+}
+
+/// Who accessed, as a customer may know it: a named party, or a DSO service (R6).
+#[derive(Serialize, ToSchema)]
+pub struct Accessor {
+    /// The role the access was made in.
+    role: String,
+    /// The party, for suppliers, third parties and the caller themselves.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    party: Option<PartyRef>,
+    /// The DSO service, for staff; never the person.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    service: Option<String>,
+}
+
+/// One access to the data of one of the caller's access points.
+#[derive(Serialize, ToSchema)]
+pub struct AccessLogEntry {
+    /// When it happened.
+    #[schema(format = DateTime)]
+    time: String,
+    /// The caller's access point concerned.
+    #[schema(pattern = "^[0-9]{18}$")]
+    ean: String,
+    /// Who accessed.
+    accessor: Accessor,
+    /// What was done, as the journal names it.
+    action: String,
+    /// Why, as the journal records it.
+    purpose: String,
+    /// Whether the policy allowed it.
+    allowed: bool,
+}
+
+/// A page of the caller's access log.
+#[derive(Serialize, ToSchema)]
+pub struct AccessLog {
+    /// Accesses, oldest first.
+    entries: Vec<AccessLogEntry>,
+    /// Pass as `after` for the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next: Option<u64>,
+}
+
+/// The signed head of the journal.
+#[derive(Serialize, ToSchema)]
+pub struct Head {
+    /// Entries in the journal.
+    size: u64,
+    /// Merkle root, hex.
+    root: String,
+    /// When it was signed.
+    #[schema(format = DateTime)]
+    time: String,
+    /// Ed25519 signature, hex.
+    signature: String,
+    /// The key that verifies it, hex.
+    public_key: String,
+}
+
+/// An inclusion proof.
+#[derive(Serialize, ToSchema)]
+pub struct InclusionProof {
+    /// The entry proved.
+    index: u64,
+    /// The size of the tree it is proved in.
+    size: u64,
+    /// Sibling hashes, leaf first, hex.
+    hashes: Vec<String>,
+    /// The root of that tree, hex.
+    root: String,
+}
+
+/// A consistency proof.
+#[derive(Serialize, ToSchema)]
+pub struct ConsistencyProof {
+    /// The older size.
+    old: u64,
+    /// The newer size.
+    new: u64,
+    /// The proof's hashes, hex.
+    hashes: Vec<String>,
+    /// Root of the older tree, hex.
+    old_root: String,
+    /// Root of the newer tree, hex.
+    new_root: String,
+}
+
+/// Who acted, in a journal entry.
+#[derive(Serialize, ToSchema)]
+pub struct EntryActor {
+    /// The acting party.
+    party_id: String,
+    /// Its role.
+    role: String,
+    /// The request or session.
+    session: String,
+}
+
+/// What the policy decided, in a journal entry.
+#[derive(Serialize, ToSchema)]
+pub struct EntryDecision {
+    /// Whether it was allowed.
+    allowed: bool,
+    /// The deciding policies' ids.
+    policies: Vec<String>,
+}
+
+/// A journal entry.
+#[derive(Serialize, ToSchema)]
+pub struct Entry {
+    /// Its index.
+    sequence: u64,
+    /// When, in microseconds since the Unix epoch.
+    time_micros: i64,
+    /// Who acted.
+    actor: EntryActor,
+    /// What was done.
+    action: String,
+    /// EANs and party ids concerned.
+    subjects: Vec<String>,
+    /// Why.
+    purpose: String,
+    /// The decision.
+    decision: EntryDecision,
+    /// What came of it.
+    outcome: String,
+    /// SHA-256 of the data sent, hex, if any.
+    data_digest: Option<String>,
+}
+
+/// A journal entry with its exact bytes and leaf hash, for an auditor to verify.
+#[derive(Serialize, ToSchema)]
+pub struct StoredEntry {
+    /// The entry.
+    entry: Entry,
+    /// Its canonical encoding, hex.
+    bytes: String,
+    /// SHA-256(0x00 ‖ bytes), hex.
+    leaf_hash: String,
+}

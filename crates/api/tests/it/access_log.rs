@@ -1,0 +1,233 @@
+//! The customer's access log over HTTP (R4, R7): who accessed the data of their access point,
+//! inside their own occupancy only.
+
+use app::{Actor, Change, Role};
+use domain::{Address, Occupancy, Party, PartyKind, Period};
+use jiff::Timestamp;
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::harness::*;
+use crate::over_http;
+
+/// GET `path` with a bearer secret that is not one of the harness's callers.
+async fn get_as(s: &Server, secret: &str, path: &str) -> (StatusCode, Value) {
+    let response = reqwest::Client::new()
+        .get(format!("{}{path}", s.base))
+        .bearer_auth(secret)
+        .send()
+        .await
+        .expect("request");
+    let status = response.status();
+    let text = response.text().await.expect("body");
+    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+}
+
+fn system() -> Actor {
+    Actor { party: "cloison-test".parse().expect("id"), role: Role::System, session: "t".into() }
+}
+
+async fn customer_token(s: &Server, party: &str) -> String {
+    let expires = Timestamp::now() + jiff::SignedDuration::from_hours(1);
+    s.app.create_token(&system(), party, Role::Customer, expires).await.expect("token").secret
+}
+
+fn entries(body: &Value) -> &Vec<Value> {
+    body["entries"].as_array().expect("a list of entries")
+}
+
+fn time_of(entry: &Value) -> Timestamp {
+    entry["time"].as_str().expect("time").parse().expect("RFC 3339")
+}
+
+fn accessed_by(body: &Value, role: &str) -> Vec<Value> {
+    entries(body).iter().filter(|e| e["accessor"]["role"] == role).cloned().collect()
+}
+
+/// R4, R7: Yasmine (occupying access point 1 from hour 150, i.e. now) sees who accessed it while
+/// she lived there: the supplier by name, staff as a service, refusals too. She does not see
+/// access point 2, the former occupant's reads of his own past, nor anything after she left.
+/// Zoé, who moves in after her, sees nothing from before; Xavier, who left in 2023, nothing.
+async fn access_log_is_clipped_to_the_occupancy(s: &Server) {
+    let yasmine = customer_token(s, "nu-y").await;
+    let access_point = |n: u64| format!("/v1/access-points/{}", ean(n));
+
+    // While Yasmine occupies access point 1.
+    let (status, _) = s.get(Some("supplier_b"), &access_point(1)).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = s.get(Some("supplier_c"), &access_point(1)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "supplier C is not registered: refused, and journaled");
+    let (status, _) = s.get(Some("register_staff"), &access_point(1)).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = s.get(Some("call_center"), &access_point(2)).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = s.get(Some("customer_x"), &format!("{}/history", access_point(1))).await;
+    assert_eq!(status, StatusCode::OK, "Xavier reads his own past occupancy");
+
+    // She moves out; Zoé moves in.
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let moved = Timestamp::now();
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let zoe_party = Party {
+        id: "nu-z".parse().expect("id"),
+        kind: PartyKind::Person,
+        name: "Zoé Lambert".parse().expect("name"),
+        phone: None,
+        email: None,
+    };
+    let zoe_moves_in = Occupancy {
+        ean: ean(1),
+        network_user: "nu-z".parse().expect("id"),
+        period: Period::open(moved),
+        shipping_address: Address::new("Rue de Fer", "12", None, "5000", "Namur").expect("address"),
+    };
+    s.app
+        .register_apply(
+            &system(),
+            vec![
+                (moved, Change::PutParty(zoe_party)),
+                (moved, Change::EndOccupancy { ean: ean(1), at: moved }),
+                (moved, Change::RecordOccupancy { occupancy: zoe_moves_in, supersedes: None }),
+            ],
+        )
+        .await
+        .expect("move");
+    let zoe = customer_token(s, "nu-z").await;
+    let (status, _) = s.get(Some("supplier_b"), &access_point(1)).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = s.get(Some("register_staff"), &access_point(1)).await;
+    assert_eq!(status, StatusCode::OK);
+
+    // Yasmine's log: her period only.
+    let (status, log) = get_as(s, &yasmine, "/v1/me/access-log").await;
+    assert_eq!(status, StatusCode::OK, "{log}");
+    assert!(!entries(&log).is_empty());
+    for entry in entries(&log) {
+        assert_eq!(entry["ean"], ean(1).to_string(), "R4: only her access point: {entry}");
+        assert!(time_of(entry) < moved, "R4: nothing after she left: {entry}");
+        assert_ne!(entry["accessor"]["party"]["id"], "nu-x", "R4: not the former occupant: {entry}");
+    }
+    let suppliers = accessed_by(&log, "supplier");
+    let named: Vec<(&str, &str, bool)> = suppliers
+        .iter()
+        .map(|e| {
+            (
+                e["accessor"]["party"]["id"].as_str().expect("id"),
+                e["accessor"]["party"]["name"].as_str().expect("name"),
+                e["allowed"].as_bool().expect("allowed"),
+            )
+        })
+        .collect();
+    assert_eq!(named, vec![("sup-b", "Supplier B", true), ("sup-c", "Supplier C", false)], "{log}");
+    assert_eq!(suppliers[0]["action"], "api.access_point.show");
+    assert_eq!(suppliers[0]["purpose"], "api consultation");
+    let staff = accessed_by(&log, "register_staff");
+    assert_eq!(staff.len(), 1, "{log}");
+    assert_eq!(staff[0]["accessor"]["service"], "access register team");
+    assert!(staff[0]["accessor"].get("party").is_none(), "R6: a service, not a person: {}", staff[0]);
+    let text = log.to_string();
+    assert!(!text.contains("staff-reg") && !text.contains("Claire Renard"), "no staff member named: {text}");
+    assert!(accessed_by(&log, "call_center").is_empty(), "the call center read another access point");
+
+    // Zoé's log: nothing from before she moved in.
+    let (status, log) = get_as(s, &zoe, "/v1/me/access-log").await;
+    assert_eq!(status, StatusCode::OK, "{log}");
+    for entry in entries(&log) {
+        assert!(time_of(entry) >= moved, "R4: nothing before she moved in: {entry}");
+    }
+    let suppliers = accessed_by(&log, "supplier");
+    assert_eq!(suppliers.len(), 1, "only the read after she moved in: {log}");
+    assert_eq!(accessed_by(&log, "register_staff").len(), 1, "{log}");
+    assert!(!log.to_string().contains("nu-y"), "R4: the former occupant stays unknown: {log}");
+
+    // Xavier left in 2023: every access above happened after.
+    let (status, log) = s.get(Some("customer_x"), "/v1/me/access-log").await;
+    assert_eq!(status, StatusCode::OK, "{log}");
+    assert!(entries(&log).is_empty(), "R4: {log}");
+}
+over_http!(r4_r7_the_access_log_stays_inside_the_occupancy, access_log_is_clipped_to_the_occupancy);
+
+/// R7, I2: reading the access log is itself journaled; pages follow one another; from and to
+/// narrow it; bad parameters are refused, named, and change nothing; only customers have one.
+async fn access_log_pages_and_refusals(s: &Server) {
+    let yasmine = customer_token(s, "nu-y").await;
+    for _ in 0..3 {
+        s.get(Some("supplier_b"), &format!("/v1/access-points/{}", ean(1))).await;
+    }
+    let before = s.journal_size().await;
+    let (status, full) = get_as(s, &yasmine, "/v1/me/access-log?limit=1000").await;
+    assert_eq!(status, StatusCode::OK, "{full}");
+    assert_eq!(s.journal_size().await, before + 1, "I2: the read is journaled");
+    let (_, found) =
+        s.get(Some("auditor"), &format!("/v1/journal/entries?actor=nu-y&subject={}", ean(1))).await;
+    let logged: Vec<&Value> =
+        found.as_array().expect("list").iter().filter(|e| e["entry"]["action"] == "api.access_log").collect();
+    assert_eq!(logged.len(), 1, "{found}");
+    assert_eq!(logged[0]["entry"]["decision"]["allowed"], true);
+
+    // Pages of two, following `next`, give the entries the full page had, in order.
+    let full_entries = entries(&full).clone();
+    assert!(full_entries.len() > 4, "{full}");
+    let mut paged = Vec::new();
+    let mut path = "/v1/me/access-log?limit=2".to_owned();
+    loop {
+        let (status, page) = get_as(s, &yasmine, &path).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        let shown: Vec<Value> = entries(&page)
+            .iter()
+            .filter(|e| time_of(e) <= time_of(full_entries.last().expect("one")))
+            .cloned()
+            .collect();
+        paged.extend(shown);
+        match page["next"].as_u64() {
+            Some(next) if paged.len() < full_entries.len() => {
+                path = format!("/v1/me/access-log?limit=2&after={next}")
+            }
+            _ => break,
+        }
+    }
+    assert_eq!(paged, full_entries);
+
+    // `from` after every entry so far leaves none of them.
+    let last = time_of(full_entries.last().expect("one"));
+    let after_last = (last + jiff::SignedDuration::from_micros(1)).to_string();
+    let (status, narrowed) = get_as(s, &yasmine, &format!("/v1/me/access-log?to={after_last}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(entries(&narrowed), &full_entries);
+    let (status, narrowed) =
+        get_as(s, &yasmine, &format!("/v1/me/access-log?from={after_last}&to=2999-01-01T00:00:00Z")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!entries(&narrowed).is_empty(), "the reads of the log itself and the audit since");
+    assert!(
+        entries(&narrowed).iter().all(|e| time_of(e) > last && e["accessor"]["role"] != "supplier"),
+        "nothing from before `from`: {narrowed}"
+    );
+
+    // Bad input: a JSON error naming the parameter, and nothing journaled.
+    let size = s.journal_size().await;
+    for (query, code, field) in [
+        ("limit=0", "invalid_input", "limit"),
+        ("limit=1001", "invalid_input", "limit"),
+        ("limit=ten", "invalid_query", "limit"),
+        ("after=-1", "invalid_query", "after"),
+        ("from=yesterday", "invalid_instant", "from"),
+        ("from=2025-01-02T00:00:00Z&to=2025-01-01T00:00:00Z", "invalid_input", "to"),
+    ] {
+        let (status, body) = get_as(s, &yasmine, &format!("/v1/me/access-log?{query}")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {body}");
+        assert_eq!(body["code"], code, "{query}: {body}");
+        assert!(body["message"].as_str().expect("message").contains(field), "{query}: {body}");
+    }
+    assert_eq!(s.journal_size().await, size, "refused input changes nothing");
+
+    // Only customers have an access log; the refusal is journaled, and names no rule's data.
+    for caller in ["supplier_b", "register_staff", "auditor", "support"] {
+        let (status, body) = s.get(Some(caller), "/v1/me/access-log").await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{caller}: {body}");
+        assert_eq!(body["code"], "forbidden");
+    }
+    assert_eq!(s.journal_size().await, size + 4, "each refusal is journaled");
+    let (status, body) = s.get(None, "/v1/me/access-log").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+}
+over_http!(r7_i2_the_access_log_is_journaled_paged_and_refused_to_others, access_log_pages_and_refusals);
