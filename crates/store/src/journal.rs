@@ -986,28 +986,48 @@ impl Store {
         progress: impl Fn(u64),
     ) -> Result<Verified, VerifyError> {
         let latest = self.journal_head().await?;
-        let (sender, mut pages) = mpsc::channel::<Result<Chunk, StoreError>>(PAGES_AHEAD);
-        let reader = match &self.local {
+        // On SQLite, readers take pages of fixed sequence ranges in turn, each on its own
+        // connection and thread, so reading and decoding use every core; the fold takes the
+        // pages back in order. On PostgreSQL one reader pages by key.
+        let mut pages = Vec::new();
+        let mut readers = Vec::new();
+        match &self.local {
             Some(local) => {
-                let conn = local.open_scan()?;
-                tokio::task::spawn_blocking(move || {
-                    let mut read = |lower: i64, heads_after: i64| chunk_local(&conn, lower, heads_after);
-                    feed(&mut read, |chunk| sender.blocking_send(chunk).is_ok());
-                })
+                for first in 0..SCAN_READERS {
+                    let (sender, receiver) = mpsc::channel::<Result<Chunk, StoreError>>(PAGES_AHEAD);
+                    let conn = local.open_scan()?;
+                    pages.push(receiver);
+                    readers.push(tokio::task::spawn_blocking(move || {
+                        let mut page = first;
+                        loop {
+                            let chunk = chunk_range_local(&conn, page);
+                            let last = !matches!(chunk, Ok(Chunk::Page(_)));
+                            if sender.blocking_send(chunk).is_err() || last {
+                                return;
+                            }
+                            page += SCAN_READERS;
+                        }
+                    }));
+                }
             }
             None => {
+                let (sender, receiver) = mpsc::channel::<Result<Chunk, StoreError>>(PAGES_AHEAD);
+                pages.push(receiver);
                 let pool = self.read.clone();
                 let handle = tokio::runtime::Handle::current();
-                tokio::task::spawn_blocking(move || {
+                readers.push(tokio::task::spawn_blocking(move || {
                     let mut read =
                         |lower: i64, heads_after: i64| handle.block_on(chunk_any(&pool, lower, heads_after));
                     feed(&mut read, |chunk| sender.blocking_send(chunk).is_ok());
-                })
+                }));
             }
-        };
+        }
+        let mut turn = 0;
         let mut fold = Fold::new(key);
         let outcome = loop {
-            let Some(chunk) = pages.recv().await else {
+            let from = turn % pages.len();
+            turn += 1;
+            let Some(chunk) = pages[from].recv().await else {
                 break Err(VerifyError::Store(StoreError::Journal("the journal reader stopped".into())));
             };
             match chunk {
@@ -1027,9 +1047,11 @@ impl Store {
                 }
             }
         };
-        // Dropping the receiver stops the reader at its next page.
+        // Dropping the receivers stops the readers at their next page.
         drop(pages);
-        let _ = reader.await;
+        for reader in readers {
+            let _ = reader.await;
+        }
         outcome
     }
 }
@@ -1113,32 +1135,54 @@ const PAGE_HEADS_SQL: &str = "SELECT size, root, time_us, signature FROM journal
 const STRAY_NODE_SQL: &str = "SELECT leaf FROM journal_nodes WHERE leaf >= $1 ORDER BY leaf LIMIT 1";
 const STRAY_HEAD_SQL: &str = "SELECT size FROM journal_heads WHERE size > $1 ORDER BY size LIMIT 1";
 
-fn chunk_local(conn: &rusqlite::Connection, lower: i64, heads_after: i64) -> Result<Chunk, StoreError> {
+/// Readers of a SQLite journal during verification.
+const SCAN_READERS: i64 = 2;
+
+/// Page `page` of the sequence numbers, `[page × VERIFY_PAGE, (page + 1) × VERIFY_PAGE)`, the
+/// first one open below so rows a DBA slipped in with negative numbers are read (and
+/// reported) too. An empty range is the end only if no entry follows it: a deleted run of
+/// entries is an empty page, which the fold reports as missing entries.
+fn chunk_range_local(conn: &rusqlite::Connection, page: i64) -> Result<Chunk, StoreError> {
+    let from = if page == 0 { i64::MIN } else { page * VERIFY_PAGE };
+    let to = (page + 1) * VERIFY_PAGE;
+    let heads_after = from.max(0);
     let mut entries = Vec::with_capacity(VERIFY_PAGE as usize);
     {
-        let mut statement = conn.prepare_cached(PAGE_ENTRIES_SQL)?;
-        let mut rows = statement.query(rusqlite::params![lower, VERIFY_PAGE])?;
+        let mut statement = conn.prepare_cached(
+            "SELECT seq, entry, leaf_hash FROM journal_entries WHERE seq >= ?1 AND seq < ?2 ORDER BY seq",
+        )?;
+        let mut rows = statement.query([from, to])?;
         while let Some(row) = rows.next()? {
             let bytes = row.get_ref(1)?.as_blob()?;
             let stored = row.get_ref(2)?.as_blob()?;
             entries.push(page_entry(row.get(0)?, bytes, stored));
         }
     }
-    let Some(last) = entries.last().map(|e| e.seq) else {
-        let stray_node: Option<i64> =
-            conn.prepare_cached(STRAY_NODE_SQL)?.query([lower])?.next()?.map(|r| r.get(0)).transpose()?;
-        let stray_head: Option<i64> = conn
-            .prepare_cached(STRAY_HEAD_SQL)?
-            .query([heads_after])?
+    if entries.is_empty() {
+        let beyond: Option<i64> = conn
+            .prepare_cached("SELECT seq FROM journal_entries WHERE seq >= ?1 ORDER BY seq LIMIT 1")?
+            .query([to])?
             .next()?
             .map(|r| r.get(0))
             .transpose()?;
-        return Ok(Chunk::End { stray_node, stray_checkpoint: stray_head.map(|s| s as u64) });
-    };
+        if beyond.is_none() {
+            let stray_node: Option<i64> =
+                conn.prepare_cached(STRAY_NODE_SQL)?.query([from])?.next()?.map(|r| r.get(0)).transpose()?;
+            let stray_head: Option<i64> = conn
+                .prepare_cached(STRAY_HEAD_SQL)?
+                .query([heads_after])?
+                .next()?
+                .map(|r| r.get(0))
+                .transpose()?;
+            return Ok(Chunk::End { stray_node, stray_checkpoint: stray_head.map(|s| s as u64) });
+        }
+    }
     let mut nodes = Vec::with_capacity(entries.len() + 64);
     {
-        let mut statement = conn.prepare_cached(PAGE_NODES_SQL)?;
-        let mut rows = statement.query([lower, last])?;
+        let mut statement = conn.prepare_cached(
+            "SELECT leaf, level, hash FROM journal_nodes WHERE leaf >= ?1 AND leaf < ?2 ORDER BY leaf, level",
+        )?;
+        let mut rows = statement.query([from, to])?;
         while let Some(row) = rows.next()? {
             nodes.push((row.get(0)?, row.get(1)?, hash_from_slice(row.get_ref(2)?.as_blob()?, "node")));
         }
@@ -1146,7 +1190,7 @@ fn chunk_local(conn: &rusqlite::Connection, lower: i64, heads_after: i64) -> Res
     let mut checkpoints = Vec::new();
     {
         let mut statement = conn.prepare_cached(PAGE_HEADS_SQL)?;
-        let mut rows = statement.query([heads_after, last.saturating_add(1)])?;
+        let mut rows = statement.query([heads_after, to])?;
         while let Some(row) = rows.next()? {
             checkpoints.push(signed_head_from(row)?);
         }

@@ -32,6 +32,9 @@ const STATEMENT_CACHE: usize = 64;
 /// every index of a 100,000-access-point register stay resident.
 const CACHE_KIB: i64 = 64 * 1024;
 
+/// Page cache of a scan connection, in KiB: a scan reads each page once.
+const SCAN_CACHE_KIB: i64 = 2 * 1024;
+
 /// File bytes mapped into memory for reads: the OS's page cache, shared by every connection,
 /// serves them without a system call. Mapped pages count in the resident size only while
 /// touched, and are the kernel's to evict.
@@ -87,9 +90,15 @@ impl LocalReads {
         read(&guard)
     }
 
-    /// A connection of its own for one long scan, to be used on a blocking thread.
+    /// A connection of its own for one long scan, to be used on a blocking thread. It reads
+    /// with plain `pread`s into a small cache: a mapping would count every page the scan
+    /// touched in the process's resident size (measured: 455 MB for 10 M entries, against
+    /// 26 MB without).
     pub(crate) fn open_scan(&self) -> Result<Connection, StoreError> {
-        open_read_only(&self.path)
+        let connection = open_read_only(&self.path)?;
+        connection.pragma_update(None, "mmap_size", 0)?;
+        connection.pragma_update(None, "cache_size", -SCAN_CACHE_KIB)?;
+        Ok(connection)
     }
 }
 
