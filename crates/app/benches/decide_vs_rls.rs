@@ -26,6 +26,9 @@ use rand_chacha::ChaCha8Rng;
 use sqlx::{Connection, Executor, PgConnection, Row};
 use tokio::runtime::Runtime;
 
+mod common;
+use common::{postgres_admin_url, with_database};
+
 const ACCESS_POINTS: u32 = 2_000;
 const QUESTIONS: usize = 1_000;
 
@@ -138,18 +141,6 @@ fn rls_side(c: &mut Criterion, runtime: &Runtime, conn: &mut PgConnection, quest
             })
         })
     });
-}
-
-fn postgres_admin_url() -> Option<String> {
-    ["CLOISON_BENCH_POSTGRES_URL", "CLOISON_TEST_POSTGRES_URL"]
-        .iter()
-        .find_map(|name| std::env::var(name).ok().filter(|url| !url.is_empty()))
-}
-
-fn with_database(url: &str, database: &str) -> String {
-    let base = url.split('?').next().unwrap_or(url);
-    let slash = base.rfind('/').filter(|&i| i > base.find("://").map_or(0, |j| j + 2)).unwrap_or(base.len());
-    format!("{}/{database}", &base[..slash])
 }
 
 fn main() {

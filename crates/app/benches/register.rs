@@ -24,6 +24,9 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use tokio::runtime::Runtime;
 
+mod common;
+use common::{postgres_admin_url, with_database};
+
 /// The register size of DESIGN.md's target.
 const ACCESS_POINTS: u32 = 100_000;
 /// Probes cycled through by every look-up bench: enough that the cache sees a spread of EANs.
@@ -173,30 +176,6 @@ fn lookups(criterion: &mut Criterion, runtime: &Runtime, fixture: &Fixture) {
         })
     });
     group.finish();
-}
-
-fn postgres_admin_url() -> Option<String> {
-    ["CLOISON_BENCH_POSTGRES_URL", "CLOISON_TEST_POSTGRES_URL"]
-        .iter()
-        .find_map(|name| std::env::var(name).ok().filter(|url| !url.is_empty()))
-}
-
-/// `url` with its database name replaced by `database`.
-fn with_database(url: &str, database: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((base, query)) => (base, Some(query)),
-        None => (url, None),
-    };
-    // The database name is the path after the authority; a URL without one gets it appended.
-    let authority_start = base.find("://").map_or(0, |i| i + 3);
-    let base = match base[authority_start..].find('/') {
-        Some(slash) => &base[..authority_start + slash],
-        None => base,
-    };
-    match query {
-        Some(query) => format!("{base}/{database}?{query}"),
-        None => format!("{base}/{database}"),
-    }
 }
 
 fn main() {
