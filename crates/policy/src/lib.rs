@@ -18,6 +18,12 @@
 //! validation instead of never matching, and a role in a policy's scope lets `decide` hand
 //! Cedar only the policies of the acting role and action, which is most of its speed.
 //!
+//! Cedar's answer depends only on what it is shown. When no policy names a particular party
+//! or access point (checked at load, [`Policy::id_blind`]), that is the role, the action and
+//! whether the principal is among the resource's suppliers and occupants: so each such
+//! answer is computed by Cedar once and remembered. A policy set that names one keeps asking
+//! Cedar every time.
+//!
 //! Anything not permitted, and any error while deciding, is a denial (I2).
 #![warn(missing_docs)]
 
@@ -27,6 +33,7 @@ mod visible;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::{PoisonError, RwLock};
 
 use cedar_policy as cedar;
 use domain::Period;
@@ -67,6 +74,29 @@ pub struct Policy {
     journal: cedar::EntityUid,
     /// The action entity of each [`Action`], indexed by `Action as usize`.
     actions: Vec<cedar::EntityUid>,
+    /// Cedar's answers already given, when the policies allow remembering them (see
+    /// [`Policy::id_blind`]); `None` otherwise.
+    memo: Option<RwLock<HashMap<MemoKey, Verdict>>>,
+}
+
+/// Remembered answers at most: far above roles × actions × 4, so only a flood of made-up
+/// role names stops the memo from growing (they are then decided each time).
+const MEMO_LIMIT: usize = 4096;
+
+/// Everything Cedar's answer depends on when no policy names a party or an access point.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct MemoKey {
+    action: Action,
+    role: String,
+    supplier: bool,
+    occupant: bool,
+}
+
+/// Cedar's answer, before the facts' periods are clipped to it.
+#[derive(Debug, Clone)]
+struct Verdict {
+    allowed: bool,
+    policies: Vec<String>,
 }
 
 /// The policies of one action, split by the role their scope names.
@@ -296,7 +326,10 @@ impl Policy {
                 file: schema.file.clone(),
                 diagnostic: format!("cannot index the policies by action and role: {e}"),
             })?;
+        let memo = Policy::id_blind(&loaded.policies, [&role_type, &action_type, journal.type_name()])
+            .then(|| RwLock::new(HashMap::new()));
         Ok(Policy {
+            memo,
             all: loaded.policies,
             schema: loaded.schema,
             authorizer: cedar::Authorizer::new(),
@@ -317,21 +350,80 @@ impl Policy {
         ids
     }
 
+    /// Whether no policy names an entity whose id varies between questions: every entity
+    /// literal in every scope and condition is a role, an action or the journal (whose one id
+    /// `decide` always uses). Cedar cannot read an id as text, so two questions that differ
+    /// only in the party's or the access point's id then get the same answer, and an answer
+    /// can be remembered by role, action and the two memberships. Templates could be linked
+    /// to any entity, so a set with one is not id-blind.
+    fn id_blind<'a>(
+        policies: &cedar::PolicySet,
+        fixed: impl IntoIterator<Item = &'a cedar::EntityTypeName>,
+    ) -> bool {
+        let fixed: Vec<&cedar::EntityTypeName> = fixed.into_iter().collect();
+        policies.templates().next().is_none()
+            && policies
+                .policies()
+                .flat_map(cedar::Policy::entity_literals)
+                .all(|uid| fixed.contains(&uid.type_name()))
+    }
+
     /// Decides `question`. Never fails: anything Cedar cannot evaluate is a denial (I2).
     pub fn decide(&self, question: &Question<'_>) -> Decision {
+        let Some(memo) = &self.memo else {
+            return self.decide_uncached(question);
+        };
+        let key = MemoKey {
+            action: question.action,
+            role: question.role.to_owned(),
+            supplier: !question.facts.registrations.is_empty(),
+            occupant: !question.facts.occupancies.is_empty(),
+        };
+        let known = memo.read().unwrap_or_else(PoisonError::into_inner).get(&key).cloned();
+        let verdict = match known {
+            Some(verdict) => verdict,
+            None => {
+                let policies = self.index[question.action as usize].for_role(question.role);
+                let verdict = self.verdict(question, policies);
+                let mut memo = memo.write().unwrap_or_else(PoisonError::into_inner);
+                if memo.len() < MEMO_LIMIT {
+                    memo.insert(key, verdict.clone());
+                }
+                verdict
+            }
+        };
+        self.decision(verdict, question.facts)
+    }
+
+    /// Decides `question` by asking Cedar, whether or not the answer is remembered.
+    fn decide_uncached(&self, question: &Question<'_>) -> Decision {
         self.decide_among(question, self.index[question.action as usize].for_role(question.role))
     }
 
     /// Decides `question` with only `policies` in force.
     fn decide_among(&self, question: &Question<'_>, policies: &cedar::PolicySet) -> Decision {
+        self.decision(self.verdict(question, policies), question.facts)
+    }
+
+    fn decision(&self, verdict: Verdict, facts: &Facts) -> Decision {
+        if !verdict.allowed {
+            return Decision::denied(verdict.policies);
+        }
+        let visible = self.visible(&verdict.policies, facts);
+        Decision { allowed: true, policies: verdict.policies, visible }
+    }
+
+    /// Cedar's answer to `question` with only `policies` in force.
+    fn verdict(&self, question: &Question<'_>, policies: &cedar::PolicySet) -> Verdict {
+        let denied = |policies: Vec<String>| Verdict { allowed: false, policies };
         let Some((request, entities)) = self.request(question, false) else {
-            return Decision::denied(vec![EVALUATION_ERROR.to_owned()]);
+            return denied(vec![EVALUATION_ERROR.to_owned()]);
         };
         let response = self.authorizer.is_authorized(&request, policies, &entities);
         let diagnostics = response.diagnostics();
         // Cedar skips a policy that errs; a forbid that errs would then not forbid. Fail closed.
         if diagnostics.errors().next().is_some() {
-            return Decision::denied(vec![EVALUATION_ERROR.to_owned()]);
+            return denied(vec![EVALUATION_ERROR.to_owned()]);
         }
         let mut policies: Vec<String> = diagnostics.reason().map(ToString::to_string).collect();
         policies.sort_unstable();
@@ -339,10 +431,9 @@ impl Policy {
             if policies.is_empty() {
                 policies.push(DEFAULT_DENY.to_owned());
             }
-            return Decision::denied(policies);
+            return denied(policies);
         }
-        let visible = self.visible(&policies, question.facts);
-        Decision { allowed: true, policies, visible }
+        Verdict { allowed: true, policies }
     }
 
     /// The union of what the permitting policies reveal; "all" wins.
@@ -643,6 +734,55 @@ mod tests {
         assert_eq!(ids("support", Action::ReadJournalHead, &none), ["anyone-reads-journal-head"]);
         assert_eq!(ids("customer", Action::ReadAccessLog, &none), ["customer-asks-for-access-log"]);
         assert_eq!(ids("supplier", Action::ReadAccessLog, &registered()), [DEFAULT_DENY]);
+    }
+
+    #[test]
+    fn remembered_answers_are_cedars_answers() {
+        let policy = embedded();
+        assert!(policy.memo.is_some(), "the shipped policies name no party or access point");
+        // Twice over, so the second round answers from the memo.
+        for round in 0..2 {
+            for role in ROLES.into_iter().chain(["root"]) {
+                for action in Action::ALL {
+                    for facts in [Facts::default(), registered(), occupying(), both()] {
+                        for (party, ean) in
+                            [("party-1", "541448820000000017"), ("party-2", "541448820000000024")]
+                        {
+                            let resource = match resource_for(action) {
+                                Resource::AccessPoint { .. } => Resource::AccessPoint { ean },
+                                journal => journal,
+                            };
+                            let question = Question { party, role, action, resource, facts: &facts };
+                            assert_eq!(
+                                policy.decide(&question),
+                                policy.decide_uncached(&question),
+                                "round {round}: {role} {action:?} {facts:?} {party} {ean}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_policy_naming_a_party_is_asked_every_time() {
+        let (_dir, loaded) = load_with(
+            r#"@id("p1-reads") @visible("all")
+            permit (principal == Cloison::Party::"p1", action == Cloison::Action::"ReadAccessPoint", resource);"#,
+        );
+        let policy = loaded.expect("the policy loads");
+        assert!(policy.memo.is_none(), "answers now depend on the party's id");
+        let none = Facts::default();
+        let ask = |party| {
+            let resource = Resource::AccessPoint { ean: "541448820000000017" };
+            let question =
+                Question { party, role: "supplier", action: Action::ReadAccessPoint, resource, facts: &none };
+            policy.decide(&question).allowed
+        };
+        assert!(ask("p1"));
+        assert!(!ask("p2"));
+        assert!(ask("p1"));
     }
 
     #[test]
