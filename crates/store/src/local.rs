@@ -13,8 +13,9 @@
 //! (journal verification) do not come here; they take a connection of their own on a blocking
 //! thread ([`LocalReads::open_scan`]).
 //!
-//! Writes never come here: the one writer stays on sqlx, so a business change and its journal
-//! entry keep committing in one transaction (I1). Both libraries link the same SQLite
+//! Writes never come here. The one writer commits register changes with their journal entries
+//! through sqlx, in one transaction (I1), and batches of entries alone through a connection of
+//! its own (`journal::Writer::batch_local`). Both libraries link the same SQLite
 //! (`libsqlite3-sys`), and WAL lets these readers see every committed write.
 
 use std::path::{Path, PathBuf};
@@ -88,6 +89,11 @@ impl LocalReads {
             }
         };
         read(&guard)
+    }
+
+    /// The database file these connections read.
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
     }
 
     /// A connection of its own for one long scan, to be used on a blocking thread. It reads
