@@ -386,10 +386,9 @@ impl Writer {
         })
         .await
         .map_err(|e| StoreError::Journal(format!("the journal's SQLite writer stopped: {e}")))??;
-        let (frontier, checkpoint, committed) = done;
-        self.frontier = Some(frontier);
-        self.checkpoint = Some(checkpoint);
-        Ok(committed)
+        self.frontier = Some(done.frontier);
+        self.checkpoint = Some(done.checkpoint);
+        Ok(done.committed)
     }
 }
 
@@ -477,6 +476,14 @@ fn spawn_checkpointer(path: &std::path::Path) -> Result<std::sync::mpsc::Sender<
     Ok(alive)
 }
 
+/// What [`commit_local`] hands back to the writer: its state after the commit, and the answers.
+struct LocalCommit {
+    frontier: Frontier,
+    /// Size and time of the newest checkpoint head.
+    checkpoint: (u64, i64),
+    committed: Vec<Committed>,
+}
+
 /// One transaction of entries on the writer's SQLite connection: what [`Writer::batch`] does,
 /// without register changes. Returns the frontier and newest checkpoint after the commit.
 fn commit_local(
@@ -485,7 +492,7 @@ fn commit_local(
     frontier: Option<Frontier>,
     checkpoint: Option<(u64, i64)>,
     works: Vec<Work>,
-) -> Result<(Frontier, (u64, i64), Vec<Committed>), StoreError> {
+) -> Result<LocalCommit, StoreError> {
     let tx = connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let stored = {
         let mut statement = tx.prepare_cached(LATEST_SQL)?;
@@ -577,7 +584,7 @@ fn commit_local(
     let head = closing.head;
     let committed =
         ranges.into_iter().map(|entries| Committed { written: Ok(Vec::new()), entries, head }).collect();
-    Ok((frontier, checkpoint, committed))
+    Ok(LocalCommit { frontier, checkpoint, committed })
 }
 
 /// Applies one request's changes inside a savepoint when there are several, so a refusal
