@@ -377,3 +377,30 @@ tamper_case!(
     |_db: &TestDb| vec!["UPDATE journal_latest SET size = 20".to_owned()],
     20
 );
+
+/// After a burst of appends the WAL does not stay behind: the checkpointer copies it into the
+/// file and, once it has stayed idle for a round, empties it, so readers find every page in
+/// the file and the WAL takes no disk. SQLite only: PostgreSQL manages its own log.
+#[tokio::test]
+async fn an_idle_wal_is_copied_back_and_emptied() {
+    let db = TestDb::sqlite().await;
+    let mut wal = db.sqlite_file.clone().expect("a SQLite test database").into_os_string();
+    wal.push("-wal");
+    let wal = std::path::PathBuf::from(wal);
+    // One commit of this many entries writes well over the 1,024 frames that make a WAL
+    // worth emptying.
+    let entries: Vec<Entry> = (0..12_000).map(read_entry).collect();
+    db.store.append(entries).await.expect("append a burst");
+    let after_burst = std::fs::metadata(&wal).expect("the WAL exists after a commit").len();
+    assert!(after_burst > 1024 * 4096, "the burst left {after_burst} bytes of WAL");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let mut size = after_burst;
+    while size > 0 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        size = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+    }
+    assert_eq!(size, 0, "the WAL was not emptied once idle");
+    let verified = db.store.verify_journal(&db.store.journal_public_key(), |_| {}).await.expect("verifies");
+    assert_eq!(verified.size, 12_000);
+    db.finish().await;
+}
