@@ -76,20 +76,23 @@ pub struct Policy {
     actions: Vec<cedar::EntityUid>,
     /// Cedar's answers already given, when the policies allow remembering them (see
     /// [`Policy::id_blind`]); `None` otherwise.
-    memo: Option<RwLock<HashMap<MemoKey, Verdict>>>,
+    /// By role name, looked up without allocating; then by [`memo_slot`].
+    memo: Option<RwLock<HashMap<String, [Option<Verdict>; MEMO_SLOTS]>>>,
 }
 
-/// Remembered answers at most: far above roles × actions × 4, so only a flood of made-up
-/// role names stops the memo from growing (they are then decided each time).
-const MEMO_LIMIT: usize = 4096;
+/// Roles remembered at most: far above the roles there are, so only a flood of made-up role
+/// names stops the memo from growing (they are then decided each time).
+const MEMO_ROLES: usize = 256;
 
-/// Everything Cedar's answer depends on when no policy names a party or an access point.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-struct MemoKey {
-    action: Action,
-    role: String,
-    supplier: bool,
-    occupant: bool,
+/// Answers remembered per role: each action, with or without each of the two memberships.
+const MEMO_SLOTS: usize = Action::ALL.len() * 4;
+
+/// Where the answer to `question` is remembered within its role: everything else Cedar's
+/// answer depends on when no policy names a party or an access point.
+fn memo_slot(question: &Question<'_>) -> usize {
+    question.action as usize * 4
+        + 2 * usize::from(!question.facts.registrations.is_empty())
+        + usize::from(!question.facts.occupancies.is_empty())
 }
 
 /// Cedar's answer, before the facts' periods are clipped to it.
@@ -373,21 +376,24 @@ impl Policy {
         let Some(memo) = &self.memo else {
             return self.decide_uncached(question);
         };
-        let key = MemoKey {
-            action: question.action,
-            role: question.role.to_owned(),
-            supplier: !question.facts.registrations.is_empty(),
-            occupant: !question.facts.occupancies.is_empty(),
-        };
-        let known = memo.read().unwrap_or_else(PoisonError::into_inner).get(&key).cloned();
+        let slot = memo_slot(question);
+        let known = memo
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(question.role)
+            .and_then(|answers| answers[slot].clone());
         let verdict = match known {
             Some(verdict) => verdict,
             None => {
                 let policies = self.index[question.action as usize].for_role(question.role);
                 let verdict = self.verdict(question, policies);
                 let mut memo = memo.write().unwrap_or_else(PoisonError::into_inner);
-                if memo.len() < MEMO_LIMIT {
-                    memo.insert(key, verdict.clone());
+                if let Some(answers) = memo.get_mut(question.role) {
+                    answers[slot] = Some(verdict.clone());
+                } else if memo.len() < MEMO_ROLES {
+                    let mut answers: [Option<Verdict>; MEMO_SLOTS] = std::array::from_fn(|_| None);
+                    answers[slot] = Some(verdict.clone());
+                    memo.insert(question.role.to_owned(), answers);
                 }
                 verdict
             }
