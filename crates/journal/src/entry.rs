@@ -240,12 +240,7 @@ impl Entry {
 
     /// Decodes a canonical encoding, rejecting anything that is not exactly one.
     pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
-        let mut reader = Reader { rest: bytes };
-        let version = *bytes.first().ok_or(DecodeError::Empty)?;
-        if version != ENTRY_VERSION {
-            return Err(DecodeError::UnknownVersion { version });
-        }
-        reader.take(1, "version")?;
+        let mut reader = Reader::open(bytes)?;
         let entry = Entry {
             sequence: u64::from_be_bytes(reader.array("sequence")?),
             time_micros: i64::from_be_bytes(reader.array("time_micros")?),
@@ -268,9 +263,7 @@ impl Entry {
                 None
             },
         };
-        if !reader.rest.is_empty() {
-            return Err(DecodeError::TrailingBytes { count: reader.rest.len() });
-        }
+        reader.finish()?;
         Ok(entry)
     }
 
@@ -278,15 +271,9 @@ impl Entry {
     /// [`Entry::decode`] does (same errors, in the same order), without building the entry.
     ///
     /// A verifier reads every entry of the journal: it must know each one decodes and which
-    /// number it claims, and nothing else. Allocating its strings and lists was most of the
-    /// cost of that check.
+    /// number it claims, and nothing else; it need not allocate every string and list.
     pub fn sequence_of(bytes: &[u8]) -> Result<u64, DecodeError> {
-        let mut reader = Reader { rest: bytes };
-        let version = *bytes.first().ok_or(DecodeError::Empty)?;
-        if version != ENTRY_VERSION {
-            return Err(DecodeError::UnknownVersion { version });
-        }
-        reader.take(1, "version")?;
+        let mut reader = Reader::open(bytes)?;
         let sequence = u64::from_be_bytes(reader.array("sequence")?);
         reader.take(8, "time_micros")?;
         for field in ["actor.party_id", "actor.role", "actor.session", "action"] {
@@ -300,9 +287,7 @@ impl Entry {
         if reader.flag("data_digest")? {
             reader.take(32, "data_digest")?;
         }
-        if !reader.rest.is_empty() {
-            return Err(DecodeError::TrailingBytes { count: reader.rest.len() });
-        }
+        reader.finish()?;
         Ok(sequence)
     }
 
@@ -334,6 +319,20 @@ struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
+    /// A reader past the version byte of an encoding this code knows.
+    fn open(bytes: &'a [u8]) -> Result<Reader<'a>, DecodeError> {
+        let version = *bytes.first().ok_or(DecodeError::Empty)?;
+        if version != ENTRY_VERSION {
+            return Err(DecodeError::UnknownVersion { version });
+        }
+        Ok(Reader { rest: &bytes[1..] })
+    }
+
+    /// Refuses anything left after the last field.
+    fn finish(&self) -> Result<(), DecodeError> {
+        if self.rest.is_empty() { Ok(()) } else { Err(DecodeError::TrailingBytes { count: self.rest.len() }) }
+    }
+
     fn take(&mut self, length: usize, field: &'static str) -> Result<&'a [u8], DecodeError> {
         if self.rest.len() < length {
             return Err(DecodeError::Truncated { field });

@@ -392,15 +392,21 @@ impl Writer {
     }
 }
 
-/// The writer's own read-write connection to the SQLite file, with the store's durability
-/// settings: every commit is on disk before it is acknowledged.
-fn open_local_writer(path: &std::path::Path, checkpointer: bool) -> Result<rusqlite::Connection, StoreError> {
+/// A read-write connection to the SQLite file that waits its turn for the write lock.
+fn open_read_write(path: &std::path::Path) -> Result<rusqlite::Connection, StoreError> {
     let connection = rusqlite::Connection::open_with_flags(
         path,
         rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
-    connection.set_prepared_statement_cache_capacity(16);
     connection.busy_timeout(Duration::from_secs(10))?;
+    Ok(connection)
+}
+
+/// The writer's own read-write connection to the SQLite file, with the store's durability
+/// settings: every commit is on disk before it is acknowledged.
+fn open_local_writer(path: &std::path::Path, checkpointer: bool) -> Result<rusqlite::Connection, StoreError> {
+    let connection = open_read_write(path)?;
+    connection.set_prepared_statement_cache_capacity(16);
     connection.pragma_update(None, "synchronous", "FULL")?;
     connection.pragma_update(None, "foreign_keys", "ON")?;
     // The checkpointer copies the WAL back into the file on a thread of its own, so no commit
@@ -448,11 +454,7 @@ fn checkpoint_wal(connection: &rusqlite::Connection, previous: i64) -> rusqlite:
 /// The writer's next transaction then restarts the WAL from its beginning, which keeps the
 /// file from growing.
 fn spawn_checkpointer(path: &std::path::Path) -> Result<std::sync::mpsc::Sender<()>, StoreError> {
-    let connection = rusqlite::Connection::open_with_flags(
-        path,
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
-    connection.busy_timeout(Duration::from_secs(10))?;
+    let connection = open_read_write(path)?;
     let (alive, stopped) = std::sync::mpsc::channel::<()>();
     std::thread::Builder::new()
         .name("cloison-checkpoint".into())
@@ -508,7 +510,7 @@ fn commit_local(
     let checkpoint = match checkpoint {
         Some(c) => c,
         None => tx
-            .prepare_cached("SELECT size, time_us FROM journal_heads ORDER BY size DESC LIMIT 1")?
+            .prepare_cached(NEWEST_CHECKPOINT_SQL)?
             .query([])?
             .next()?
             .map(|row| Ok::<_, rusqlite::Error>((row.get::<_, i64>(0)? as u64, row.get::<_, i64>(1)?)))
@@ -568,16 +570,10 @@ fn commit_local(
         )
     };
     if closing.rewrite_latest {
-        tx.prepare_cached(
-            "UPDATE journal_latest SET size = ?1, root = ?2, time_us = ?3, signature = ?4 WHERE id = 1",
-        )?
-        .execute(head_values(&closing.head))?;
+        tx.prepare_cached(UPDATE_LATEST_SQL)?.execute(head_values(&closing.head))?;
     }
     if closing.checkpoint_due {
-        tx.prepare_cached(
-            "INSERT INTO journal_heads (size, root, time_us, signature) VALUES (?1, ?2, ?3, ?4)",
-        )?
-        .execute(head_values(&closing.head))?;
+        tx.prepare_cached(INSERT_CHECKPOINT_SQL)?.execute(head_values(&closing.head))?;
     }
     tx.commit()?;
     let checkpoint = if closing.checkpoint_due { (closing.head.head.size, closing.now) } else { checkpoint };
@@ -682,9 +678,7 @@ async fn latest_in(conn: &mut AnyConnection, backend: Backend, lock: bool) -> Re
 }
 
 async fn newest_checkpoint(conn: &mut AnyConnection) -> Result<(u64, i64), StoreError> {
-    let row = sqlx::query("SELECT size, time_us FROM journal_heads ORDER BY size DESC LIMIT 1")
-        .fetch_optional(&mut *conn)
-        .await?;
+    let row = sqlx::query(NEWEST_CHECKPOINT_SQL).fetch_optional(&mut *conn).await?;
     match row {
         Some(row) => Ok((row.try_get::<i64, _>("size")? as u64, row.try_get("time_us")?)),
         None => Ok((0, 0)),
@@ -704,22 +698,20 @@ async fn write_head(conn: &mut AnyConnection, sql: &str, head: &SignedTreeHead) 
     Ok(())
 }
 
+// Shared by the sqlx and the rusqlite writer: SQLite numbers `$n` parameters by position, as
+// PostgreSQL does.
+const UPDATE_LATEST_SQL: &str =
+    "UPDATE journal_latest SET size = $1, root = $2, time_us = $3, signature = $4 WHERE id = 1";
+const INSERT_CHECKPOINT_SQL: &str =
+    "INSERT INTO journal_heads (size, root, time_us, signature) VALUES ($1, $2, $3, $4)";
+const NEWEST_CHECKPOINT_SQL: &str = "SELECT size, time_us FROM journal_heads ORDER BY size DESC LIMIT 1";
+
 async fn store_latest(conn: &mut AnyConnection, head: &SignedTreeHead) -> Result<(), StoreError> {
-    write_head(
-        conn,
-        "UPDATE journal_latest SET size = $1, root = $2, time_us = $3, signature = $4 WHERE id = 1",
-        head,
-    )
-    .await
+    write_head(conn, UPDATE_LATEST_SQL, head).await
 }
 
 async fn store_checkpoint(conn: &mut AnyConnection, head: &SignedTreeHead) -> Result<(), StoreError> {
-    write_head(
-        conn,
-        "INSERT INTO journal_heads (size, root, time_us, signature) VALUES ($1, $2, $3, $4)",
-        head,
-    )
-    .await
+    write_head(conn, INSERT_CHECKPOINT_SQL, head).await
 }
 
 /// Makes sure a new journal has its signed empty head.
