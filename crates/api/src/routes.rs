@@ -23,6 +23,24 @@ use utoipa_axum::routes;
 use crate::schema;
 use crate::{ApiError, State as AppState};
 
+/// A JSON answer serialized once, straight from the view: going through a `Value` first
+/// built a tree of the whole answer on every request only to write it out again. A view that
+/// cannot be serialized is our failure, answered as one (500 with the stable error body).
+pub(crate) struct Answer(Vec<u8>);
+
+impl Answer {
+    fn of<T: serde::Serialize>(view: &T) -> Result<Answer, ApiError> {
+        serde_json::to_vec(view).map(Answer).map_err(ApiError::internal)
+    }
+}
+
+impl IntoResponse for Answer {
+    fn into_response(self) -> axum::response::Response {
+        ([(header::CONTENT_TYPE, header::HeaderValue::from_static("application/json"))], self.0)
+            .into_response()
+    }
+}
+
 /// The document's frame: what no single route says.
 #[derive(OpenApi)]
 #[openapi(
@@ -148,8 +166,8 @@ async fn openapi(State(state): State<AppState>) -> impl IntoResponse {
         (status = 401, description = "no valid bearer token", body = schema::Error),
         (status = 429, description = "too many requests", body = schema::Error),
         (status = 500, description = "our failure; logged, not detailed", body = schema::Error)))]
-async fn me(State(state): State<AppState>, Caller(actor): Caller) -> Result<Json<Value>, ApiError> {
-    Ok(Json(serde_json::to_value(state.app.me(&actor).await?).map_err(ApiError::internal)?))
+async fn me(State(state): State<AppState>, Caller(actor): Caller) -> Result<Answer, ApiError> {
+    Answer::of(&state.app.me(&actor).await?)
 }
 
 /// Parameters of the access log.
@@ -184,7 +202,7 @@ async fn access_log(
     State(state): State<AppState>,
     Caller(actor): Caller,
     Params(q): Params<AccessLogParams>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Answer, ApiError> {
     let query = app::AccessLogQuery::new(
         q.from.as_deref().map(|t| parse_instant("from", t)).transpose()?,
         q.to.as_deref().map(|t| parse_instant("to", t)).transpose()?,
@@ -192,7 +210,7 @@ async fn access_log(
         q.limit.unwrap_or(100),
     )?;
     let log = state.app.access_log(&actor, &query).await?;
-    Ok(Json(serde_json::to_value(log).map_err(ApiError::internal)?))
+    Answer::of(&log)
 }
 
 /// The access point of a path.
@@ -228,14 +246,14 @@ async fn access_point(
     Caller(actor): Caller,
     Path(ean): Path<String>,
     Params(query): Params<AtQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Answer, ApiError> {
     let ean = parse_ean(&ean)?;
     let at = match query.at.as_deref() {
         Some(text) => parse_instant("at", text)?,
         None => Timestamp::now(),
     };
     let view = state.app.access_point_at(&actor, ean, at).await?;
-    Ok(Json(serde_json::to_value(view).map_err(ApiError::internal)?))
+    Answer::of(&view)
 }
 
 /// The history of an access point, each record clipped to what the caller may see.
@@ -251,10 +269,10 @@ async fn history(
     State(state): State<AppState>,
     Caller(actor): Caller,
     Path(ean): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Answer, ApiError> {
     let ean = parse_ean(&ean)?;
     let view = state.app.access_point_history(&actor, ean).await?;
-    Ok(Json(serde_json::to_value(view).map_err(ApiError::internal)?))
+    Answer::of(&view)
 }
 
 fn head_json(head: &SignedTreeHead, key: &app::VerifyingKey) -> Value {
@@ -391,7 +409,7 @@ async fn entries(
     State(state): State<AppState>,
     Caller(actor): Caller,
     Params(q): Params<EntriesQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Answer, ApiError> {
     let query = JournalQuery {
         subject: q.subject,
         actor: q.actor,
@@ -400,5 +418,5 @@ async fn entries(
         limit: q.limit.unwrap_or(100).clamp(1, 10_000),
     };
     let found = state.app.journal_entries_for(&actor, &query).await?;
-    Ok(Json(serde_json::to_value(found).map_err(ApiError::internal)?))
+    Answer::of(&found)
 }
