@@ -447,9 +447,10 @@ const TRUNCATE_WAL_FRAMES: i64 = 1024;
 /// next round.
 ///
 /// PASSIVE copies what no reader still needs and never waits for the writer or a reader.
-/// Under sustained commits it copies the bulk, and the writer's own rare checkpoint the rest
-/// ([`WRITER_CHECKPOINT_FRAMES`]). When writes stop (after a bulk load), nothing restarts it, and readers keep
-/// finding their pages in a WAL the file already holds, and the file stays large on disk. So
+/// Under sustained commits it copies the bulk, and the writer's own rare checkpoint the
+/// rest ([`WRITER_CHECKPOINT_FRAMES`]). When writes stop (after a bulk load), nothing
+/// restarts the WAL, and readers keep finding their pages in a WAL the file already holds,
+/// and the file stays large on disk. So
 /// a large WAL that is fully copied and has not grown for a whole round is truncated. Never
 /// under load: TRUNCATE waits for readers while holding the write lock, which would stall
 /// the writer's commits.

@@ -231,9 +231,13 @@ impl Store {
                 let path = sqlite_file(url)?;
                 let pragmas = sqlite_pragmas;
                 // A local file connection does not go stale: pinging it before every use
-                // doubled the cost of a look-up.
+                // doubled the cost of a look-up. Nor does it need reaping when idle or old,
+                // so these pools run no maintenance task (one was seen spinning on a CPU at
+                // a command's exit in CI, cause not found).
                 let write = AnyPoolOptions::new()
                     .test_before_acquire(false)
+                    .idle_timeout(None)
+                    .max_lifetime(None)
                     .max_connections(1)
                     .acquire_timeout(Duration::from_secs(60))
                     .after_connect(pragmas)
@@ -242,6 +246,8 @@ impl Store {
                 SQLITE_MIGRATIONS.run(&write).await.map_err(migrate_error)?;
                 let read = AnyPoolOptions::new()
                     .test_before_acquire(false)
+                    .idle_timeout(None)
+                    .max_lifetime(None)
                     .max_connections(4)
                     .after_connect(pragmas)
                     .connect_with(options)
