@@ -229,29 +229,24 @@ impl Store {
         let (read, write, local) = match backend {
             Backend::Sqlite => {
                 let path = sqlite_file(url)?;
-                let pragmas = sqlite_pragmas;
                 // A local file connection does not go stale: pinging it before every use
                 // doubled the cost of a look-up. Nor does it need reaping when idle or old,
                 // so these pools run no maintenance task (one was seen spinning on a CPU at
                 // a command's exit in CI, cause not found).
-                let write = AnyPoolOptions::new()
-                    .test_before_acquire(false)
-                    .idle_timeout(None)
-                    .max_lifetime(None)
-                    .max_connections(1)
+                let local_pool = |connections: u32| {
+                    AnyPoolOptions::new()
+                        .test_before_acquire(false)
+                        .idle_timeout(None)
+                        .max_lifetime(None)
+                        .max_connections(connections)
+                        .after_connect(sqlite_pragmas)
+                };
+                let write = local_pool(1)
                     .acquire_timeout(Duration::from_secs(60))
-                    .after_connect(pragmas)
                     .connect_with(options.clone())
                     .await?;
                 SQLITE_MIGRATIONS.run(&write).await.map_err(migrate_error)?;
-                let read = AnyPoolOptions::new()
-                    .test_before_acquire(false)
-                    .idle_timeout(None)
-                    .max_lifetime(None)
-                    .max_connections(4)
-                    .after_connect(pragmas)
-                    .connect_with(options)
-                    .await?;
+                let read = local_pool(4).connect_with(options).await?;
                 let readers = std::thread::available_parallelism().map_or(2, |n| n.get()) * 2;
                 (read, write, Some(Arc::new(local::LocalReads::open(&path, readers)?)))
             }
