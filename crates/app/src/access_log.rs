@@ -11,7 +11,11 @@
 //! Two kinds of entries are left out even inside the periods. Another customer's own reads:
 //! a customer only ever sees their own occupancy (R4), so a former occupant looking at their
 //! old history after moving out read nothing of the caller's, and listing it would name them.
-//! And what is not about the caller's data is not in the journal under their EAN at all.
+//! And writes about someone else's data: a correction of a predecessor's occupancy, or a
+//! registration covering only a predecessor's time, may be written while the caller lives
+//! there, and showing it would tell them when and how a stranger's record changed. The
+//! journal's writer names, beside the EAN, the network users whose data each write is about,
+//! and a write is shown only when it names the caller.
 //!
 //! Who accessed is projected, not copied: suppliers, third parties and researchers are named
 //! (party id and name), since the customer may hold them to account; DSO staff appear as their
@@ -191,6 +195,14 @@ impl Cloison {
             let own = e.actor.party_id == actor.party.as_str();
             if e.actor.role == "customer" && !own {
                 // Another customer's read of their own occupancy, not of the caller's data.
+                continue;
+            }
+            if domain::Change::is_change_action(&e.action)
+                && !e.subjects.iter().any(|s| s == actor.party.as_str())
+            {
+                // A write about another occupant's record or contract, written while the
+                // caller lived there: not theirs to see (R4). The writer names the network
+                // users whose data a write is about (`store::WriteTx::concerned`).
                 continue;
             }
             let accessor = self.accessor(&e.actor, own, &mut parties).await?;

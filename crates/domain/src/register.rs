@@ -192,17 +192,33 @@ pub enum Change {
     },
 }
 
+/// The journal's names of the register's changes, as [`Change::action`] writes them.
+pub const CHANGE_ACTIONS: [&str; 6] = [
+    "register.party.put",
+    "register.access_point.put",
+    "register.occupancy.record",
+    "register.registration.record",
+    "register.occupancy.end",
+    "register.registration.end",
+];
+
 impl Change {
     /// The journal's name for this kind of change.
     pub fn action(&self) -> &'static str {
         match self {
-            Change::PutParty(_) => "register.party.put",
-            Change::PutAccessPoint(_) => "register.access_point.put",
-            Change::RecordOccupancy { .. } => "register.occupancy.record",
-            Change::RecordRegistration { .. } => "register.registration.record",
-            Change::EndOccupancy { .. } => "register.occupancy.end",
-            Change::EndRegistration { .. } => "register.registration.end",
+            Change::PutParty(_) => CHANGE_ACTIONS[0],
+            Change::PutAccessPoint(_) => CHANGE_ACTIONS[1],
+            Change::RecordOccupancy { .. } => CHANGE_ACTIONS[2],
+            Change::RecordRegistration { .. } => CHANGE_ACTIONS[3],
+            Change::EndOccupancy { .. } => CHANGE_ACTIONS[4],
+            Change::EndRegistration { .. } => CHANGE_ACTIONS[5],
         }
+    }
+
+    /// Whether a journal action names a change of the register (a write), as opposed to a
+    /// read: the access log shows a customer a write only when it is about their own data.
+    pub fn is_change_action(action: &str) -> bool {
+        CHANGE_ACTIONS.contains(&action)
     }
 
     /// The identifiers the change is about (EANs and party ids), for the journal: never

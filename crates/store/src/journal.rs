@@ -614,28 +614,40 @@ async fn apply_changes(
         sqlx::query("SAVEPOINT cloison_request").execute(tx.conn()).await?;
     }
     let mut written = Vec::with_capacity(changes.len());
+    let mut concerned = Vec::with_capacity(changes.len());
     let mut failure = None;
     for (at, change) in changes {
         match tx.apply(*at, change).await {
-            Ok(w) => written.push(w),
+            Ok(w) => {
+                concerned.push(tx.concerned(*at, change, &w).await?);
+                written.push(w);
+            }
             Err(e) => {
                 failure = Some((change, e));
                 break;
             }
         }
     }
-    let describe = |change: &Change, outcome: String| Entry {
-        action: change.action().to_owned(),
-        subjects: change.subjects(),
-        outcome,
-        ..template.clone()
+    // The change's own identifiers, then the network users whose data it is about (R4).
+    let describe = |change: &Change, parties: &[domain::PartyId], outcome: String| {
+        let mut subjects = change.subjects();
+        for party in parties {
+            if !subjects.iter().any(|s| s == party.as_str()) {
+                subjects.push(party.to_string());
+            }
+        }
+        Entry { action: change.action().to_owned(), subjects, outcome, ..template.clone() }
     };
     match failure {
         None => {
             if isolated {
                 sqlx::query("RELEASE SAVEPOINT cloison_request").execute(tx.conn()).await?;
             }
-            let entries = changes.iter().map(|(_, c)| describe(c, "ok".into())).collect();
+            let entries = changes
+                .iter()
+                .zip(&concerned)
+                .map(|((_, c), parties)| describe(c, parties, "ok".into()))
+                .collect();
             Ok((Ok(written), entries))
         }
         Some((change, error)) => {
@@ -647,7 +659,7 @@ async fn apply_changes(
                 // (PostgreSQL aborts it): fail the batch rather than guess.
                 return Err(error);
             }
-            let entry = describe(change, format!("refused:{}", error.code()));
+            let entry = describe(change, &[], format!("refused:{}", error.code()));
             Ok((Err(error), vec![entry]))
         }
     }

@@ -724,6 +724,75 @@ impl WriteTx {
         self.record_occupancy(&ended, Some(current.id), at).await
     }
 
+    /// The network users whose data a change just written (`written`) is about: the
+    /// occupant of an occupancy record; the occupants in force when an access point version
+    /// takes effect; the occupants whose effective occupancy overlaps a registration's period.
+    ///
+    /// The journal names them beside the EAN, so a customer's access log can show the writes
+    /// about their own data and leave out those about a predecessor's record or contract,
+    /// written while the customer happens to live there (R4). Read in the writer's
+    /// transaction, after the change, so the answer is the register the entry describes.
+    pub async fn concerned(
+        &mut self,
+        at: Timestamp,
+        change: &Change,
+        written: &Written,
+    ) -> Result<Vec<PartyId>, StoreError> {
+        let record = match written {
+            Written::Record(id) => Some(*id),
+            _ => None,
+        };
+        match (change, record) {
+            (Change::RecordOccupancy { occupancy, .. }, _) => Ok(vec![occupancy.network_user.clone()]),
+            (Change::EndOccupancy { ean, .. }, Some(id)) => {
+                let party: String =
+                    sqlx::query_scalar("SELECT party_id FROM occupancies WHERE ean = $1 AND id = $2")
+                        .bind(ean_key(*ean))
+                        .bind(id.0)
+                        .fetch_one(self.conn())
+                        .await?;
+                Ok(vec![party_from(party)?])
+            }
+            (Change::RecordRegistration { registration, .. }, _) => {
+                self.occupants_over(registration.ean, registration.period).await
+            }
+            (Change::EndRegistration { ean, .. }, Some(id)) => {
+                let row = sqlx::query("SELECT from_us, to_us FROM registrations WHERE ean = $1 AND id = $2")
+                    .bind(ean_key(*ean))
+                    .bind(id.0)
+                    .fetch_one(self.conn())
+                    .await?;
+                let period = period_from(row.try_get("from_us")?, row.try_get("to_us")?)?;
+                self.occupants_over(*ean, period).await
+            }
+            (Change::PutAccessPoint(ap), _) => {
+                let instant = Period::new(at, Some(at + jiff::SignedDuration::from_micros(1)))
+                    .map_err(|e| corrupt(format!("period: {e}")))?;
+                self.occupants_over(ap.ean, instant).await
+            }
+            (Change::PutParty(_) | Change::EndOccupancy { .. } | Change::EndRegistration { .. }, _) => {
+                Ok(Vec::new())
+            }
+        }
+    }
+
+    /// The network users of the effective occupancies of `ean` that overlap `period`.
+    async fn occupants_over(&mut self, ean: Ean, period: Period) -> Result<Vec<PartyId>, StoreError> {
+        let mut sql = "SELECT DISTINCT c.party_id FROM occupancies c WHERE c.ean = $1 \
+                       AND (c.to_us IS NULL OR c.to_us > $2) \
+                       AND NOT EXISTS (SELECT 1 FROM occupancies s WHERE s.ean = c.ean AND s.supersedes = c.id)"
+            .to_owned();
+        if period.to().is_some() {
+            sql.push_str(" AND c.from_us < $3");
+        }
+        sql.push_str(" ORDER BY c.party_id");
+        let mut query = sqlx::query_scalar::<_, String>(&sql).bind(ean_key(ean)).bind(micros(period.from()));
+        if let Some(to) = period.to() {
+            query = query.bind(micros(to));
+        }
+        query.fetch_all(self.conn()).await?.into_iter().map(party_from).collect()
+    }
+
     /// Ends the registration in force at `end` by superseding it with one that stops then.
     pub async fn end_registration(
         &mut self,

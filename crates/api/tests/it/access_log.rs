@@ -231,3 +231,76 @@ async fn access_log_pages_and_refusals(s: &Server) {
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
 }
 over_http!(r7_i2_the_access_log_is_journaled_paged_and_refused_to_others, access_log_pages_and_refusals);
+
+/// R4 (F9): writes about another occupant's data, made while the caller lives there, stay out
+/// of the caller's log; writes about their own occupancy, and the registrations covering it,
+/// are in it. Here the register team corrects Xavier's past occupancy and supplier A's past
+/// registration during Yasmine's occupancy.
+async fn access_log_shows_writes_about_own_data_only(s: &Server) {
+    let history = s.app.register_history(&system(), ean(1)).await.expect("history");
+    let xavier = history.occupancies.iter().find(|r| r.party.id.as_str() == "nu-x").expect("Xavier").id;
+    let supplier_a =
+        history.registrations.iter().find(|r| r.party.id.as_str() == "sup-a").expect("supplier A").id;
+    let xavier_until_140 = Occupancy {
+        ean: ean(1),
+        network_user: "nu-x".parse().expect("id"),
+        period: Period::new(t(0), Some(t(140))).expect("period"),
+        shipping_address: Address::new("Rue de Fer", "12", None, "5000", "Namur").expect("address"),
+    };
+    let supplier_a_until_90 = domain::Registration {
+        ean: ean(1),
+        supplier: "sup-a".parse().expect("id"),
+        period: Period::new(t(0), Some(t(90))).expect("period"),
+    };
+    s.app
+        .register_apply(
+            &system(),
+            vec![
+                (t(160), Change::RecordOccupancy { occupancy: xavier_until_140, supersedes: Some(xavier) }),
+                (
+                    t(160),
+                    Change::RecordRegistration {
+                        registration: supplier_a_until_90,
+                        supersedes: Some(supplier_a),
+                    },
+                ),
+            ],
+        )
+        .await
+        .expect("corrections");
+
+    let yasmine = customer_token(s, "nu-y").await;
+    let (status, log) = get_as(s, &yasmine, "/v1/me/access-log?limit=1000").await;
+    assert_eq!(status, StatusCode::OK, "{log}");
+    let writes: Vec<&str> = entries(&log)
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .filter(|action| Change::is_change_action(action))
+        .collect();
+    assert_eq!(
+        writes,
+        vec!["register.occupancy.record", "register.registration.record"],
+        "R4: her own occupancy and supplier B's registration over it, nothing about Xavier's \
+         record or supplier A's contract with him: {log}"
+    );
+
+    // The journal names whom each write is about, for the ethics committee too.
+    let (_, found) =
+        s.get(Some("auditor"), &format!("/v1/journal/entries?subject={}&limit=1000", ean(1))).await;
+    let subjects_of = |action: &str| -> Vec<Vec<String>> {
+        found
+            .as_array()
+            .expect("list")
+            .iter()
+            .filter(|e| e["entry"]["action"] == action)
+            .map(|e| serde_json::from_value(e["entry"]["subjects"].clone()).expect("subjects"))
+            .collect()
+    };
+    let registrations = subjects_of("register.registration.record");
+    assert!(registrations.contains(&vec![ean(1).to_string(), "sup-b".into(), "nu-x".into(), "nu-y".into()]));
+    assert!(registrations.contains(&vec![ean(1).to_string(), "sup-a".into(), "nu-x".into()]));
+}
+over_http!(
+    r4_f9_the_access_log_leaves_out_writes_about_other_occupants,
+    access_log_shows_writes_about_own_data_only
+);
