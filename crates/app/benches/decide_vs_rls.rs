@@ -17,7 +17,7 @@
 use std::time::Duration;
 
 use app::demo::DemoConfig;
-use app::{Actor, Cloison, Keys, MasterKey, Role, Store};
+use app::{Actor, Cloison, Keys, MasterKey, Opening, Role, Store};
 use criterion::Criterion;
 use domain::{Ean, PartyId};
 use policy::{Action, Facts, Policy, Question, Resource};
@@ -44,12 +44,13 @@ fn actor() -> Actor {
 /// half of them an EAN that supplier held at some time.
 async fn fixture(url: &str) -> (Store, Vec<(PartyId, Ean)>) {
     let keys = Keys::derived(MasterKey::generate());
-    let app = Cloison::open(url, &keys).await.expect("the bench database opens");
+    let app = Cloison::open(url, &keys, Opening::CreateIfMissing).await.expect("the bench database opens");
     app::demo::build(&app, &actor(), DemoConfig { access_points: ACCESS_POINTS, seed: 42 }, |_| {})
         .await
         .expect("the demo builds");
     app.close().await;
-    let store = Store::open(url, &keys).await.expect("a store handle on the bench database");
+    let store =
+        Store::open(url, &keys, Opening::Existing).await.expect("a store handle on the bench database");
     let eans = store.eans(i64::from(ACCESS_POINTS)).await.expect("the demo's EANs");
     let mut rng = ChaCha8Rng::seed_from_u64(11);
     let mut questions = Vec::with_capacity(QUESTIONS);

@@ -15,7 +15,7 @@
 use std::time::{Duration, Instant};
 
 use app::demo::{DemoConfig, WINDOW_END, WINDOW_START};
-use app::{Actor, Backend, Cloison, Keys, MasterKey, Role, Store};
+use app::{Actor, Backend, Cloison, Keys, MasterKey, Opening, Role, Store};
 use criterion::Criterion;
 use domain::period::day_start;
 use domain::{Ean, Period};
@@ -63,7 +63,8 @@ impl Fixture {
     /// Builds the demo at `url`, prints how long it took, and draws the probes.
     async fn build(label: &'static str, url: &str, dir: Option<tempfile::TempDir>) -> Fixture {
         let keys = Keys::derived(MasterKey::generate());
-        let app = Cloison::open(url, &keys).await.expect("the bench database opens");
+        let app =
+            Cloison::open(url, &keys, Opening::CreateIfMissing).await.expect("the bench database opens");
         let actor = actor();
         let size = access_points();
         let started = Instant::now();
@@ -83,7 +84,8 @@ impl Fixture {
             summary.moves,
             summary.switches,
         );
-        let store = Store::open(url, &keys).await.expect("a second handle on the bench database");
+        let store =
+            Store::open(url, &keys, Opening::Existing).await.expect("a second handle on the bench database");
         let eans = app.register_eans(&actor, i64::from(size)).await.expect("the demo's EANs");
         let window = (
             day_start(WINDOW_START).expect("a Brussels day").as_microsecond(),

@@ -21,8 +21,8 @@ pub use journal::{Hash, SignedTreeHead};
 pub use policy::{Policy, PolicyError};
 pub use register::{HistoryView, Holder, PartyRef, RecordView, RegisterView, WriteTicket};
 pub use store::{
-    Backend, Counts, JournalFault, JournalQuery, Keys, MasterKey, Store, StoreError, StoredEntry, Verified,
-    VerifyError, Written, sqlite_url,
+    Backend, Counts, JournalFault, JournalQuery, Keys, MasterKey, Opening, Store, StoreError, StoredEntry,
+    Verified, VerifyError, Written, redacted, sqlite_url,
 };
 
 use domain::PartyId;
@@ -116,16 +116,23 @@ pub struct Cloison {
 
 impl Cloison {
     /// Opens the store at `url` with its keys, under the policies built into the binary.
-    pub async fn open(url: &str, keys: &Keys) -> Result<Cloison, AppError> {
+    /// Errors in what the caller gave (the URL, the file) come back as [`AppError::Invalid`],
+    /// so a front end can tell a typo from a failure on our side.
+    pub async fn open(url: &str, keys: &Keys, opening: Opening) -> Result<Cloison, AppError> {
         let policy = Policy::embedded().map_err(|e| {
             AppError::Internal(StoreError::Config { field: "policies", reason: e.to_string() })
         })?;
-        Self::open_with_policy(url, keys, policy).await
+        Self::open_with_policy(url, keys, opening, policy).await
     }
 
     /// Opens the store under a policy set loaded and validated by the caller.
-    pub async fn open_with_policy(url: &str, keys: &Keys, policy: Policy) -> Result<Cloison, AppError> {
-        let store = Store::open(url, keys).await.map_err(AppError::Internal)?;
+    pub async fn open_with_policy(
+        url: &str,
+        keys: &Keys,
+        opening: Opening,
+        policy: Policy,
+    ) -> Result<Cloison, AppError> {
+        let store = Store::open(url, keys, opening).await?;
         Ok(Cloison { store, policy: std::sync::Arc::new(policy) })
     }
 

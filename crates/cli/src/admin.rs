@@ -8,6 +8,7 @@ use clap::Subcommand;
 use serde_json::json;
 
 use crate::Failure;
+use crate::output::outln;
 use crate::register::operator;
 
 /// Administration commands.
@@ -59,14 +60,25 @@ pub async fn run(config_file: Option<&Path>, command: AdminCommand) -> Result<()
     match command {
         AdminCommand::Token(TokenCommand::Create { party, role, expires, db, json }) => {
             let role: Role = role.parse().map_err(|e: app::AppError| Failure::Invalid(e.to_string()))?;
+            let expires_text = expires.clone();
             let span: jiff::Span = expires.parse().map_err(|e| {
                 Failure::Invalid(format!("--expires: {expires:?} is not a duration such as 90d or 12h: {e}"))
             })?;
-            let expires = jiff::Timestamp::now()
+            let now = jiff::Timestamp::now();
+            let expires = now
                 .to_zoned(domain::period::brussels())
                 .checked_add(span)
                 .map_err(|e| Failure::Invalid(format!("--expires: {e}")))?
                 .timestamp();
+            // Checked here too, before the database is opened: the store refuses it anyway
+            // (and journals the refusal), but a typo need not touch the database at all.
+            if expires <= now {
+                return Err(Failure::Invalid(format!(
+                    "--expires: {expires_text:?} must be a positive duration: the token would be \
+                     expired when created"
+                ))
+                .into());
+            }
             let app = crate::register::open(config_file, db.as_deref()).await?;
             let token = app.create_token(&administrator(), &party, role, expires).await;
             app.close().await;
@@ -75,15 +87,15 @@ pub async fn run(config_file: Option<&Path>, command: AdminCommand) -> Result<()
                 other => other.into(),
             })?;
             if json {
-                println!(
+                outln!(
                     "{}",
                     serde_json::to_string_pretty(&json!({
                         "token": token.secret, "token_id": token.token_id, "party": party,
                         "role": role.as_str(), "expires": token.expires.to_string(),
                     }))?
-                );
+                )?;
             } else {
-                println!("{}", token.secret);
+                outln!("{}", token.secret)?;
                 eprintln!(
                     "token {} for {party} as {} until {} (shown once)",
                     token.token_id,
@@ -100,7 +112,7 @@ pub async fn run(config_file: Option<&Path>, command: AdminCommand) -> Result<()
                 app::AppError::Invalid(e) => anyhow::Error::from(Failure::Invalid(e.to_string())),
                 other => other.into(),
             })?;
-            println!("token {token_id} revoked");
+            outln!("token {token_id} revoked")?;
         }
     }
     Ok(())

@@ -4,7 +4,6 @@
 //! the real database, and double as the load in crash tests (`--print-acks` prints each
 //! acknowledged journal index, so a test can kill the process and check none was lost).
 
-use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
@@ -52,9 +51,7 @@ pub async fn run(config_file: Option<&Path>, command: BenchCommand) -> Result<()
                     for _ in 0..count {
                         let appended = app.journal_note(&actor, "bench.journal.append", "load test").await?;
                         if print_acks {
-                            let mut out = std::io::stdout().lock();
-                            writeln!(out, "{}", appended.start)?;
-                            out.flush()?;
+                            crate::output::outln!("{}", appended.start)?;
                         }
                     }
                     anyhow::Ok(())

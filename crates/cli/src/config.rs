@@ -12,6 +12,8 @@ use anyhow::{Context, Result, bail};
 use app::{Keys, MasterKey};
 use serde::Deserialize;
 
+use crate::Failure;
+
 /// The settings file's shape; every field is optional.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -119,10 +121,20 @@ impl Config {
         Ok(Config { database_url, key, journal_key, server })
     }
 
-    /// The seal key; with `create`, a missing key file is created with a fresh key.
+    /// The seal key's file, when the key comes from one.
+    pub fn key_file(&self) -> Option<&Path> {
+        match &self.key {
+            KeySource::File(path) => Some(path),
+            KeySource::Inline(_) => None,
+        }
+    }
+
+    /// The seal key; with `create`, a missing key file is created with a fresh key. A key
+    /// that is there but malformed is the caller's input (exit 2), named by where it came from.
     pub fn master_key(&self, create: bool) -> Result<MasterKey> {
         match &self.key {
-            KeySource::Inline(hex) => MasterKey::from_hex(hex).context("CLOISON_SEAL_KEY"),
+            KeySource::Inline(hex) => MasterKey::from_hex(hex)
+                .map_err(|e| Failure::Invalid(format!("CLOISON_SEAL_KEY (or seal_key): {e}")).into()),
             KeySource::File(path) => {
                 if !path.exists() {
                     if !create {
@@ -136,7 +148,8 @@ impl Config {
                 }
                 let text = std::fs::read_to_string(path)
                     .with_context(|| format!("reading key file {}", path.display()))?;
-                MasterKey::from_hex(&text).with_context(|| format!("key file {}", path.display()))
+                MasterKey::from_hex(&text)
+                    .map_err(|e| Failure::Invalid(format!("key file {}: {e}", path.display())).into())
             }
         }
     }
@@ -154,10 +167,14 @@ impl Config {
                     KeySource::File(path) => std::fs::read_to_string(path)
                         .with_context(|| format!("reading journal key file {}", path.display()))?,
                 };
-                let seed: [u8; 32] = hex::decode(hex.trim())
-                    .ok()
-                    .and_then(|b| b.try_into().ok())
-                    .context("journal key must be 64 hexadecimal digits (an Ed25519 secret key)")?;
+                let seed: [u8; 32] =
+                    hex::decode(hex.trim()).ok().and_then(|b| b.try_into().ok()).ok_or_else(|| {
+                        Failure::Invalid(
+                            "journal key (CLOISON_JOURNAL_KEY or journal_key_file): must be 64 hexadecimal \
+                             digits (an Ed25519 secret key)"
+                                .into(),
+                        )
+                    })?;
                 Ok(Keys::new(seal, app::SigningKey::from_bytes(&seed)))
             }
         }

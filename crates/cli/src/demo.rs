@@ -13,6 +13,7 @@ use domain::period::day_start;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::config::{Config, sqlite_path};
+use crate::output::out;
 use crate::register::{render_history, render_show};
 
 /// Options of `cloison demo`.
@@ -46,7 +47,7 @@ pub async fn run(config_file: Option<&Path>, args: DemoArgs) -> Result<()> {
     let keys = config.keys(true)?;
     let url = config.database_url.clone();
     prepare(&config, &keys).await?;
-    let app = Cloison::open(&url, &keys).await?;
+    let app = crate::database::open(&config, &keys, app::Opening::CreateIfMissing).await?;
     let actor =
         Actor { party: "cloison-demo".parse()?, role: Role::System, session: format!("demo-{}", args.seed) };
 
@@ -75,7 +76,7 @@ pub async fn run(config_file: Option<&Path>, args: DemoArgs) -> Result<()> {
             return Err(e);
         }
     };
-    print!("{tour}");
+    out!("{tour}")?;
     if args.no_serve {
         app.close().await;
         return Ok(());
@@ -148,7 +149,7 @@ async fn prepare(config: &Config, key: &app::Keys) -> Result<()> {
     if sqlite_path(url).is_some() && existing_file.is_none() {
         return Ok(());
     }
-    let app = match Cloison::open(url, key).await {
+    let app = match Cloison::open(url, key, app::Opening::Existing).await {
         Ok(app) => app,
         Err(e) => bail!("{url} exists but cannot be opened with this seal key ({e}); choose another --db"),
     };

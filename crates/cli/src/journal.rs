@@ -10,6 +10,7 @@ use serde_json::json;
 
 use crate::Failure;
 use crate::config::write_secret;
+use crate::output::outln;
 use crate::register::{operator, parse_ean};
 use crate::time::{local, parse_instant};
 
@@ -147,14 +148,14 @@ fn head_json(head: &SignedTreeHead, key: &VerifyingKey) -> serde_json::Value {
 fn print_head(head: &SignedTreeHead, key: &VerifyingKey, json: bool) -> Result<()> {
     let value = head_json(head, key);
     if json {
-        println!("{}", serde_json::to_string_pretty(&value)?);
+        outln!("{}", serde_json::to_string_pretty(&value)?)?;
     } else {
         let time = jiff::Timestamp::from_microsecond(head.head.time_micros)?;
-        println!("size       {}", head.head.size);
-        println!("root       {}", head.head.root);
-        println!("time       {time} (Brussels {})", local(time));
-        println!("signature  {}", hex::encode(head.signature));
-        println!("public key {}", hex::encode(key.as_bytes()));
+        outln!("size       {}", head.head.size)?;
+        outln!("root       {}", head.head.root)?;
+        outln!("time       {time} (Brussels {})", local(time))?;
+        outln!("signature  {}", hex::encode(head.signature))?;
+        outln!("public key {}", hex::encode(key.as_bytes()))?;
     }
     Ok(())
 }
@@ -196,28 +197,28 @@ pub async fn run(config_file: Option<&Path>, command: JournalCommand) -> Result<
                 return Err(Failure::NotFound(format!("the journal has no entry {index}")).into());
             };
             if json {
-                println!("{}", serde_json::to_string_pretty(&entry)?);
+                outln!("{}", serde_json::to_string_pretty(&entry)?)?;
             } else {
                 let e = &entry.entry;
                 let time = jiff::Timestamp::from_microsecond(e.time_micros)?;
-                println!("index      {}", e.sequence);
-                println!("time       {time} (Brussels {})", local(time));
-                println!("actor      {} as {} (session {})", e.actor.party_id, e.actor.role, e.actor.session);
-                println!("action     {}", e.action);
-                println!("subjects   {}", e.subjects.join(", "));
-                println!("purpose    {}", e.purpose);
-                println!(
+                outln!("index      {}", e.sequence)?;
+                outln!("time       {time} (Brussels {})", local(time))?;
+                outln!("actor      {} as {} (session {})", e.actor.party_id, e.actor.role, e.actor.session)?;
+                outln!("action     {}", e.action)?;
+                outln!("subjects   {}", e.subjects.join(", "))?;
+                outln!("purpose    {}", e.purpose)?;
+                outln!(
                     "decision   {} by {}",
                     if e.decision.allowed { "allowed" } else { "denied" },
                     e.decision.policies.join(", ")
-                );
-                println!("outcome    {}", e.outcome);
-                println!(
+                )?;
+                outln!("outcome    {}", e.outcome)?;
+                outln!(
                     "data sent  {}",
                     e.data_digest.map(|d| d.to_string()).unwrap_or_else(|| "none".into())
-                );
-                println!("leaf hash  {}", entry.leaf_hash);
-                println!("leaf bytes {}", hex::encode(&entry.bytes));
+                )?;
+                outln!("leaf hash  {}", entry.leaf_hash)?;
+                outln!("leaf bytes {}", hex::encode(&entry.bytes))?;
             }
         }
         JournalCommand::Proof(ProofCommand::Inclusion { index, size, db, json }) => {
@@ -277,25 +278,28 @@ pub async fn run(config_file: Option<&Path>, command: JournalCommand) -> Result<
             match result {
                 Ok(verified) => {
                     if json {
-                        println!(
+                        outln!(
                             "{}",
                             serde_json::to_string_pretty(&json!({ "ok": true, "verified": verified }))?
-                        );
+                        )?;
                     } else {
-                        println!(
+                        outln!(
                             "journal intact: {} entries, {} tree nodes and {} checkpoint heads checked; root {}",
-                            verified.size, verified.nodes, verified.checkpoints, verified.root
-                        );
+                            verified.size,
+                            verified.nodes,
+                            verified.checkpoints,
+                            verified.root
+                        )?;
                     }
                 }
                 Err(VerifyError::Fault(fault)) => {
                     if json {
-                        println!(
+                        outln!(
                             "{}",
                             serde_json::to_string_pretty(
                                 &json!({ "ok": false, "index": fault.index, "problem": fault.problem })
                             )?
-                        );
+                        )?;
                     }
                     bail!("journal verification failed at {fault}");
                 }
@@ -321,12 +325,12 @@ pub async fn run(config_file: Option<&Path>, command: JournalCommand) -> Result<
             app.close().await;
             let found = found?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&found)?);
+                outln!("{}", serde_json::to_string_pretty(&found)?)?;
             } else {
                 for e in &found {
                     let e = &e.entry;
                     let time = jiff::Timestamp::from_microsecond(e.time_micros)?;
-                    println!(
+                    outln!(
                         "#{:<8} {}  {:<20} {:<16} {:<32} {:<24} {}",
                         e.sequence,
                         local(time),
@@ -335,9 +339,9 @@ pub async fn run(config_file: Option<&Path>, command: JournalCommand) -> Result<
                         e.action,
                         e.subjects.join(","),
                         e.outcome
-                    );
+                    )?;
                 }
-                println!("{} entries", found.len());
+                outln!("{} entries", found.len())?;
             }
         }
         JournalCommand::Keygen { out, json } => {
@@ -354,17 +358,17 @@ pub async fn run(config_file: Option<&Path>, command: JournalCommand) -> Result<
             write_secret(&out, &hex::encode(seed))?;
             let public = hex::encode(key.verifying_key().as_bytes());
             if json {
-                println!(
+                outln!(
                     "{}",
                     serde_json::to_string_pretty(&json!({ "key_file": out, "public_key": public }))?
-                );
+                )?;
             } else {
-                println!("secret key written to {} (mode 0600)", out.display());
-                println!("public key {public}");
-                println!(
+                outln!("secret key written to {} (mode 0600)", out.display())?;
+                outln!("public key {public}")?;
+                outln!(
                     "configure it with CLOISON_JOURNAL_KEY_FILE={} or journal_key_file in cloison.toml",
                     out.display()
-                );
+                )?;
             }
         }
     }
@@ -390,22 +394,22 @@ fn proof_json(
 
 fn print_proof(value: serde_json::Value, as_json: bool) -> Result<()> {
     if as_json {
-        println!("{}", serde_json::to_string_pretty(&value)?);
+        outln!("{}", serde_json::to_string_pretty(&value)?)?;
         return Ok(());
     }
     if let Some(map) = value.as_object() {
         for (name, v) in map {
             match v {
                 serde_json::Value::Array(items) => {
-                    println!("{name}:");
+                    outln!("{name}:")?;
                     for item in items {
-                        println!("  {}", item.as_str().unwrap_or_default());
+                        outln!("  {}", item.as_str().unwrap_or_default())?;
                     }
                 }
-                other => println!(
+                other => outln!(
                     "{name} {}",
                     other.as_str().map(str::to_owned).unwrap_or_else(|| other.to_string())
-                ),
+                )?,
             }
         }
     }

@@ -3,13 +3,17 @@
 //!
 //! Exit codes are part of the interface, because scripts of the register team branch on them:
 //! 0 success, 1 failure on our side, 2 invalid input (the message says which field and why),
-//! 3 a valid identifier the register does not know.
+//! 3 a valid identifier the register does not know; 141 when standard output was closed by
+//! its reader (see `output`).
 
 mod admin;
 mod bench;
 mod config;
+mod database;
 mod demo;
+mod init;
 mod journal;
+mod output;
 mod register;
 mod serve;
 mod time;
@@ -35,6 +39,8 @@ struct Cli {
 enum Command {
     /// Build a realistic synthetic Walloon grid, deterministically from a seed, and tour it.
     Demo(demo::DemoArgs),
+    /// Create an empty database (schema, key check, journal key); other commands never create one.
+    Init(init::InitArgs),
     /// Serve the HTTP API (default 127.0.0.1:8080).
     Serve(serve::ServeArgs),
     /// Query the access register: who occupied and who supplied an access point, over time.
@@ -79,6 +85,8 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader has what it wanted; a message would only land in its terminal.
+        Err(e) if e.downcast_ref::<output::Closed>().is_some() => ExitCode::from(141),
         Err(e) => {
             let code = match e.downcast_ref::<Failure>() {
                 Some(Failure::Invalid(_)) => 2,
@@ -94,6 +102,7 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Demo(args) => demo::run(cli.config.as_deref(), args).await,
+        Command::Init(args) => init::run(cli.config.as_deref(), args).await,
         Command::Serve(args) => serve::run(cli.config.as_deref(), args).await,
         Command::Register(cmd) => register::run(cli.config.as_deref(), cmd).await,
         Command::Journal(cmd) => journal::run(cli.config.as_deref(), cmd).await,

@@ -9,6 +9,7 @@ use domain::{AccessPoint, Ean};
 
 use crate::Failure;
 use crate::config::Config;
+use crate::output::{out, outln};
 use crate::time::{local, local_period, parse_instant};
 
 /// Register queries.
@@ -83,9 +84,9 @@ pub async fn run(config_file: Option<&Path>, command: RegisterCommand) -> Result
             app.close().await;
             let view = view?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&view)?);
+                outln!("{}", serde_json::to_string_pretty(&view)?)?;
             } else {
-                print!("{}", render_show(&view));
+                out!("{}", render_show(&view))?;
             }
         }
         RegisterCommand::History { ean, db, json } => {
@@ -95,20 +96,21 @@ pub async fn run(config_file: Option<&Path>, command: RegisterCommand) -> Result
             app.close().await;
             let view = view?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&view)?);
+                outln!("{}", serde_json::to_string_pretty(&view)?)?;
             } else {
-                print!("{}", render_history(&view));
+                out!("{}", render_history(&view))?;
             }
         }
     }
     Ok(())
 }
 
-/// Opens the application from configuration.
+/// Opens the existing database of the configuration: a command that reads or journals never
+/// creates one, so a mistyped `--db` fails instead of answering from an empty register.
 pub async fn open(config_file: Option<&Path>, db: Option<&str>) -> Result<Cloison> {
     let config = Config::load(config_file, db)?;
     let keys = config.keys(false)?;
-    Ok(Cloison::open(&config.database_url, &keys).await?)
+    crate::database::open(&config, &keys, app::Opening::Existing).await
 }
 
 fn render_access_point(ap: &AccessPoint) -> String {

@@ -84,7 +84,7 @@ pub fn settings(config: &Config, flags: &ServerFlags) -> Result<api::Config> {
 pub async fn run(config_file: Option<&Path>, args: ServeArgs) -> Result<()> {
     let config = Config::load(config_file, args.db.as_deref())?;
     let server = settings(&config, &args.server)?;
-    let app = Cloison::open(&config.database_url, &config.keys(false)?).await?;
+    let app = crate::database::open(&config, &config.keys(false)?, app::Opening::Existing).await?;
     serve(app, &args.listen, server).await
 }
 

@@ -40,7 +40,7 @@ use rand_chacha::ChaCha8Rng;
 use sha2::{Digest, Sha256};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Executor, PgPool, Row, SqlitePool};
-use store::{Backend, Keys, MasterKey, Store};
+use store::{Backend, Keys, MasterKey, Opening, Store};
 use tokio::runtime::Runtime;
 
 /// Concurrent writers, each awaiting its own append, as DESIGN.md's target says.
@@ -316,8 +316,9 @@ struct AppendFixture {
 
 impl AppendFixture {
     async fn new(db: FreshDb) -> AppendFixture {
-        let store =
-            Store::open(&db.url, &Keys::derived(MasterKey::generate())).await.expect("open the store");
+        let store = Store::open(&db.url, &Keys::derived(MasterKey::generate()), Opening::CreateIfMissing)
+            .await
+            .expect("open the store");
         // SQLite locks a whole file: the naive table gets a file of its own, so neither side
         // waits on the other's write lock. On PostgreSQL their locks never meet.
         let naive_db = match &db.postgres {
@@ -471,9 +472,10 @@ fn verification(c: &mut Criterion) {
                         Some(admin) => FreshDb::postgres(admin).await,
                         None => FreshDb::sqlite(),
                     };
-                    let store = Store::open(&db.url, &Keys::derived(MasterKey::generate()))
-                        .await
-                        .expect("open the store");
+                    let store =
+                        Store::open(&db.url, &Keys::derived(MasterKey::generate()), Opening::CreateIfMissing)
+                            .await
+                            .expect("open the store");
                     let batch = if admin.is_some() { POSTGRES_BUILD_BATCH } else { SQLITE_BUILD_BATCH };
                     build_journal(&store, size, batch).await;
                     VerifyFixture { db, store }
@@ -623,9 +625,10 @@ async fn big_journal() -> Store {
             key
         }
     };
-    let store = Store::open(&store::sqlite_url(Path::new(BIG_FILE)), &Keys::derived(key))
-        .await
-        .expect("open the 10M journal");
+    let store =
+        Store::open(&store::sqlite_url(Path::new(BIG_FILE)), &Keys::derived(key), Opening::CreateIfMissing)
+            .await
+            .expect("open the 10M journal");
     let size = store.journal_head().await.expect("head").head.size;
     if size < BIG {
         println!("building the {BIG}-entry journal in {BIG_FILE} (cached for later runs; {size} there now)");

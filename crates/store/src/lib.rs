@@ -26,7 +26,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, ConnectOptions, Executor};
+use sqlx::{AnyPool, ConnectOptions, Connection, Executor};
 
 pub use journal::{Committed, JournalFault, JournalQuery, Keys, StoredEntry, Ticket, Verified, VerifyError};
 pub use register::{Counts, History, PartyPeriods, WriteTx, Written};
@@ -50,12 +50,28 @@ impl Backend {
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             Ok(Backend::Postgres)
         } else {
+            // Only the scheme is echoed: the rest of a URL may carry a password.
+            let scheme = url.split_once(':').map_or("none", |(scheme, _)| scheme);
             Err(StoreError::Config {
                 field: "database url",
-                reason: format!("must start with sqlite: or postgres:, found {:?}", url.split(':').next()),
+                reason: format!("must start with sqlite: or postgres:, found the scheme {scheme:?}"),
             })
         }
     }
+}
+
+/// Whether opening a store may create its database.
+///
+/// A mistyped SQLite path must not become a new empty database that then answers "not in the
+/// register" as if the register were real, so only the commands that mean to create one (a
+/// demo build, an explicit `init`) ask for [`Opening::CreateIfMissing`]. A PostgreSQL database
+/// is never created here: an existing empty one is migrated either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Opening {
+    /// The SQLite file must already exist.
+    Existing,
+    /// A missing SQLite file is created.
+    CreateIfMissing,
 }
 
 /// Why a store operation failed. Input errors name the field and the rule and leave the
@@ -73,6 +89,34 @@ pub enum StoreError {
     /// The configured seal key is not the one this database was created with.
     #[error("the seal key does not match the one this database was sealed with")]
     WrongKey,
+    /// The configured journal signing key is not the one this database's journal began with:
+    /// heads signed with it would make `journal verify` report tampering from then on.
+    #[error(
+        "the journal signing key does not match the one this database's journal was started with \
+         (public key {expected})"
+    )]
+    WrongJournalKey {
+        /// The public key recorded in the database, in hex: public, and what an operator
+        /// compares with the configured key's.
+        expected: String,
+    },
+    /// The URL or path names no usable database: a missing file, a file that is not an
+    /// SQLite database, no such PostgreSQL database, or refused credentials.
+    #[error("database: {target} {reason}")]
+    NoDatabase {
+        /// The file, or the URL without its password.
+        target: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The database server could not be reached in time: our side, not the caller's input.
+    #[error("database: cannot reach {target}: {reason}")]
+    Unreachable {
+        /// The URL without its password.
+        target: String,
+        /// The cause, as the driver said it.
+        reason: String,
+    },
     /// A referenced party does not exist.
     #[error("{field}: no party {id}")]
     UnknownParty {
@@ -164,6 +208,7 @@ impl StoreError {
                 | StoreError::NothingToEnd { .. }
                 | StoreError::UnknownToken { .. }
                 | StoreError::Config { .. }
+                | StoreError::NoDatabase { .. }
                 | StoreError::Overlap(_)
         )
     }
@@ -173,6 +218,9 @@ impl StoreError {
         match self {
             StoreError::Config { .. } => "config",
             StoreError::WrongKey => "wrong_key",
+            StoreError::WrongJournalKey { .. } => "wrong_journal_key",
+            StoreError::NoDatabase { .. } => "no_database",
+            StoreError::Unreachable { .. } => "unreachable",
             StoreError::UnknownParty { .. } => "unknown_party",
             StoreError::WrongPartyKind { .. } => "wrong_party_kind",
             StoreError::UnknownAccessPoint { .. } => "unknown_access_point",
@@ -209,26 +257,41 @@ pub struct Store {
 }
 
 impl Store {
-    /// Connects, applies the migrations and checks the seal key against the database.
+    /// Connects, applies the migrations and checks both keys against the database.
     ///
-    /// A new SQLite file is created if missing. A new database records the key's check value;
-    /// an existing one refuses any other key, so data is never sealed under two keys.
-    pub async fn open(url: &str, keys: &Keys) -> Result<Store, StoreError> {
+    /// A missing SQLite file is created only under [`Opening::CreateIfMissing`]. A new database
+    /// records the seal key's check value and the journal's public key; an existing one refuses
+    /// any other key, so data is never sealed under two keys nor the journal signed by two.
+    /// Before any pool exists, one connection is tried, so that a file that is not a database
+    /// or a server that is not there fails at once, naming it, instead of being retried by the
+    /// pool until its time-out.
+    pub async fn open(url: &str, keys: &Keys, opening: Opening) -> Result<Store, StoreError> {
         let key = &keys.seal;
         sqlx::any::install_default_drivers();
         let backend = Backend::from_url(url)?;
-        let options = AnyConnectOptions::from_str(&with_sqlite_create(url, backend))
+        let file = match backend {
+            Backend::Sqlite => Some(sqlite_file(url)?),
+            Backend::Postgres => None,
+        };
+        let target = match &file {
+            Some(path) => path.display().to_string(),
+            None => redacted(url),
+        };
+        if opening == Opening::Existing && file.as_ref().is_some_and(|path| !path.exists()) {
+            return Err(StoreError::NoDatabase { target, reason: "does not exist".into() });
+        }
+        let options = AnyConnectOptions::from_str(&with_sqlite_mode(url, backend, opening))
             .map_err(|e| StoreError::Config {
                 field: "database url",
-                reason: format!("cannot be parsed: {e}"),
+                reason: format!("{target} cannot be parsed: {e}"),
             })?
             // Long scans (journal verification, exports) are expected; statements are not
             // logged at all, since their parameters may carry identifiers.
             .log_statements(tracing::log::LevelFilter::Off)
             .log_slow_statements(tracing::log::LevelFilter::Off, Duration::from_secs(3600));
-        let (read, write, local) = match backend {
-            Backend::Sqlite => {
-                let path = sqlite_file(url)?;
+        probe(&options, backend, &target).await?;
+        let (read, write, local) = match file {
+            Some(path) => {
                 // A local file connection does not go stale: pinging it before every use
                 // doubled the cost of a look-up. Nor does it need reaping when idle or old,
                 // so these pools run no maintenance task (one was seen spinning on a CPU at
@@ -250,7 +313,7 @@ impl Store {
                 let readers = std::thread::available_parallelism().map_or(2, |n| n.get()) * 2;
                 (read, write, Some(Arc::new(local::LocalReads::open(&path, readers)?)))
             }
-            Backend::Postgres => {
+            None => {
                 let pool = AnyPoolOptions::new()
                     .max_connections(16)
                     .acquire_timeout(Duration::from_secs(30))
@@ -270,6 +333,7 @@ impl Store {
             local,
         };
         store.check_key().await?;
+        store.check_journal_key().await?;
         journal::initialise(&store, &keys.journal).await?;
         let handle = journal::WriterHandle::spawn(store.clone(), keys.journal.clone());
         store.writer.set(handle).map_err(|_| StoreError::Journal("the writer started twice".into()))?;
@@ -311,6 +375,31 @@ impl Store {
         Ok(())
     }
 
+    /// Refuses a journal signing key other than the one the journal began with. Checked
+    /// before anything is signed, so a mis-set key writes nothing.
+    async fn check_journal_key(&self) -> Result<(), StoreError> {
+        let configured = self.journal_key.as_bytes().to_vec();
+        let found: Option<Vec<u8>> =
+            sqlx::query_scalar("SELECT value FROM meta WHERE name = 'journal_public_key'")
+                .fetch_optional(&self.write)
+                .await?;
+        match found {
+            Some(found) if found == configured => Ok(()),
+            Some(found) => Err(StoreError::WrongJournalKey { expected: hex::encode(found) }),
+            // A new database, or one from before the key was recorded: the two cannot be told
+            // apart (the latest head's signature is no witness, since a database opened with
+            // a wrong key before this check existed may carry a foreign signature there), so
+            // the key of this first open is the one kept.
+            None => {
+                sqlx::query("INSERT INTO meta (name, value) VALUES ('journal_public_key', $1)")
+                    .bind(configured)
+                    .execute(&self.write)
+                    .await?;
+                Ok(())
+            }
+        }
+    }
+
     async fn check_key(&self) -> Result<(), StoreError> {
         let expected = self.sealer.key_check().to_vec();
         let found: Option<Vec<u8>> =
@@ -336,21 +425,102 @@ fn sqlite_pragmas(
     conn: &mut sqlx::AnyConnection,
     _meta: sqlx::pool::PoolConnectionMetadata,
 ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), sqlx::Error>> + Send + '_>> {
-    Box::pin(async move {
-        // FULL: a commit is on disk before it is acknowledged (I4), WAL or not.
-        conn.execute(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
-        )
-        .await?;
-        Ok(())
-    })
+    Box::pin(set_sqlite_pragmas(conn))
 }
 
-fn with_sqlite_create(url: &str, backend: Backend) -> String {
+async fn set_sqlite_pragmas(conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error> {
+    // FULL: a commit is on disk before it is acknowledged (I4), WAL or not.
+    conn.execute(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+         PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+    )
+    .await?;
+    Ok(())
+}
+
+/// How long a first connection may take: a server that does not answer in this time is
+/// reported as unreachable rather than waited for.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// One connection, tried once, with the settings every pooled connection gets. The pools
+/// retry a refused connection and a failed `after_connect` until their time-out (60 s, with
+/// an error line each time), which is right for a server restarting under a running service
+/// and wrong for a mistyped or wrong target at start-up.
+async fn probe(options: &AnyConnectOptions, backend: Backend, target: &str) -> Result<(), StoreError> {
+    let attempt = async {
+        let mut conn = options.connect().await?;
+        if backend == Backend::Sqlite {
+            set_sqlite_pragmas(&mut conn).await?;
+        }
+        conn.close().await
+    };
+    match tokio::time::timeout(PROBE_TIMEOUT, attempt).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(open_error(e, target)),
+        Err(_) => Err(StoreError::Unreachable {
+            target: target.to_owned(),
+            reason: format!("no answer within {} s", PROBE_TIMEOUT.as_secs()),
+        }),
+    }
+}
+
+/// Sorts a first connection's failure into the caller's (a wrong file, database or
+/// credentials) and ours (a server down or unreachable), naming the target either way.
+fn open_error(e: sqlx::Error, target: &str) -> StoreError {
+    let no_database = |reason: String| StoreError::NoDatabase { target: target.to_owned(), reason };
+    let unreachable = |reason: String| StoreError::Unreachable { target: target.to_owned(), reason };
+    let refusal = match &e {
+        sqlx::Error::Database(db) => {
+            let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
+            // SQLite's codes are numbers whose low byte is the primary code; PostgreSQL's are
+            // SQLSTATE strings.
+            match (code.parse::<i32>().ok().map(|c| c & 0xff), code.as_str()) {
+                (Some(26), _) => Some("is not an SQLite database".to_owned()),
+                (Some(14), _) => Some(format!("cannot be opened: {}", db.message())),
+                (_, "3D000") => Some(format!("names no database on that server: {}", db.message())),
+                (_, "28P01" | "28000") => Some(format!("refused the connection: {}", db.message())),
+                _ => None,
+            }
+        }
+        sqlx::Error::Configuration(cause) => Some(format!("is not a usable database URL: {cause}")),
+        sqlx::Error::Io(cause) => return unreachable(cause.to_string()),
+        sqlx::Error::Tls(cause) => return unreachable(format!("TLS: {cause}")),
+        _ => None,
+    };
+    match refusal {
+        Some(reason) => no_database(reason),
+        None => StoreError::Database(e),
+    }
+}
+
+/// A database URL fit for a message or a log: no password, and no query (which may carry
+/// one too). An SQLite URL is a path and shown as it is.
+pub fn redacted(url: &str) -> String {
+    if url.starts_with("sqlite:") {
+        return url.to_owned();
+    }
+    match url::Url::parse(url) {
+        Ok(mut parsed) => {
+            if parsed.password().is_some() {
+                // Only fails for URLs that cannot have a password, which this one has.
+                let _ = parsed.set_password(Some("***"));
+            }
+            parsed.set_query(None);
+            parsed.to_string()
+        }
+        Err(_) => "the database URL (unparseable)".into(),
+    }
+}
+
+/// The URL with the SQLite open mode the opening asks for, unless the URL sets one itself.
+fn with_sqlite_mode(url: &str, backend: Backend, opening: Opening) -> String {
     if backend == Backend::Sqlite && !url.contains("mode=") && !url.contains(":memory:") {
         let sep = if url.contains('?') { '&' } else { '?' };
-        format!("{url}{sep}mode=rwc")
+        let mode = match opening {
+            Opening::Existing => "rw",
+            Opening::CreateIfMissing => "rwc",
+        };
+        format!("{url}{sep}mode={mode}")
     } else {
         url.to_owned()
     }
@@ -359,17 +529,22 @@ fn with_sqlite_create(url: &str, backend: Backend) -> String {
 /// The file of an SQLite URL. An in-memory database is refused: the store's readers and its
 /// writer are separate connections, which would each see a database of their own.
 fn sqlite_file(url: &str) -> Result<std::path::PathBuf, StoreError> {
+    let in_memory = || StoreError::Config {
+        field: "database url",
+        reason: format!(
+            "{url} must name an SQLite file: an in-memory database is not shared between connections"
+        ),
+    };
+    if url.contains(":memory:") {
+        return Err(in_memory());
+    }
     let options = sqlx::sqlite::SqliteConnectOptions::from_str(url).map_err(|e| StoreError::Config {
         field: "database url",
         reason: format!("cannot be parsed: {e}"),
     })?;
     let path = options.get_filename();
-    if url.contains(":memory:") || path.as_os_str().is_empty() {
-        return Err(StoreError::Config {
-            field: "database url",
-            reason: "must name an SQLite file: an in-memory database is not shared between connections"
-                .into(),
-        });
+    if path.as_os_str().is_empty() {
+        return Err(in_memory());
     }
     Ok(path.to_owned())
 }

@@ -79,6 +79,14 @@ impl WriteTx {
     pub(crate) async fn token_op(&mut self, op: &TokenOp, at: Timestamp) -> Result<Written, StoreError> {
         match op {
             TokenOp::Create { hash, token_id, party, role, expires } => {
+                // A token born expired would be printed, handed out and refused at its first
+                // use: a mistake (a negative or zero duration) to be told at once.
+                if *expires <= at {
+                    return Err(StoreError::Config {
+                        field: "expires",
+                        reason: format!("must be in the future, found {expires} (now {at})"),
+                    });
+                }
                 let kind: Option<String> = sqlx::query_scalar("SELECT kind FROM parties WHERE party_id = $1")
                     .bind(party)
                     .fetch_optional(self.conn())

@@ -137,7 +137,9 @@ impl Server {
         postgres: Option<(String, String)>,
         config: api::Config,
     ) -> Server {
-        let app = Cloison::open(&url, &Keys::derived(MasterKey::generate())).await.expect("open");
+        let app = Cloison::open(&url, &Keys::derived(MasterKey::generate()), app::Opening::CreateIfMissing)
+            .await
+            .expect("open");
         let system =
             Actor { party: "cloison-test".parse().expect("id"), role: Role::System, session: "t".into() };
         app.register_apply(&system, scenario()).await.expect("scenario");

@@ -21,9 +21,22 @@ impl Workdir {
 
     /// Runs `cloison ARGS` here, with no configuration from the caller's environment.
     pub fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_cloison"))
+        self.run_env(args, &[])
+    }
+
+    /// Runs `cloison ARGS` here with only the configuration variables `env` set.
+    pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+        self.command(args, env).output().expect("run cloison")
+    }
+
+    /// The command `run_env` runs, for a test that needs its pipes.
+    pub fn command(&self, args: &[&str], env: &[(&str, &str)]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_cloison"));
+        command
             .args(args)
             .current_dir(self.path())
+            .env_remove("CLOISON_JOURNAL_KEY")
+            .env_remove("CLOISON_JOURNAL_KEY_FILE")
             .env_remove("CLOISON_DATABASE_URL")
             .env_remove("CLOISON_SEAL_KEY")
             .env_remove("CLOISON_KEY_FILE")
@@ -31,8 +44,8 @@ impl Workdir {
             .env_remove("CLOISON_TLS_KEY")
             .env_remove("CLOISON_RATE_LIMIT_PER_SECOND")
             .env_remove("CLOISON_RATE_LIMIT_BURST")
-            .output()
-            .expect("run cloison")
+            .envs(env.iter().copied());
+        command
     }
 
     /// Runs and requires success; returns standard output.

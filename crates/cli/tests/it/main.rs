@@ -1,6 +1,9 @@
 //! The `cloison` binary as a newcomer and a script use it: a real process, a real database.
 
+mod admin;
 mod demo;
 mod harness;
 mod journal;
+mod opening;
+mod output;
 mod serve;

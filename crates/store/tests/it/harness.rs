@@ -8,7 +8,7 @@ use domain::{
 };
 use jiff::Timestamp;
 use rand::RngCore;
-use store::{Keys, MasterKey, Store, StoreError, Written};
+use store::{Keys, MasterKey, Opening, Store, StoreError, Written};
 
 /// A store on a database that exists only for one test.
 pub struct TestDb {
@@ -26,7 +26,9 @@ impl TestDb {
         let file = dir.path().join("register.sqlite");
         let url = store::sqlite_url(&file);
         let key = MasterKey::generate();
-        let store = Store::open(&url, &Keys::derived(key.clone())).await.expect("open sqlite store");
+        let store = Store::open(&url, &Keys::derived(key.clone()), Opening::CreateIfMissing)
+            .await
+            .expect("open sqlite store");
         TestDb { store, url, key, sqlite_file: Some(file), _dir: Some(dir), postgres: None }
     }
 
@@ -39,7 +41,9 @@ impl TestDb {
         pool.close().await;
         let url = replace_database(&admin, &name);
         let key = MasterKey::generate();
-        let store = Store::open(&url, &Keys::derived(key.clone())).await.expect("open postgres store");
+        let store = Store::open(&url, &Keys::derived(key.clone()), Opening::CreateIfMissing)
+            .await
+            .expect("open postgres store");
         Some(TestDb { store, url, key, sqlite_file: None, _dir: None, postgres: Some((admin, name)) })
     }
 

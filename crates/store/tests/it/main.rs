@@ -3,5 +3,6 @@
 
 mod harness;
 mod journal;
+mod opening;
 mod register;
 mod sealed;

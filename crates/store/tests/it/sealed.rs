@@ -1,7 +1,7 @@
 //! I6: personal data is sealed at rest; a wrong key is refused.
 
 use domain::{Change, Occupancy, Party, PartyKind, Period};
-use store::{Keys, MasterKey, Store, StoreError};
+use store::{Keys, MasterKey, Opening, Store, StoreError};
 
 use crate::conformance;
 use crate::harness::*;
@@ -77,12 +77,14 @@ conformance!(no_personal_data_in_clear_at_rest, nothing_personal_in_clear);
 
 async fn wrong_key_is_refused(db: &TestDb) {
     write_secrets(db).await;
-    match Store::open(&db.url, &Keys::derived(MasterKey::generate())).await {
+    match Store::open(&db.url, &Keys::derived(MasterKey::generate()), Opening::Existing).await {
         Err(StoreError::WrongKey) => {}
         Err(other) => panic!("expected WrongKey, got {other}"),
         Ok(_) => panic!("a store opened with another key"),
     }
-    let again = Store::open(&db.url, &Keys::derived(db.key.clone())).await.expect("the right key opens");
+    let again = Store::open(&db.url, &Keys::derived(db.key.clone()), Opening::Existing)
+        .await
+        .expect("the right key opens");
     assert!(again.party(&id("nu-77")).await.expect("read").is_some());
     again.close().await;
 }
