@@ -7,7 +7,8 @@
 //!
 //! The server entry point takes a bound listener, its [`Config`] and a shutdown future, so
 //! tests run it on port 0 and stop it cleanly. It serves plain HTTP, or HTTPS with rustls when
-//! the configuration carries a certificate ([`Tls`]).
+//! the configuration carries a certificate ([`Tls`]), through one accept loop that times out
+//! slow clients and caps the connections ([`Connections`]).
 #![warn(missing_docs)]
 
 mod error;
@@ -15,6 +16,7 @@ mod limit;
 mod metrics;
 mod routes;
 mod schema;
+mod server;
 mod tls;
 
 use std::future::Future;
@@ -29,7 +31,21 @@ use tower_http::timeout::TimeoutLayer;
 
 pub use error::ApiError;
 pub use limit::RateLimit;
+pub use server::Connections;
 pub use tls::{Tls, TlsError};
+
+/// The largest request body. Requests carry no bodies yet; 16 KiB is ample for the ones to
+/// come, and refusing more before reading it keeps a client from making the server buffer.
+pub(crate) const MAX_BODY_BYTES: usize = 16 * 1024;
+/// The longest path and query. The longest real one (an access point with an instant) is
+/// under 100 bytes; 8 KiB is the common limit of proxies (nginx's header buffer), so nothing a
+/// proxy passes is refused here.
+pub(crate) const MAX_URI_BYTES: usize = 8 * 1024;
+/// The most header fields in a request; hyper's own default, which no legitimate client nears.
+pub(crate) const MAX_HEADER_COUNT: usize = 100;
+/// The largest header section, fields counted as sent. 16 KiB holds a bearer token and a
+/// proxy's forwarding headers many times over.
+pub(crate) const MAX_HEADER_BYTES: usize = 16 * 1024;
 
 /// How a server runs, from the binary's configuration (file, environment, flags).
 ///
@@ -42,6 +58,8 @@ pub struct Config {
     /// HTTPS with this certificate; plain HTTP when `None` (behind a TLS-terminating proxy,
     /// or on the loopback for a demo).
     pub tls: Option<Tls>,
+    /// Timeouts and the cap on connections, so a slow client cannot starve the others.
+    pub connections: Connections,
 }
 
 /// What every handler shares.
@@ -75,12 +93,15 @@ pub fn router(app: Cloison, config: &Config) -> Router {
         // Inside the metrics layer, so throttled requests are counted as 429s by route.
         .layer(axum::middleware::from_fn_with_state(state.clone(), limit::per_token))
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
-        // Requests carry no bodies yet; 16 KiB is ample for the ones to come.
-        .layer(RequestBodyLimitLayer::new(16 * 1024))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(15),
         ))
+        .layer(axum::middleware::from_fn(error::head_limits))
+        // Outermost, so every error made inside (a wrong method, the body limit, the timeout)
+        // leaves as the documented JSON.
+        .layer(axum::middleware::from_fn(error::uniform))
         .with_state(state)
 }
 
@@ -93,8 +114,6 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let router = router(app, &config);
-    match config.tls {
-        None => axum::serve(listener, router).with_graceful_shutdown(shutdown).await,
-        Some(tls) => tls::serve(listener, router, tls, shutdown).await,
-    }
+    let tls = config.tls.map(|tls| tls.acceptor());
+    server::serve(listener, router, tls, config.connections, shutdown).await
 }

@@ -69,7 +69,7 @@ impl utoipa::Modify for BearerScheme {
 
 /// Every route with its description; the only way routes are added.
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(Frame::openapi())
+    let mut routes = OpenApiRouter::with_openapi(Frame::openapi())
         .routes(routes!(healthz))
         .routes(routes!(metrics))
         .routes(routes!(openapi))
@@ -80,7 +80,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(journal_head))
         .routes(routes!(inclusion))
         .routes(routes!(consistency))
-        .routes(routes!(entries))
+        .routes(routes!(entries));
+    schema::add_layer_errors(routes.get_openapi_mut());
+    routes
 }
 
 /// The authenticated caller of a request.
@@ -120,6 +122,28 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Par
         match Query::<T>::from_request_parts(parts, state).await {
             Ok(Query(value)) => Ok(Params(value)),
             Err(rejection) => Err(ApiError::invalid("invalid_query", rejection.body_text())),
+        }
+    }
+}
+
+/// One path parameter as text, refused as a JSON error naming it when it cannot be decoded
+/// (axum's own rejection of, say, `%FF%FE` is plain text).
+pub struct Segment(String);
+
+impl<S: Send + Sync> FromRequestParts<S> for Segment {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        use axum::extract::path::ErrorKind;
+        use axum::extract::rejection::PathRejection;
+        match Path::<String>::from_request_parts(parts, state).await {
+            Ok(Path(text)) => Ok(Segment(text)),
+            Err(PathRejection::FailedToDeserializePathParams(e)) => match e.into_kind() {
+                ErrorKind::InvalidUtf8InPathParam { key } => Err(ApiError::invalid_path(&key)),
+                // Any other kind means the route and its extractor disagree: our mistake.
+                other => Err(ApiError::internal(format!("path parameter: {other}"))),
+            },
+            Err(other) => Err(ApiError::internal(format!("path parameter: {}", other.body_text()))),
         }
     }
 }
@@ -244,7 +268,7 @@ struct AtQuery {
 async fn access_point(
     State(state): State<AppState>,
     Caller(actor): Caller,
-    Path(ean): Path<String>,
+    Segment(ean): Segment,
     Params(query): Params<AtQuery>,
 ) -> Result<Answer, ApiError> {
     let ean = parse_ean(&ean)?;
@@ -268,7 +292,7 @@ async fn access_point(
 async fn history(
     State(state): State<AppState>,
     Caller(actor): Caller,
-    Path(ean): Path<String>,
+    Segment(ean): Segment,
 ) -> Result<Answer, ApiError> {
     let ean = parse_ean(&ean)?;
     let view = state.app.access_point_history(&actor, ean).await?;

@@ -21,6 +21,52 @@ pub struct Error {
     message: String,
 }
 
+/// The errors that layers around every route can answer, whatever the route: a wrong method
+/// (405), a body over the limit (413), a path and query or headers over the limits (414,
+/// 431), a handler over its time (408). They are added to every operation here, once, rather
+/// than to each annotation, so a new route cannot forget them; each is the same JSON
+/// [`Error`] as the rest.
+pub fn add_layer_errors(openapi: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    let kib = |bytes: usize| bytes / 1024;
+    let errors = [
+        ("405", "the path does not accept this method; the `Allow` header lists those it does (`method_not_allowed`)".to_owned()),
+        ("408", "the answer took too long and was abandoned (`timeout`)".to_owned()),
+        ("413", format!("the request body is over {} KiB (`body_too_large`)", kib(crate::MAX_BODY_BYTES))),
+        ("414", format!("the path and query are over {} KiB (`uri_too_long`)", kib(crate::MAX_URI_BYTES))),
+        (
+            "431",
+            format!(
+                "over {} header fields or {} KiB of headers (`headers_too_large`)",
+                crate::MAX_HEADER_COUNT,
+                kib(crate::MAX_HEADER_BYTES)
+            ),
+        ),
+    ];
+    for item in openapi.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.options,
+            &mut item.head,
+            &mut item.patch,
+            &mut item.trace,
+        ];
+        for operation in operations.into_iter().flatten() {
+            for (status, description) in &errors {
+                let content = ContentBuilder::new().schema(Some(Ref::from_schema_name("Error"))).build();
+                let response = ResponseBuilder::new()
+                    .description(description.as_str())
+                    .content("application/json", content)
+                    .build();
+                operation.responses.responses.entry((*status).to_owned()).or_insert(response.into());
+            }
+        }
+    }
+}
+
 /// Liveness.
 #[derive(Serialize, ToSchema)]
 pub struct Health {

@@ -4,21 +4,17 @@
 //! and register data must not cross them in clear. A deployment may still terminate TLS at a
 //! proxy in front and run plain HTTP behind it, so TLS is optional here.
 //!
-//! The accept loop is `axum-server`'s (TLS handshakes off the accept path, HTTP/1.1 and h2,
-//! graceful shutdown) rather than a hand-written one over `tokio-rustls`. The crypto provider
+//! The handshake runs in the connection's own task, off the accept path, under the
+//! header-read timeout of the one accept loop both transports share (`server.rs`). The crypto provider
 //! is rustls' `ring`, named explicitly: the process-wide default would panic if two providers
 //! were ever compiled in, and `aws-lc-rs` needs a C toolchain to build.
 
 use std::fmt;
-use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use axum::Router;
-use axum_server::tls_rustls::RustlsConfig;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-use tokio::net::TcpListener;
 
 /// A certificate chain and its private key, checked and ready to serve.
 #[derive(Clone)]
@@ -108,7 +104,8 @@ impl Tls {
             .with_no_client_auth()
             .with_single_cert(chain, private_key)
             .map_err(rejected)?;
-        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        // HTTP/1.1 only: the server serves no HTTP/2 (see `server.rs` for why).
+        config.alpn_protocols = vec![b"http/1.1".to_vec()];
         Ok(Tls { config: Arc::new(config) })
     }
 }
@@ -117,25 +114,11 @@ fn read(role: &'static str, path: &Path) -> Result<Vec<u8>, TlsError> {
     std::fs::read(path).map_err(|source| TlsError::Read { role, path: path.to_owned(), source })
 }
 
-/// Serves `router` over TLS on `listener` until `shutdown` resolves, then lets requests in
-/// flight end, as the plain server does.
-pub(crate) async fn serve(
-    listener: TcpListener,
-    router: Router,
-    tls: Tls,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    let handle = axum_server::Handle::new();
-    let stopper = handle.clone();
-    tokio::spawn(async move {
-        shutdown.await;
-        // No deadline: like `axum::serve`, wait for every request in flight.
-        stopper.graceful_shutdown(None);
-    });
-    axum_server::from_tcp_rustls(listener.into_std()?, RustlsConfig::from_config(tls.config))?
-        .handle(handle)
-        .serve(router.into_make_service())
-        .await
+impl Tls {
+    /// The acceptor the accept loop runs each handshake with.
+    pub(crate) fn acceptor(&self) -> tokio_rustls::TlsAcceptor {
+        tokio_rustls::TlsAcceptor::from(Arc::clone(&self.config))
+    }
 }
 
 #[cfg(test)]

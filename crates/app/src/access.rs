@@ -21,7 +21,7 @@ impl std::str::FromStr for Role {
             _ => {
                 return Err(AppError::Invalid(store::StoreError::Config {
                     field: "role",
-                    reason: format!("must be one of {:?}, found {text:?}", store::ROLES),
+                    reason: format!("must be one of {}, found {text:?}", store::ROLES.join(", ")),
                 }));
             }
         };
@@ -61,5 +61,18 @@ impl Cloison {
     pub async fn revoke_token(&self, actor: &Actor, token_id: &str) -> Result<(), AppError> {
         let template = self.entry(actor, "", Vec::new(), "access management", "", None);
         Ok(self.store.revoke_token(template, token_id).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unknown_role_is_refused_with_the_roles_listed_plainly() {
+        let e = "boss".parse::<Role>().expect_err("not a role").to_string();
+        assert!(e.contains("role") && e.contains("\"boss\""), "{e}");
+        assert!(e.contains("supplier, customer, third_party"), "{e}");
+        assert!(!e.contains('['), "no Rust array syntax: {e}");
     }
 }

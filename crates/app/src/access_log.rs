@@ -68,8 +68,9 @@ impl AccessLogQuery {
                 return Err(invalid("to", format!("must be after from ({from}), found {to}")));
             }
         }
-        if after.is_some_and(|a| i64::try_from(a).is_err()) {
-            return Err(invalid("after", format!("must be a journal index below 2^63, found {after:?}")));
+        if let Some(after) = after.filter(|a| i64::try_from(*a).is_err()) {
+            // The number itself, not its `Option`: the message is read by people.
+            return Err(invalid("after", format!("must be a journal index below 2^63, found {after}")));
         }
         Ok(AccessLogQuery { from, to, after, limit })
     }

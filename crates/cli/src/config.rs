@@ -27,6 +27,9 @@ struct FileConfig {
     rate_limit_burst: Option<u32>,
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
+    header_read_timeout: Option<String>,
+    idle_timeout: Option<String>,
+    max_connections: Option<u32>,
 }
 
 /// Resolved settings.
@@ -54,6 +57,13 @@ pub struct ServerSettings {
     pub tls_cert: Option<PathBuf>,
     /// PEM private key of that certificate.
     pub tls_key: Option<PathBuf>,
+    /// Time a client has to send a request head (a duration such as `10s`), and where it
+    /// was read, for the error message.
+    pub header_read_timeout: Option<(String, &'static str)>,
+    /// Time a connection may stay idle, and where it was read.
+    pub idle_timeout: Option<(String, &'static str)>,
+    /// Connections open at once.
+    pub max_connections: Option<u32>,
 }
 
 /// Where the seal key comes from.
@@ -117,6 +127,13 @@ impl Config {
             rate_limit_burst: count("CLOISON_RATE_LIMIT_BURST", file_config.rate_limit_burst)?,
             tls_cert: env("CLOISON_TLS_CERT").map(PathBuf::from).or(file_config.tls_cert),
             tls_key: env("CLOISON_TLS_KEY").map(PathBuf::from).or(file_config.tls_key),
+            header_read_timeout: env("CLOISON_HEADER_READ_TIMEOUT")
+                .map(|t| (t, "CLOISON_HEADER_READ_TIMEOUT"))
+                .or(file_config.header_read_timeout.map(|t| (t, "header_read_timeout"))),
+            idle_timeout: env("CLOISON_IDLE_TIMEOUT")
+                .map(|t| (t, "CLOISON_IDLE_TIMEOUT"))
+                .or(file_config.idle_timeout.map(|t| (t, "idle_timeout"))),
+            max_connections: count("CLOISON_MAX_CONNECTIONS", file_config.max_connections)?,
         };
         Ok(Config { database_url, key, journal_key, server })
     }

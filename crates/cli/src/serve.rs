@@ -2,6 +2,7 @@
 
 use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use app::Cloison;
@@ -38,6 +39,97 @@ pub struct ServerFlags {
     /// PEM private key of the certificate (PKCS#8, RSA or EC).
     #[arg(long, value_name = "PEM")]
     pub tls_key: Option<PathBuf>,
+    /// Time a client has to send a whole request head (and finish a TLS handshake) [default: 10s].
+    #[arg(long, value_name = "DURATION")]
+    pub header_read_timeout: Option<String>,
+    /// Time a connection may stay open without traffic between requests [default: 60s].
+    #[arg(long, value_name = "DURATION")]
+    pub idle_timeout: Option<String>,
+    /// Connections open at once; more wait to be accepted [default: 4096, less if the file limit
+    /// is lower].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: Option<u32>,
+}
+
+/// File descriptors kept for what is not a client connection: the database's files and
+/// connections, the log, the certificate files read at start.
+const RESERVED_FILES: u64 = 256;
+
+/// Raises the soft limit on open files to the hard limit, and returns the soft limit then in
+/// force (`None` when unlimited, or on a system without such limits).
+///
+/// The common soft limit of 1,024 is a default for interactive shells, not a choice made for
+/// a server: under it, a thousand slow clients left no descriptor to accept `/healthz` with.
+/// The hard limit is what the administrator allows; taking all of it is what servers do.
+fn raise_file_limit() -> Option<u64> {
+    #[cfg(unix)]
+    {
+        use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+        let limit = getrlimit(Resource::Nofile);
+        if limit.current != limit.maximum {
+            let raised = Rlimit { current: limit.maximum, maximum: limit.maximum };
+            if let Err(e) = setrlimit(Resource::Nofile, raised) {
+                eprintln!("could not raise the open-file limit to its maximum: {e}");
+            }
+        }
+        getrlimit(Resource::Nofile).current
+    }
+    #[cfg(not(unix))]
+    {
+        None
+    }
+}
+
+/// A positive duration such as `10s`, `1m` or `PT90S`, from `source` (a flag, a file key or an
+/// environment variable, named when it is refused).
+fn duration(text: &str, source: &str) -> Result<Duration> {
+    let parsed: jiff::SignedDuration = text
+        .trim()
+        .parse()
+        .map_err(|e| anyhow::anyhow!("{source}: {text:?} is not a duration such as 10s or 1m: {e}"))?;
+    if !parsed.is_positive() {
+        bail!("{source}: must be more than zero, found {text:?}");
+    }
+    Duration::try_from(parsed).with_context(|| format!("{source}: {text:?} is out of range"))
+}
+
+/// The connection limits: flags over the file and environment over the defaults, with the
+/// cap kept below the open-file limit (raised first to its maximum).
+fn connections(config: &Config, flags: &ServerFlags) -> Result<api::Connections> {
+    let defaults = api::Connections::PUBLIC_API;
+    let timeout = |flag: &Option<String>,
+                   flag_name: &str,
+                   setting: &Option<(String, &'static str)>,
+                   default| match (flag, setting) {
+        (Some(text), _) => duration(text, flag_name),
+        (None, Some((text, source))) => duration(text, source),
+        (None, None) => Ok(default),
+    };
+    let header_read_timeout = timeout(
+        &flags.header_read_timeout,
+        "--header-read-timeout",
+        &config.server.header_read_timeout,
+        defaults.header_read_timeout,
+    )?;
+    let idle_timeout =
+        timeout(&flags.idle_timeout, "--idle-timeout", &config.server.idle_timeout, defaults.idle_timeout)?;
+    let asked = flags.max_connections.or(config.server.max_connections);
+    let room = raise_file_limit().map(|files| {
+        // Keep room for the database and the log; on a tiny limit, half of it.
+        let room = if files > 2 * RESERVED_FILES { files - RESERVED_FILES } else { files / 2 };
+        (files, u32::try_from(room).unwrap_or(u32::MAX).max(1))
+    });
+    let max = match (asked, room) {
+        (Some(0), _) => bail!("max connections must be at least 1, found 0"),
+        (Some(n), Some((files, room))) if n > room => bail!(
+            "max connections: {n} is more than the open-file limit allows ({files} files, {RESERVED_FILES} kept              for the database and the log): at most {room}, or raise the hard limit (ulimit -Hn)"
+        ),
+        (Some(n), _) => n,
+        (None, Some((_, room))) => defaults.max.get().min(room),
+        (None, None) => defaults.max.get(),
+    };
+    let max = NonZeroU32::new(max).context("max connections must be at least 1")?;
+    Ok(api::Connections { header_read_timeout, idle_timeout, max })
 }
 
 /// The server's configuration: flags over the file and environment over the defaults. The
@@ -77,7 +169,8 @@ pub fn settings(config: &Config, flags: &ServerFlags) -> Result<api::Config> {
             key.display()
         ),
     };
-    Ok(api::Config { rate_limit, tls })
+    let connections = connections(config, flags)?;
+    Ok(api::Config { rate_limit, tls, connections })
 }
 
 /// Opens the application and serves it.
@@ -100,10 +193,14 @@ pub async fn serve(app: Cloison, listen: &str, config: api::Config) -> Result<()
         };
     let scheme = if config.tls.is_some() { "https" } else { "http" };
     eprintln!(
-        "serving the Cloison API on {scheme}://{} (Ctrl-C stops); {} requests/s per token, bursts of {}",
+        "serving the Cloison API on {scheme}://{} (Ctrl-C stops); {} requests/s per token, bursts of {}; \
+         at most {} connections, {} s to send a request head, {} s idle",
         listener.local_addr()?,
         config.rate_limit.per_second,
-        config.rate_limit.burst
+        config.rate_limit.burst,
+        config.connections.max,
+        config.connections.header_read_timeout.as_secs_f64(),
+        config.connections.idle_timeout.as_secs_f64(),
     );
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;

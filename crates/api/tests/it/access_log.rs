@@ -304,3 +304,19 @@ over_http!(
     r4_f9_the_access_log_leaves_out_writes_about_other_occupants,
     access_log_shows_writes_about_own_data_only
 );
+
+/// An `after` too large for a journal index is refused in plain words: the field, the rule and
+/// the number the caller sent, not a Rust debug form of it (issue 11, F10).
+async fn access_log_after_out_of_range_says_so_plainly(s: &Server) {
+    let yasmine = customer_token(s, "nu-y").await;
+    let (status, body) = get_as(s, &yasmine, "/v1/me/access-log?after=18446744073709551615").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["code"], "invalid_input", "{body}");
+    let message = body["message"].as_str().expect("message");
+    assert!(message.contains("after") && message.contains("18446744073709551615"), "{message}");
+    assert!(!message.contains("Some("), "{message}");
+}
+over_http!(
+    f10_an_out_of_range_after_is_named_without_debug_text,
+    access_log_after_out_of_range_says_so_plainly
+);

@@ -94,7 +94,11 @@ pub fn scenario() -> Vec<(Timestamp, Change)> {
 /// thousands of requests a second with one token.
 pub fn relaxed() -> api::Config {
     let many = std::num::NonZeroU32::new(1_000_000).expect("non-zero");
-    api::Config { rate_limit: api::RateLimit { per_second: many, burst: many }, tls: None }
+    api::Config {
+        rate_limit: api::RateLimit { per_second: many, burst: many },
+        tls: None,
+        connections: api::Connections::PUBLIC_API,
+    }
 }
 
 pub const CALLERS: [(&str, &str, &str); 8] = [

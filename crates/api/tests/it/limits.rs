@@ -12,7 +12,11 @@ use crate::harness::*;
 /// (the loops below tolerate it when it does).
 fn tight() -> api::Config {
     let n = |n| NonZeroU32::new(n).expect("non-zero");
-    api::Config { rate_limit: api::RateLimit { per_second: n(1), burst: n(3) }, tls: None }
+    api::Config {
+        rate_limit: api::RateLimit { per_second: n(1), burst: n(3) },
+        tls: None,
+        connections: api::Connections::PUBLIC_API,
+    }
 }
 
 /// Headers that say something, without the date.

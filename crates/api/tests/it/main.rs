@@ -3,8 +3,10 @@
 
 mod access_log;
 mod differential;
+mod errors;
 mod harness;
 mod limits;
 mod openapi;
 mod rules;
+mod slow_clients;
 mod tls;

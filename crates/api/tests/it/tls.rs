@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 use crate::harness::*;
 
 /// A self-signed certificate for `localhost`, as PEM files in `dir`.
-fn certificate(dir: &Path, name: &str) -> (PathBuf, PathBuf, String) {
+pub fn certificate(dir: &Path, name: &str) -> (PathBuf, PathBuf, String) {
     let made = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).expect("certificate");
     let cert_pem = made.cert.pem();
     let cert = dir.join(format!("{name}.crt"));

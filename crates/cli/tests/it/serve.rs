@@ -38,3 +38,19 @@ fn a_rate_limit_must_be_a_positive_whole_number() {
     let err = fails(&dir, &["serve", "--listen", "127.0.0.1:0"]);
     assert!(err.contains("rate limit burst must be at least 1"), "{err}");
 }
+
+#[test]
+fn connection_limits_are_checked_and_their_source_named() {
+    let dir = Workdir::new();
+    let listen = ["serve", "--listen", "127.0.0.1:0"];
+    let err = fails(&dir, &[&listen[..], &["--header-read-timeout", "0s"]].concat());
+    assert!(err.contains("--header-read-timeout") && err.contains("more than zero"), "{err}");
+    let err = fails(&dir, &[&listen[..], &["--idle-timeout", "a while"]].concat());
+    assert!(err.contains("--idle-timeout") && err.contains("not a duration"), "{err}");
+    std::fs::write(dir.file("cloison.toml"), "idle_timeout = \"soon\"\n").expect("write");
+    let err = fails(&dir, &listen);
+    assert!(err.contains("idle_timeout") && err.contains("\"soon\""), "{err}");
+    std::fs::write(dir.file("cloison.toml"), "max_connections = 0\n").expect("write");
+    let err = fails(&dir, &listen);
+    assert!(err.contains("max connections must be at least 1"), "{err}");
+}
