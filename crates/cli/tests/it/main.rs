@@ -2,5 +2,6 @@
 
 mod demo;
 mod harness;
+mod instants;
 mod journal;
 mod serve;
