@@ -4,6 +4,7 @@
 mod access_log;
 mod differential;
 mod harness;
+mod instants;
 mod limits;
 mod openapi;
 mod rules;
