@@ -157,10 +157,11 @@ fn parse_ean(text: &str) -> Result<Ean, ApiError> {
     text.parse().map_err(|e| ApiError::invalid("invalid_ean", format!("ean: {e}")))
 }
 
+/// An instant parameter: RFC 3339 only, by the rules the CLI shares (`domain::instant`), so an
+/// offset beyond ±23:59 or a year outside 0001–9999 is refused here and never echoed back.
 fn parse_instant(name: &str, text: &str) -> Result<Timestamp, ApiError> {
-    text.parse().map_err(|e| {
-        ApiError::invalid("invalid_instant", format!("{name}: must be an RFC 3339 instant: {e}"))
-    })
+    domain::instant::parse_rfc3339(text)
+        .map_err(|e| ApiError::invalid("invalid_instant", format!("{name}: {e}")))
 }
 
 /// Liveness: answers while the server runs.
@@ -303,7 +304,8 @@ fn head_json(head: &SignedTreeHead, key: &app::VerifyingKey) -> Value {
     json!({
         "size": head.head.size,
         "root": head.head.root.to_string(),
-        "time": Timestamp::from_microsecond(head.head.time_micros).map(|t| t.to_string()).unwrap_or_default(),
+        // Only an instant that prints as an RFC 3339 date-time; a corrupt time shows empty.
+        "time": domain::instant::from_microsecond(head.head.time_micros).map(|t| t.to_string()).unwrap_or_default(),
         "signature": hex::encode(head.signature),
         "public_key": hex::encode(key.as_bytes()),
     })

@@ -175,9 +175,7 @@ impl Cloison {
             // "Everything" from the first instant RFC 3339 can write (0001-01-01T00:00:00Z):
             // jiff's own minimum prints as a six-digit negative year, which no client parses
             // as the API's date-time.
-            Visible::All => vec![Period::open(
-                Timestamp::from_second(RFC3339_MIN_SECOND).expect("0001-01-01 is within jiff's range"),
-            )],
+            Visible::All => vec![Period::open(domain::instant::FIRST)],
             Visible::Periods(p) => p.clone(),
             Visible::Nothing => Vec::new(),
         };
@@ -239,9 +237,6 @@ pub struct Me {
     /// Access points the party occupies or supplies, at any time.
     pub access_points: Vec<Ean>,
 }
-
-/// 0001-01-01T00:00:00Z in seconds since the Unix epoch: the earliest RFC 3339 instant.
-const RFC3339_MIN_SECOND: i64 = -62_135_596_800;
 
 pub(crate) fn digest_of<T: Serialize>(value: &T) -> Result<journal::Hash, AppError> {
     let bytes = serde_json::to_vec(value)

@@ -139,7 +139,8 @@ fn head_json(head: &SignedTreeHead, key: &VerifyingKey) -> serde_json::Value {
     json!({
         "size": head.head.size,
         "root": head.head.root.to_string(),
-        "time": jiff::Timestamp::from_microsecond(head.head.time_micros).map(|t| t.to_string()).unwrap_or_default(),
+        // Only an instant that prints as an RFC 3339 date-time; a corrupt time shows empty.
+        "time": domain::instant::from_microsecond(head.head.time_micros).map(|t| t.to_string()).unwrap_or_default(),
         "signature": hex::encode(head.signature),
         "public_key": hex::encode(key.as_bytes()),
     })
@@ -150,7 +151,7 @@ fn print_head(head: &SignedTreeHead, key: &VerifyingKey, json: bool) -> Result<(
     if json {
         outln!("{}", serde_json::to_string_pretty(&value)?)?;
     } else {
-        let time = jiff::Timestamp::from_microsecond(head.head.time_micros)?;
+        let time = domain::instant::from_microsecond(head.head.time_micros)?;
         outln!("size       {}", head.head.size)?;
         outln!("root       {}", head.head.root)?;
         outln!("time       {time} (Brussels {})", local(time))?;
@@ -316,8 +317,8 @@ pub async fn run(config_file: Option<&Path>, command: JournalCommand) -> Result<
             let query = JournalQuery {
                 subject,
                 actor,
-                from: from.as_deref().map(parse_instant).transpose()?,
-                to: to.as_deref().map(parse_instant).transpose()?,
+                from: from.as_deref().map(|t| parse_instant("--from", t)).transpose()?,
+                to: to.as_deref().map(|t| parse_instant("--to", t)).transpose()?,
                 limit: limit.clamp(1, 100_000),
             };
             let app = open(config_file, db.as_deref()).await?;

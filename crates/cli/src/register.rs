@@ -78,7 +78,11 @@ pub async fn run(config_file: Option<&Path>, command: RegisterCommand) -> Result
     match command {
         RegisterCommand::Show { ean, at, db, json } => {
             let ean = parse_ean(&ean)?;
-            let at = at.as_deref().map(parse_instant).transpose()?.unwrap_or_else(jiff::Timestamp::now);
+            let at = at
+                .as_deref()
+                .map(|t| parse_instant("--at", t))
+                .transpose()?
+                .unwrap_or_else(jiff::Timestamp::now);
             let app = open(config_file, db.as_deref()).await?;
             let view = app.register_show(&operator(), ean, at).await.map_err(not_found);
             app.close().await;

@@ -9,6 +9,7 @@
 
 pub mod access_point;
 pub mod gs1;
+pub mod instant;
 pub mod party;
 pub mod period;
 pub mod register;

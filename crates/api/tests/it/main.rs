@@ -5,6 +5,7 @@ mod access_log;
 mod differential;
 mod errors;
 mod harness;
+mod instants;
 mod limits;
 mod openapi;
 mod rules;
