@@ -377,44 +377,40 @@ impl Store {
 
     /// Refuses a journal signing key other than the one the journal began with. Checked
     /// before anything is signed, so a mis-set key writes nothing.
+    ///
+    /// A database without the record is new, or from before the key was recorded: the two
+    /// cannot be told apart (the latest head's signature is no witness, since a database
+    /// opened with a wrong key before this check existed may carry a foreign signature
+    /// there), so the key of this first open is the one kept.
     async fn check_journal_key(&self) -> Result<(), StoreError> {
         let configured = self.journal_key.as_bytes().to_vec();
-        let found: Option<Vec<u8>> =
-            sqlx::query_scalar("SELECT value FROM meta WHERE name = 'journal_public_key'")
-                .fetch_optional(&self.write)
-                .await?;
-        match found {
-            Some(found) if found == configured => Ok(()),
-            Some(found) => Err(StoreError::WrongJournalKey { expected: hex::encode(found) }),
-            // A new database, or one from before the key was recorded: the two cannot be told
-            // apart (the latest head's signature is no witness, since a database opened with
-            // a wrong key before this check existed may carry a foreign signature there), so
-            // the key of this first open is the one kept.
-            None => {
-                sqlx::query("INSERT INTO meta (name, value) VALUES ('journal_public_key', $1)")
-                    .bind(configured)
-                    .execute(&self.write)
-                    .await?;
-                Ok(())
-            }
-        }
+        self.remembered("journal_public_key", configured)
+            .await?
+            .map_err(|found| StoreError::WrongJournalKey { expected: hex::encode(found) })
     }
 
     async fn check_key(&self) -> Result<(), StoreError> {
         let expected = self.sealer.key_check().to_vec();
-        let found: Option<Vec<u8>> =
-            sqlx::query_scalar("SELECT value FROM meta WHERE name = 'seal_key_check'")
-                .fetch_optional(&self.write)
-                .await?;
+        self.remembered("seal_key_check", expected).await?.map_err(|_| StoreError::WrongKey)
+    }
+
+    /// Compares `value` with what `meta` keeps under `name`, recording it on first use; the
+    /// inner `Err` carries a different value found there.
+    async fn remembered(&self, name: &str, value: Vec<u8>) -> Result<Result<(), Vec<u8>>, StoreError> {
+        let found: Option<Vec<u8>> = sqlx::query_scalar("SELECT value FROM meta WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&self.write)
+            .await?;
         match found {
-            Some(found) if found == expected => Ok(()),
-            Some(_) => Err(StoreError::WrongKey),
+            Some(found) if found == value => Ok(Ok(())),
+            Some(found) => Ok(Err(found)),
             None => {
-                sqlx::query("INSERT INTO meta (name, value) VALUES ('seal_key_check', $1)")
-                    .bind(expected)
+                sqlx::query("INSERT INTO meta (name, value) VALUES ($1, $2)")
+                    .bind(name)
+                    .bind(value)
                     .execute(&self.write)
                     .await?;
-                Ok(())
+                Ok(Ok(()))
             }
         }
     }
