@@ -78,6 +78,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(access_point))
         .routes(routes!(history))
         .routes(routes!(journal_head))
+        .routes(routes!(journal_checkpoint))
         .routes(routes!(inclusion))
         .routes(routes!(consistency))
         .routes(routes!(entries));
@@ -306,6 +307,9 @@ fn head_json(head: &SignedTreeHead, key: &app::VerifyingKey) -> Value {
         "root": head.head.root.to_string(),
         // Only an instant that prints as an RFC 3339 date-time; a corrupt time shows empty.
         "time": domain::instant::from_microsecond(head.head.time_micros).map(|t| t.to_string()).unwrap_or_default(),
+        // The signed value itself: `time` drops trailing zeros of its fraction, so a verifier
+        // of the signature would otherwise have to parse it back to microseconds.
+        "time_micros": head.head.time_micros,
         "signature": hex::encode(head.signature),
         "public_key": hex::encode(key.as_bytes()),
     })
@@ -320,6 +324,19 @@ fn head_json(head: &SignedTreeHead, key: &app::VerifyingKey) -> Value {
 async fn journal_head(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     let head = state.app.journal_head().await?;
     Ok(Json(head_json(&head, &state.app.journal_public_key())))
+}
+
+/// The signed head as a C2SP `tlog-checkpoint` signed note, for transparency-log tools and
+/// witnesses: hashes only, public (R7).
+#[utoipa::path(get, path = "/v1/journal/checkpoint",
+    responses(
+        (status = 200, description = "the checkpoint: origin, size and base64 root lines, a blank line, then `— <origin> <base64(key id ‖ Ed25519 signature)>` (c2sp.org/signed-note)", body = String, content_type = "text/plain; charset=utf-8"),
+        (status = 429, description = "too many requests", body = schema::Error),
+        (status = 500, description = "our failure; logged, not detailed", body = schema::Error)))]
+async fn journal_checkpoint(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
+    let head = state.app.journal_head().await?;
+    let note = state.app.journal_checkpoint_note(&head)?;
+    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], note))
 }
 
 /// Which entry, in which tree.

@@ -258,6 +258,8 @@ pub struct Head {
     /// When it was signed.
     #[schema(format = DateTime)]
     time: String,
+    /// The same instant as signed: microseconds since the Unix epoch, UTC.
+    time_micros: i64,
     /// Ed25519 signature, hex.
     signature: String,
     /// The key that verifies it, hex.

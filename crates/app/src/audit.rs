@@ -27,6 +27,17 @@ impl Cloison {
         Ok(self.store.checkpoint().await?)
     }
 
+    /// `head` as a C2SP checkpoint note under this installation's origin, for tools of the
+    /// transparency-log ecosystem. Hashes only, like the head, so not journaled.
+    pub fn journal_checkpoint_note(&self, head: &SignedTreeHead) -> Result<String, AppError> {
+        Ok(self.store.checkpoint_note(head, &self.origin)?)
+    }
+
+    /// The origin the checkpoint notes carry.
+    pub fn journal_origin(&self) -> &crate::Origin {
+        &self.origin
+    }
+
     /// The Merkle root of the first `size` entries.
     pub async fn journal_root(&self, size: u64) -> Result<Hash, AppError> {
         Ok(self.store.journal_root(size).await?)

@@ -17,7 +17,7 @@ pub use access_log::{ACCESS_LOG_MAX_LIMIT, AccessLog, AccessLogEntry, AccessLogQ
 pub use domain::Change;
 pub use door::{AccessPointView, ClippedHistory, Me};
 pub use ed25519_dalek::{SigningKey, VerifyingKey};
-pub use journal::{Hash, SignedTreeHead};
+pub use journal::{Hash, Origin, SignedTreeHead};
 pub use policy::{Policy, PolicyError};
 pub use register::{HistoryView, Holder, PartyRef, RecordView, RegisterView, WriteTicket};
 pub use store::{
@@ -112,6 +112,7 @@ impl From<StoreError> for AppError {
 pub struct Cloison {
     store: Store,
     policy: std::sync::Arc<Policy>,
+    origin: Origin,
 }
 
 impl Cloison {
@@ -133,7 +134,14 @@ impl Cloison {
         policy: Policy,
     ) -> Result<Cloison, AppError> {
         let store = Store::open(url, keys, opening).await?;
-        Ok(Cloison { store, policy: std::sync::Arc::new(policy) })
+        Ok(Cloison { store, policy: std::sync::Arc::new(policy), origin: Origin::default() })
+    }
+
+    /// Names the journal in its checkpoint notes. Set after opening, since only the front ends
+    /// that publish checkpoints (`serve`, `journal checkpoint --note`) need it; without it the
+    /// notes carry [`journal::DEFAULT_ORIGIN`].
+    pub fn with_journal_origin(self, origin: Origin) -> Cloison {
+        Cloison { origin, ..self }
     }
 
     /// Which backend runs underneath, for the start-up banner.

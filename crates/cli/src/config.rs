@@ -23,6 +23,7 @@ struct FileConfig {
     key_file: Option<PathBuf>,
     journal_key: Option<String>,
     journal_key_file: Option<PathBuf>,
+    journal_origin: Option<String>,
     rate_limit_per_second: Option<u32>,
     rate_limit_burst: Option<u32>,
     tls_cert: Option<PathBuf>,
@@ -41,6 +42,9 @@ pub struct Config {
     pub key: KeySource,
     /// Where the journal's signing key comes from; derived from the seal key when absent.
     pub journal_key: Option<KeySource>,
+    /// The name of this journal in its C2SP checkpoints (first line, and the key name): it
+    /// must tell this log from every other, so production sets its own.
+    pub journal_origin: app::Origin,
     /// The server's settings from the file and the environment, before flags.
     pub server: ServerSettings,
 }
@@ -135,7 +139,14 @@ impl Config {
                 .or(file_config.idle_timeout.map(|t| (t, "idle_timeout"))),
             max_connections: count("CLOISON_MAX_CONNECTIONS", file_config.max_connections)?,
         };
-        Ok(Config { database_url, key, journal_key, server })
+        let journal_origin = match env("CLOISON_JOURNAL_ORIGIN")
+            .map(|o| (o, "CLOISON_JOURNAL_ORIGIN"))
+            .or(file_config.journal_origin.map(|o| (o, "journal_origin")))
+        {
+            Some((text, source)) => text.parse().map_err(|e| Failure::Invalid(format!("{source}: {e}")))?,
+            None => app::Origin::default(),
+        };
+        Ok(Config { database_url, key, journal_key, journal_origin, server })
     }
 
     /// The seal key's file, when the key comes from one.

@@ -12,9 +12,13 @@ use app::{AppError, Cloison, Keys, Opening, StoreError};
 use crate::Failure;
 use crate::config::{Config, sqlite_path};
 
-/// Opens the configured database with `keys`; only `demo` and `init` may create one.
+/// Opens the configured database with `keys`, under the configured journal origin; only
+/// `demo` and `init` may create one.
 pub async fn open(config: &Config, keys: &Keys, opening: Opening) -> Result<Cloison> {
-    Cloison::open(&config.database_url, keys, opening).await.map_err(|e| failure(e, &config.database_url))
+    let app = Cloison::open(&config.database_url, keys, opening)
+        .await
+        .map_err(|e| failure(e, &config.database_url))?;
+    Ok(app.with_journal_origin(config.journal_origin.clone()))
 }
 
 fn failure(e: AppError, url: &str) -> anyhow::Error {

@@ -32,8 +32,12 @@ pub enum JournalCommand {
         #[arg(long)]
         db: Option<String>,
         /// Print JSON for scripts.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "note")]
         json: bool,
+        /// Print the head as a C2SP checkpoint (signed note) under the configured origin, for
+        /// transparency-log tools and witnesses.
+        #[arg(long)]
+        note: bool,
     },
     /// One entry, decoded, with its exact leaf bytes in hex.
     Entry {
@@ -77,7 +81,7 @@ pub enum JournalCommand {
         /// Entries before this instant.
         #[arg(long)]
         to: Option<String>,
-        /// At most this many entries.
+        /// At most this many entries, from 1; more than 100,000 reads as 100,000.
         #[arg(long, default_value_t = 100)]
         limit: i64,
         /// Database URL or SQLite file (default from configuration).
@@ -141,6 +145,8 @@ fn head_json(head: &SignedTreeHead, key: &VerifyingKey) -> serde_json::Value {
         "root": head.head.root.to_string(),
         // Only an instant that prints as an RFC 3339 date-time; a corrupt time shows empty.
         "time": domain::instant::from_microsecond(head.head.time_micros).map(|t| t.to_string()).unwrap_or_default(),
+        // The signed value itself, so a verifier need not parse `time` back.
+        "time_micros": head.head.time_micros,
         "signature": hex::encode(head.signature),
         "public_key": hex::encode(key.as_bytes()),
     })
@@ -183,16 +189,34 @@ pub async fn run(config_file: Option<&Path>, command: JournalCommand) -> Result<
             app.close().await;
             print_head(&head?, &key, json)?;
         }
-        JournalCommand::Checkpoint { db, json } => {
+        JournalCommand::Checkpoint { db, json, note } => {
             let app = open(config_file, db.as_deref()).await?;
             let head = app.journal_checkpoint().await;
+            let signed = match (&head, note) {
+                (Ok(head), true) => Some(app.journal_checkpoint_note(head)),
+                _ => None,
+            };
             let key = app.journal_public_key();
             app.close().await;
-            print_head(&head?, &key, json)?;
+            match signed {
+                // The note ends in its own newline: printed byte for byte, as verifiers read it.
+                Some(signed) => crate::output::write_str(&signed?)?,
+                None => print_head(&head?, &key, json)?,
+            }
         }
         JournalCommand::Entry { index, db, json } => {
             let app = open(config_file, db.as_deref()).await?;
-            let entry = app.journal_entry(&auditor(), index).await;
+            let entry = async {
+                let size = app.journal_head().await?.head.size;
+                if index >= size {
+                    return Err(Failure::Invalid(format!(
+                        "index: {index} is not below the journal's size {size}"
+                    ))
+                    .into());
+                }
+                anyhow::Ok(app.journal_entry(&auditor(), index).await?)
+            }
+            .await;
             app.close().await;
             let Some(entry) = entry? else {
                 return Err(Failure::NotFound(format!("the journal has no entry {index}")).into());
@@ -225,9 +249,17 @@ pub async fn run(config_file: Option<&Path>, command: JournalCommand) -> Result<
         JournalCommand::Proof(ProofCommand::Inclusion { index, size, db, json }) => {
             let app = open(config_file, db.as_deref()).await?;
             let result = async {
+                let head = app.journal_head().await?.head.size;
                 let size = match size {
+                    // The store would refuse it too, but as its own failure (exit 1).
+                    Some(size) if size > head => {
+                        return Err(Failure::Invalid(format!(
+                            "--size: {size} is beyond the journal's {head} entries"
+                        ))
+                        .into());
+                    }
                     Some(size) => size,
-                    None => app.journal_head().await?.head.size,
+                    None => head,
                 };
                 if index >= size {
                     return Err(
@@ -249,6 +281,14 @@ pub async fn run(config_file: Option<&Path>, command: JournalCommand) -> Result<
             }
             let app = open(config_file, db.as_deref()).await?;
             let result = async {
+                let head = app.journal_head().await?.head.size;
+                if new > head {
+                    // The store would refuse it too, but as its own failure (exit 1).
+                    return Err(Failure::Invalid(format!(
+                        "new: {new} is beyond the journal's {head} entries"
+                    ))
+                    .into());
+                }
                 let proof = app.journal_consistency_proof(old, new).await?;
                 let old_root = app.journal_root(old).await?;
                 let new_root = app.journal_root(new).await?;
@@ -308,6 +348,9 @@ pub async fn run(config_file: Option<&Path>, command: JournalCommand) -> Result<
             }
         }
         JournalCommand::Search { subject, actor, from, to, limit, db, json } => {
+            if limit < 1 {
+                return Err(Failure::Invalid(format!("--limit: must be at least 1, got {limit}")).into());
+            }
             if let Some(subject) = &subject {
                 // An EAN-shaped subject must be a valid EAN; party ids pass as they are.
                 if subject.len() == 18 && subject.bytes().all(|b| b.is_ascii_digit()) {

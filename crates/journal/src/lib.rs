@@ -17,15 +17,18 @@
 //! - [`tree`]: tree hash, proof generation and verification.
 //! - [`frontier`]: O(log n) append state, also the streaming verifier.
 //! - [`head`]: signed tree heads.
+//! - [`checkpoint`]: the same heads as C2SP checkpoints (signed notes).
 //! - [`entry`]: the entry and its canonical encoding.
 #![warn(missing_docs)]
 
+pub mod checkpoint;
 pub mod entry;
 pub mod frontier;
 pub mod hash;
 pub mod head;
 pub mod tree;
 
+pub use checkpoint::{Checkpoint, DEFAULT_ORIGIN, NoteError, Origin, OriginError, open_note, sign_note};
 pub use entry::{Actor, Decision, DecodeError, EncodeError, Entry};
 pub use frontier::{CompletedNode, Frontier};
 pub use hash::{Hash, HashParseError, empty_root, leaf_hash, node_hash};

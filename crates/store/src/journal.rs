@@ -28,7 +28,7 @@ use domain::{Change, Period};
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use hmac::{Hmac, Mac};
 use jiff::Timestamp;
-use journal::{Entry, Frontier, Hash, NodeSource, SignedTreeHead, TreeHead, leaf_hash};
+use journal::{Entry, Frontier, Hash, NodeSource, Origin, SignedTreeHead, TreeHead, leaf_hash};
 use serde::Serialize;
 use sha2::Sha256;
 use sqlx::any::AnyRow;
@@ -1119,6 +1119,19 @@ impl Store {
     /// The public key that verifies this store's tree heads.
     pub fn journal_public_key(&self) -> VerifyingKey {
         self.journal_key
+    }
+
+    /// `head` as a C2SP checkpoint note of the log named `origin`, signed now with the journal
+    /// key.
+    ///
+    /// Signed on demand rather than stored beside the head, since the origin is a setting of
+    /// the installation, not of the data. The head's own signature is checked first: the key
+    /// must never sign as a note a size and root the writer did not sign, or whoever can edit
+    /// the head's row would obtain a valid checkpoint of their choosing.
+    pub fn checkpoint_note(&self, head: &SignedTreeHead, origin: &Origin) -> Result<String, StoreError> {
+        head.verify(&self.journal_key)
+            .map_err(|_| corrupt("the journal's signed head does not verify with this installation's key"))?;
+        Ok(journal::sign_note(origin, &head.head, &self.journal_signer))
     }
 
     /// The signed head of the whole journal.

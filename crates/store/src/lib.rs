@@ -251,6 +251,9 @@ pub struct Store {
     pub(crate) backend: Backend,
     pub(crate) sealer: Arc<Sealer>,
     pub(crate) journal_key: ed25519_dalek::VerifyingKey,
+    /// The journal's signing key, besides the writer's copy: checkpoint notes are signed on
+    /// demand, for an origin the store does not know.
+    pub(crate) journal_signer: ed25519_dalek::SigningKey,
     pub(crate) writer: Arc<std::sync::OnceLock<journal::WriterHandle>>,
     /// SQLite only: the hot reads, run on the caller's thread (see `local`).
     pub(crate) local: Option<Arc<local::LocalReads>>,
@@ -329,6 +332,7 @@ impl Store {
             backend,
             sealer: Arc::new(Sealer::new(key)),
             journal_key: keys.journal.verifying_key(),
+            journal_signer: keys.journal.clone(),
             writer: Arc::new(std::sync::OnceLock::new()),
             local,
         };

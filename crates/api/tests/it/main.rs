@@ -2,6 +2,7 @@
 //! (with `CLOISON_TEST_POSTGRES_URL`) PostgreSQL.
 
 mod access_log;
+mod checkpoint;
 mod differential;
 mod errors;
 mod harness;

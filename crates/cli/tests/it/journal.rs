@@ -130,3 +130,69 @@ fn sigkill_under_load_loses_no_acknowledged_entry() {
         assert_eq!(entry["entry"]["action"], "bench.journal.append", "entry {index}");
     }
 }
+
+/// Exit codes as the README promises: every invalid input of a `journal` command exits 2 and
+/// names its field, none is taken for our failure (1) or an unknown EAN (3).
+#[test]
+fn invalid_journal_inputs_exit_2_naming_the_field() {
+    let dir = Workdir::new();
+    dir.ok(&["demo", "--no-serve", "--access-points", "5"]);
+    let size = dir.json(&["journal", "head", "--json"])["size"].as_u64().expect("size");
+    let beyond = (size + 1000).to_string();
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["journal", "proof", "consistency", "1", &beyond], "new:"),
+        (vec!["journal", "proof", "consistency", "5", "3"], "old:"),
+        (vec!["journal", "proof", "consistency", "x", "3"], "<OLD>"),
+        (vec!["journal", "proof", "inclusion", "0", "--size", &beyond], "--size:"),
+        (vec!["journal", "proof", "inclusion", &beyond], "index:"),
+        (vec!["journal", "proof", "inclusion", "-3"], "-3"),
+        (vec!["journal", "entry", &beyond], "index:"),
+        (vec!["journal", "entry", "abc"], "<INDEX>"),
+        (vec!["journal", "verify", "--public-key", "zz"], "--public-key"),
+        (vec!["journal", "search", "--actor", "nu-x", "--from", "yesterday"], "--from"),
+        (vec!["journal", "search", "--actor", "nu-x", "--limit", "0"], "--limit:"),
+        (vec!["journal", "checkpoint", "--note", "--json"], "--json"),
+    ];
+    for (args, field) in cases {
+        let out = dir.run(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(field), "{args:?} names {field}: {stderr}");
+    }
+    let out = dir.run_env(&["journal", "head"], &[("CLOISON_JOURNAL_ORIGIN", "grid example")]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("CLOISON_JOURNAL_ORIGIN"), "{stderr}");
+}
+
+/// `journal checkpoint --note` prints the head as a C2SP checkpoint under the configured
+/// origin, verifiable with the public key alone; the JSON forms keep working and carry the
+/// signed time in microseconds.
+#[test]
+fn checkpoint_note_is_signed_under_the_configured_origin() {
+    let dir = Workdir::new();
+    dir.ok(&["demo", "--no-serve", "--access-points", "5"]);
+    let head = dir.json(&["journal", "head", "--json"]);
+    let micros = head["time_micros"].as_i64().expect("time_micros is an integer");
+    assert_eq!(head["time"], jiff::Timestamp::from_microsecond(micros).expect("in range").to_string());
+    let key: [u8; 32] =
+        hex::decode(head["public_key"].as_str().expect("key")).expect("hex").try_into().expect("32");
+    let key = ed25519_dalek::VerifyingKey::from_bytes(&key).expect("a public key");
+
+    let out = dir
+        .run_env(&["journal", "checkpoint", "--note"], &[("CLOISON_JOURNAL_ORIGIN", "grid.example/cloison")]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let note = String::from_utf8(out.stdout).expect("UTF-8");
+    assert!(note.starts_with("grid.example/cloison\n"), "{note}");
+    let origin: journal::Origin = "grid.example/cloison".parse().expect("origin");
+    let checkpoint = journal::open_note(&note, &origin, &key).expect("the note verifies");
+    assert!(checkpoint.size >= head["size"].as_u64().expect("size"));
+    assert!(
+        journal::open_note(&note, &journal::Origin::default(), &key).is_err(),
+        "signed under the configured origin, not the default"
+    );
+
+    let kept = dir.json(&["journal", "checkpoint", "--json"]);
+    assert!(kept["time_micros"].as_i64().is_some(), "{kept}");
+    assert!(kept["size"].as_u64() >= Some(checkpoint.size));
+}
