@@ -68,7 +68,9 @@ def main():
                 i = state["next"]
                 state["next"] += 1
             due = start + i / args.rate
-            if due >= end:
+            # A server that falls behind the rate does not stretch the run: what was not sent
+            # by the end is not sent, and the shortfall shows in the answered count.
+            if due >= end or time.monotonic() >= end:
                 return
             delay = due - time.monotonic()
             if delay > 0:
