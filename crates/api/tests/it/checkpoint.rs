@@ -9,13 +9,32 @@ use serde_json::Value;
 use crate::harness::Server;
 use crate::over_http;
 
+/// The first Python that has the `cryptography` package: `CLOISON_TEST_PYTHON` if set, then
+/// `python3` on the path, then the system's (`/usr/bin/python3`, where Debian's
+/// `python3-cryptography`, which `.ci/run` installs when no Python has it, puts the package),
+/// since a version manager's `python3` may shadow the system one.
+fn python() -> String {
+    let candidates = std::env::var("CLOISON_TEST_PYTHON")
+        .into_iter()
+        .chain(["python3".to_owned(), "/usr/bin/python3".to_owned()]);
+    for candidate in candidates {
+        let found = Command::new(&candidate).args(["-c", "import cryptography"]).output();
+        if found.is_ok_and(|o| o.status.success()) {
+            return candidate;
+        }
+    }
+    panic!(
+        "the verifier needs a Python with the `cryptography` package: apt-get install python3-cryptography"
+    )
+}
+
 /// Runs the Python verifier on `note` against the JSON head; true when it accepts.
 fn python_accepts(note: &[u8], head: &Value) -> bool {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("checkpoint.note");
     std::fs::write(&path, note).expect("write the note");
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/c2sp_verify.py");
-    let output = Command::new("python3")
+    let output = Command::new(python())
         .arg(script)
         .arg(&path)
         .arg(head["public_key"].as_str().expect("public key"))
