@@ -16,7 +16,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::harness::*;
-use crate::tls::certificate;
+use crate::tls::{certificate, https_client};
 
 /// The header-read timeout of these servers.
 const HEADER: Duration = Duration::from_secs(1);
@@ -184,14 +184,7 @@ async fn f2_slow_connections_are_cut_over_tls() {
     within_header_timeout(closed_since(&mut silent, start).await, "a TLS connection that sends nothing");
     within_header_timeout(trickle(handshake().await).await, "a trickled head over TLS");
 
-    let client = reqwest::Client::builder()
-        .use_rustls_tls()
-        .tls_built_in_root_certs(false)
-        .add_root_certificate(reqwest::Certificate::from_pem(cert_pem.as_bytes()).expect("PEM"))
-        .resolve("localhost", addr)
-        .build()
-        .expect("client");
-    let base = format!("https://localhost:{}", addr.port());
+    let (client, base) = https_client(&cert_pem, addr);
     slots_taken_by_slow_clients_free_up(handshake, &client, &base).await;
     tokio::time::timeout(Duration::from_secs(20), s.stop()).await.expect("the server stops");
 }

@@ -18,6 +18,19 @@ pub fn certificate(dir: &Path, name: &str) -> (PathBuf, PathBuf, String) {
     (cert, key, cert_pem)
 }
 
+/// A client that trusts only `cert_pem` and reaches the server at `address` as `localhost`,
+/// and the base URL to use with it.
+pub fn https_client(cert_pem: &str, address: std::net::SocketAddr) -> (reqwest::Client, String) {
+    let client = reqwest::Client::builder()
+        .use_rustls_tls()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(reqwest::Certificate::from_pem(cert_pem.as_bytes()).expect("PEM"))
+        .resolve("localhost", address)
+        .build()
+        .expect("client");
+    (client, format!("https://localhost:{}", address.port()))
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn https_with_a_configured_certificate_and_no_plain_http() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -27,14 +40,7 @@ async fn https_with_a_configured_certificate_and_no_plain_http() {
     assert!(s.base.starts_with("https://"), "{}", s.base);
     let address: std::net::SocketAddr = s.base.trim_start_matches("https://").parse().expect("address");
 
-    let client = reqwest::Client::builder()
-        .use_rustls_tls()
-        .tls_built_in_root_certs(false)
-        .add_root_certificate(reqwest::Certificate::from_pem(cert_pem.as_bytes()).expect("PEM"))
-        .resolve("localhost", address)
-        .build()
-        .expect("client");
-    let base = format!("https://localhost:{}", address.port());
+    let (client, base) = https_client(&cert_pem, address);
     let response = client.get(format!("{base}/healthz")).send().await.expect("HTTPS request");
     assert_eq!(response.status(), StatusCode::OK);
     // The one door over TLS: a token, a clipped answer.
