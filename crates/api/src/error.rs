@@ -142,7 +142,9 @@ impl ApiError {
 impl From<AppError> for ApiError {
     fn from(e: AppError) -> ApiError {
         match e {
-            AppError::NotVisible | AppError::UnknownAccessPoint(_) => ApiError::not_found(),
+            AppError::NotVisible | AppError::UnknownAccessPoint(_) | AppError::NoSuchEntry(_) => {
+                ApiError::not_found()
+            }
             AppError::Forbidden => ApiError::forbidden(),
             AppError::Invalid(e) => ApiError::invalid("invalid_input", e.to_string()),
             AppError::Internal(e) => ApiError::internal(e),

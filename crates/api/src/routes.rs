@@ -29,8 +29,10 @@ use crate::{ApiError, State as AppState};
 pub(crate) struct Answer(Vec<u8>);
 
 impl Answer {
-    fn of<T: serde::Serialize>(view: &T) -> Result<Answer, ApiError> {
-        serde_json::to_vec(view).map(Answer).map_err(ApiError::internal)
+    /// The bytes the gate serialised and digested: what the journal says was sent is what is
+    /// sent.
+    fn sent<T>(sent: app::Sent<T>) -> Answer {
+        Answer(sent.into_json())
     }
 }
 
@@ -193,7 +195,7 @@ async fn openapi(State(state): State<AppState>) -> impl IntoResponse {
         (status = 429, description = "too many requests", body = schema::Error),
         (status = 500, description = "our failure; logged, not detailed", body = schema::Error)))]
 async fn me(State(state): State<AppState>, Caller(actor): Caller) -> Result<Answer, ApiError> {
-    Answer::of(&state.app.me(&actor).await?)
+    Ok(Answer::sent(state.app.me(&actor).await?))
 }
 
 /// Parameters of the access log.
@@ -235,8 +237,7 @@ async fn access_log(
         q.after,
         q.limit.unwrap_or(100),
     )?;
-    let log = state.app.access_log(&actor, &query).await?;
-    Answer::of(&log)
+    Ok(Answer::sent(state.app.access_log(&actor, &query).await?))
 }
 
 /// The access point of a path.
@@ -278,8 +279,7 @@ async fn access_point(
         Some(text) => parse_instant("at", text)?,
         None => Timestamp::now(),
     };
-    let view = state.app.access_point_at(&actor, ean, at).await?;
-    Answer::of(&view)
+    Ok(Answer::sent(state.app.access_point_at(&actor, ean, at).await?))
 }
 
 /// The history of an access point, each record clipped to what the caller may see.
@@ -297,8 +297,7 @@ async fn history(
     Segment(ean): Segment,
 ) -> Result<Answer, ApiError> {
     let ean = parse_ean(&ean)?;
-    let view = state.app.access_point_history(&actor, ean).await?;
-    Answer::of(&view)
+    Ok(Answer::sent(state.app.access_point_history(&actor, ean).await?))
 }
 
 fn head_json(head: &SignedTreeHead, key: &app::VerifyingKey) -> Value {
@@ -460,6 +459,5 @@ async fn entries(
         to: q.to.as_deref().map(|t| parse_instant("to", t)).transpose()?,
         limit: q.limit.unwrap_or(100).clamp(1, 10_000),
     };
-    let found = state.app.journal_entries_for(&actor, &query).await?;
-    Answer::of(&found)
+    Ok(Answer::sent(state.app.journal_search(&actor, &query).await?))
 }

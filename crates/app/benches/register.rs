@@ -72,7 +72,7 @@ impl Fixture {
             .await
             .expect("the demo builds");
         let elapsed = started.elapsed();
-        let counts = app.register_counts(&actor).await.expect("counts");
+        let counts = app.register_counts(&actor).await.expect("counts").into_view();
         println!(
             "demo build on {label}: {size} access points in {:.1} s ({:.0} access points/s); \
              {} parties, {} occupancy and {} registration records, {} moves, {} switches",
@@ -86,7 +86,7 @@ impl Fixture {
         );
         let store =
             Store::open(url, &keys, Opening::Existing).await.expect("a second handle on the bench database");
-        let eans = app.register_eans(&actor, i64::from(size)).await.expect("the demo's EANs");
+        let eans = app.register_eans(&actor, i64::from(size)).await.expect("the demo's EANs").into_view();
         let window = (
             day_start(WINDOW_START).expect("a Brussels day").as_microsecond(),
             day_start(WINDOW_END).expect("a Brussels day").as_microsecond(),
@@ -172,7 +172,7 @@ fn lookups(criterion: &mut Criterion, runtime: &Runtime, fixture: &Fixture) {
             next += 1;
             let actor = &actor;
             async move {
-                let history = app.register_history(actor, ean).await.expect("register history");
+                let history = app.register_history(actor, ean).await.expect("register history").into_view();
                 (holder_at(&history.occupancies, at).cloned(), holder_at(&history.registrations, at).cloned())
             }
         })

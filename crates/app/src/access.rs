@@ -3,6 +3,9 @@
 use jiff::Timestamp;
 use store::NewToken;
 
+use policy::{Action, Resource};
+
+use crate::gate::Ask;
 use crate::{Actor, AppError, Cloison, Role};
 
 impl std::str::FromStr for Role {
@@ -53,14 +56,32 @@ impl Cloison {
         role: Role,
         expires: Timestamp,
     ) -> Result<NewToken, AppError> {
-        let template = self.entry(actor, "", Vec::new(), "access management", "", None);
-        Ok(self.store.create_token(template, party, role.as_str(), expires).await?)
+        let ask = Ask::function(
+            Action::ManageTokens,
+            Resource::Installation,
+            "admin.token.create",
+            "access management",
+        )
+        .about(vec![party.to_owned()]);
+        self.write(actor, vec![ask], |template| async move {
+            Ok(self.store.create_token(template, party, role.as_str(), expires).await?)
+        })
+        .await
     }
 
     /// Revokes a token by its public id; journaled as `actor`'s act.
     pub async fn revoke_token(&self, actor: &Actor, token_id: &str) -> Result<(), AppError> {
-        let template = self.entry(actor, "", Vec::new(), "access management", "", None);
-        Ok(self.store.revoke_token(template, token_id).await?)
+        let ask = Ask::function(
+            Action::ManageTokens,
+            Resource::Installation,
+            "admin.token.revoke",
+            "access management",
+        )
+        .about(vec![token_id.to_owned()]);
+        self.write(actor, vec![ask], |template| async move {
+            Ok(self.store.revoke_token(template, token_id).await?)
+        })
+        .await
     }
 }
 

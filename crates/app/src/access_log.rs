@@ -26,9 +26,10 @@ use std::collections::HashMap;
 
 use domain::{Ean, PartyId, Period};
 use jiff::Timestamp;
-use policy::{Action, Facts, Question, Resource, Visible};
+use policy::{Action, Resource, Visible};
 use serde::Serialize;
 
+use crate::gate::{Ask, Ran, Sent};
 use crate::register::PartyRef;
 use crate::{Actor, AppError, Cloison};
 
@@ -135,42 +136,40 @@ fn service_of(role: &str) -> Option<&'static str> {
 impl Cloison {
     /// The caller's access log: who accessed the data of the access points they occupy,
     /// inside their occupancy periods (R4, R7). The read is journaled before the answer leaves
-    /// (I2); a role without an access log gets [`AppError::Forbidden`], journaled too.
-    pub async fn access_log(&self, actor: &Actor, query: &AccessLogQuery) -> Result<AccessLog, AppError> {
-        let journal_facts = Facts::default();
-        let gate = self.policy.decide(&Question {
-            party: actor.party.as_str(),
-            role: actor.role.as_str(),
-            action: Action::ReadAccessLog,
-            resource: Resource::Journal,
-            facts: &journal_facts,
-        });
-        if !gate.allowed {
-            let mut entry = self.entry(actor, "api.access_log", Vec::new(), "access log", "forbidden", None);
-            entry.decision = journal::Decision { allowed: false, policies: gate.policies };
-            self.store.append(vec![entry]).await.map_err(AppError::Internal)?;
-            return Err(AppError::Forbidden);
-        }
-        // `new` refused `from` at or after `to`, so only an empty range at the very end of
-        // time is left, which holds nothing.
-        let bounds = Period::new(query.from.unwrap_or(Timestamp::MIN), query.to).ok();
-        let mut policies = gate.policies;
-        let mut windows: Vec<(String, Period)> = Vec::new();
+    /// (I2); a role without an access log gets [`AppError::Forbidden`], journaled too. The
+    /// journal entry names the role-level policy and every per-access-point one that allowed.
+    pub async fn access_log(
+        &self,
+        actor: &Actor,
+        query: &AccessLogQuery,
+    ) -> Result<Sent<AccessLog>, AppError> {
         let mut eans: Vec<Ean> =
             self.store.party_periods(&actor.party).await?.occupancies.iter().map(|r| r.value.ean).collect();
         eans.sort_unstable();
         eans.dedup();
-        for ean in &eans {
-            let (registrations, occupancies) = self.store.periods_on(&actor.party, *ean).await?;
-            let facts = Facts { registrations, occupancies };
+        let subjects = eans.iter().map(ToString::to_string).collect();
+        let ask = Ask::function(Action::ReadAccessLog, Resource::Journal, "api.access_log", "access log")
+            .about(subjects);
+        self.read(actor, ask, |_| self.build_access_log(actor, query, &eans)).await
+    }
+
+    /// The log itself, once the role may have one: one policy question per access point the
+    /// caller occupies, then the journal read inside the windows the answers allow.
+    async fn build_access_log(
+        &self,
+        actor: &Actor,
+        query: &AccessLogQuery,
+        eans: &[Ean],
+    ) -> Result<Ran<AccessLog>, AppError> {
+        // `new` refused `from` at or after `to`, so only an empty range at the very end of
+        // time is left, which holds nothing.
+        let bounds = Period::new(query.from.unwrap_or(Timestamp::MIN), query.to).ok();
+        let mut policies = Vec::new();
+        let mut windows: Vec<(String, Period)> = Vec::new();
+        for ean in eans {
             let ean_text = ean.to_string();
-            let decision = self.policy.decide(&Question {
-                party: actor.party.as_str(),
-                role: actor.role.as_str(),
-                action: Action::ReadOwnAccessLog,
-                resource: Resource::AccessPoint { ean: &ean_text },
-                facts: &facts,
-            });
+            let ask = Ask::access_point(Action::ReadOwnAccessLog, &ean_text, "api.access_log", "access log");
+            let decision = self.decide(actor, &ask).await?;
             if !decision.allowed {
                 continue;
             }
@@ -182,8 +181,6 @@ impl Cloison {
             };
             windows.extend(visible.into_iter().map(|p| (ean_text.clone(), p)));
         }
-        policies.sort_unstable();
-        policies.dedup();
 
         let found = self.store.journal_about(&windows, query.after, query.limit).await?;
         let next =
@@ -218,13 +215,7 @@ impl Cloison {
                 });
             }
         }
-        let log = AccessLog { entries, next };
-        let digest = crate::door::digest_of(&log)?;
-        let subjects = eans.iter().map(ToString::to_string).collect();
-        let mut entry = self.entry(actor, "api.access_log", subjects, "access log", "ok", Some(digest));
-        entry.decision = journal::Decision { allowed: true, policies };
-        self.store.append(vec![entry]).await.map_err(AppError::Internal)?;
-        Ok(log)
+        Ok(Ran { view: AccessLog { entries, next }, policies })
     }
 
     /// Who accessed, as the customer may know it: staff as their service unless it is the

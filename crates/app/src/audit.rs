@@ -1,14 +1,17 @@
 //! The journal at the door: heads and proofs for anyone, entries and search for auditors,
 //! verification for whoever holds the public key.
 //!
-//! Heads and proofs are hashes only, so reading them reveals nothing and is not journaled.
-//! Entries name actors and subjects, so reading them is itself journaled.
-
-use std::ops::Range;
+//! Heads, proofs and verification are hashes only and act for nobody: R7 makes them public,
+//! so they take no actor, pass no policy and are not journaled (journaling every anonymous
+//! poll of the head would let anyone grow the journal at will). Everything that acts for
+//! someone passes the gate: entries name actors and subjects, so reading them is journaled,
+//! allowed or not; a checkpoint or a note is an act of its own.
 
 use journal::{Hash, SignedTreeHead};
+use policy::{Action, Resource};
 use store::{JournalQuery, StoredEntry, Verified, VerifyError};
 
+use crate::gate::{Ask, Sent};
 use crate::{Actor, AppError, Cloison, VerifyingKey};
 
 impl Cloison {
@@ -22,8 +25,12 @@ impl Cloison {
         self.store.journal_public_key()
     }
 
-    /// Signs and keeps a checkpoint head now.
-    pub async fn journal_checkpoint(&self) -> Result<SignedTreeHead, AppError> {
+    /// Signs and keeps a checkpoint head now. The act is journaled first, so the checkpoint
+    /// covers its own record.
+    pub async fn journal_checkpoint(&self, actor: &Actor) -> Result<SignedTreeHead, AppError> {
+        let ask =
+            Ask::function(Action::SignCheckpoint, Resource::Journal, "journal.checkpoint", "journal upkeep");
+        self.note(actor, ask).await?;
         Ok(self.store.checkpoint().await?)
     }
 
@@ -53,27 +60,27 @@ impl Cloison {
         Ok(self.store.consistency_proof(old, new).await?)
     }
 
-    /// One entry, read by an auditor; the reading is journaled.
-    pub async fn journal_entry(&self, actor: &Actor, index: u64) -> Result<Option<StoredEntry>, AppError> {
-        let entry = self.store.journal_entry(index).await?;
-        let outcome = if entry.is_some() { "ok" } else { "not_found" };
-        let note =
-            self.entry(actor, "journal.entry", vec![format!("journal:{index}")], "audit", outcome, None);
-        self.store.append(vec![note]).await.map_err(AppError::Internal)?;
-        Ok(entry)
+    /// One entry, read by the ethics committee; the reading is journaled, allowed or not.
+    pub async fn journal_entry(&self, actor: &Actor, index: u64) -> Result<Sent<StoredEntry>, AppError> {
+        let ask = Ask::function(Action::ReadJournalEntries, Resource::Journal, "journal.entry", "audit")
+            .about(vec![format!("journal:{index}")]);
+        self.read(actor, ask, |_| async move {
+            self.store.journal_entry(index).await?.ok_or(AppError::NoSuchEntry(index))
+        })
+        .await
     }
 
-    /// Entries about a subject or by an actor, for the ethics committee; journaled.
+    /// Entries about a subject or by an actor, for the ethics committee; the search is
+    /// journaled, allowed or not.
     pub async fn journal_search(
         &self,
         actor: &Actor,
         query: &JournalQuery,
-    ) -> Result<Vec<StoredEntry>, AppError> {
-        let found = self.store.journal_search(query).await?;
+    ) -> Result<Sent<Vec<StoredEntry>>, AppError> {
         let subjects = query.subject.iter().chain(query.actor.iter()).cloned().collect();
-        let note = self.entry(actor, "journal.search", subjects, "audit", "ok", None);
-        self.store.append(vec![note]).await.map_err(AppError::Internal)?;
-        Ok(found)
+        let ask = Ask::function(Action::ReadJournalEntries, Resource::Journal, "journal.search", "audit")
+            .about(subjects);
+        self.read(actor, ask, |_| async move { Ok(self.store.journal_search(query).await?) }).await
     }
 
     /// Recomputes the whole journal and checks it against every signed head.
@@ -85,15 +92,9 @@ impl Cloison {
         self.store.verify_journal(key, progress).await
     }
 
-    /// Records an action that touched no register data (a load test, a system event) and
-    /// returns its index once durable.
-    pub async fn journal_note(
-        &self,
-        actor: &Actor,
-        action: &str,
-        purpose: &str,
-    ) -> Result<Range<u64>, AppError> {
-        let note = self.entry(actor, action, Vec::new(), purpose, "ok", None);
-        Ok(self.store.append(vec![note]).await.map_err(AppError::Internal)?.entries)
+    /// Records an act that touched no data (a load test, a system event) and returns its
+    /// index once durable.
+    pub async fn journal_note(&self, actor: &Actor, act: &str, purpose: &str) -> Result<u64, AppError> {
+        self.note(actor, Ask::function(Action::WriteJournalNote, Resource::Journal, act, purpose)).await
     }
 }

@@ -1,18 +1,19 @@
-//! The one door for external callers: authorise with the policy, clip to the visible
-//! periods, journal, answer (R1, R2, R4, R6, R10; I1, I2, I3, I5).
+//! The views for external callers: an access point and its history clipped to the visible
+//! periods, and who the caller is (R1, R2, R4, R6, R10; I1, I2, I3, I5).
 //!
-//! Every answer about an access point is built in three steps: the caller's own periods on it
-//! (facts) come from the store; the Cedar policy decides and names what is visible; the
-//! register's answer is clipped to that. What the caller may not see, and what does not exist,
+//! Every answer about an access point passes the gate (`gate.rs`): the caller's own periods
+//! on it (facts) come from the store; the Cedar policy decides and names what is visible; the
+//! register's answer is clipped to that here. What the caller may not see, and what does not exist,
 //! produce the same [`AppError::NotVisible`]: status, body and timing path are the same,
 //! so the answer is no oracle of the register (I5). The journal entry, allowed or denied, is
 //! durable before the answer leaves; if it cannot be written the request fails (I2).
 
 use domain::{Ean, Period};
 use jiff::Timestamp;
-use policy::{Action, Decision, Facts, Question, Resource, Visible};
+use policy::{Action, Resource, Visible};
 use serde::Serialize;
 
+use crate::gate::{Ask, Sent};
 use crate::register::{Holder, PartyRef};
 use crate::{Actor, AppError, Cloison};
 
@@ -52,54 +53,27 @@ pub struct ClippedHistory {
 }
 
 impl Cloison {
-    async fn decide_on(&self, actor: &Actor, action: Action, ean: Ean) -> Result<Decision, AppError> {
-        let (registrations, occupancies) = self.store.periods_on(&actor.party, ean).await?;
-        let facts = Facts { registrations, occupancies };
-        let ean_text = ean.to_string();
-        Ok(self.policy.decide(&Question {
-            party: actor.party.as_str(),
-            role: actor.role.as_str(),
-            action,
-            resource: Resource::AccessPoint { ean: &ean_text },
-            facts: &facts,
-        }))
-    }
-
-    async fn journal_decision(
-        &self,
-        actor: &Actor,
-        action: &str,
-        ean: Ean,
-        decision: &Decision,
-        outcome: &str,
-        digest: Option<journal::Hash>,
-    ) -> Result<(), AppError> {
-        let mut entry = self.entry(actor, action, vec![ean.to_string()], "api consultation", outcome, digest);
-        entry.decision = journal::Decision { allowed: decision.allowed, policies: decision.policies.clone() };
-        self.store.append(vec![entry]).await.map_err(AppError::Internal)?;
-        Ok(())
-    }
-
     /// The access point at `at` as `actor` may see it, or `NotVisible`.
     pub async fn access_point_at(
         &self,
         actor: &Actor,
         ean: Ean,
         at: Timestamp,
-    ) -> Result<AccessPointView, AppError> {
-        let decision = self.decide_on(actor, Action::ReadAccessPoint, ean).await?;
-        let view = if decision.allowed && decision.visible.contains(at) {
-            self.clipped_view(ean, at, &decision.visible).await?
-        } else {
-            None
-        };
-        let digest = match &view {
-            Some(v) => Some(digest_of(v)?),
-            None => None,
-        };
-        let outcome = if view.is_some() { "ok" } else { "not_visible" };
-        self.journal_decision(actor, "api.access_point.show", ean, &decision, outcome, digest).await?;
-        view.ok_or(AppError::NotVisible)
+    ) -> Result<Sent<AccessPointView>, AppError> {
+        let ean_text = ean.to_string();
+        let ask = Ask::access_point(
+            Action::ReadAccessPoint,
+            &ean_text,
+            "api.access_point.show",
+            "api consultation",
+        );
+        self.read(actor, ask, |visible| async move {
+            if !visible.contains(at) {
+                return Err(AppError::NotVisible);
+            }
+            self.clipped_view(ean, at, &visible).await?.ok_or(AppError::NotVisible)
+        })
+        .await
     }
 
     async fn clipped_view(
@@ -132,23 +106,24 @@ impl Cloison {
     }
 
     /// The history of the access point as `actor` may see it, or `NotVisible`.
-    pub async fn access_point_history(&self, actor: &Actor, ean: Ean) -> Result<ClippedHistory, AppError> {
-        let decision = self.decide_on(actor, Action::ReadHistory, ean).await?;
-        let history = if decision.allowed && decision.visible != Visible::Nothing {
-            match self.store.history(ean).await? {
-                Some(h) => Some(self.clip_history(ean, &h, &decision.visible).await?),
-                None => None,
+    pub async fn access_point_history(
+        &self,
+        actor: &Actor,
+        ean: Ean,
+    ) -> Result<Sent<ClippedHistory>, AppError> {
+        let ean_text = ean.to_string();
+        let ask =
+            Ask::access_point(Action::ReadHistory, &ean_text, "api.access_point.history", "api consultation");
+        self.read(actor, ask, |visible| async move {
+            if visible == Visible::Nothing {
+                return Err(AppError::NotVisible);
             }
-        } else {
-            None
-        };
-        let digest = match &history {
-            Some(h) => Some(digest_of(h)?),
-            None => None,
-        };
-        let outcome = if history.is_some() { "ok" } else { "not_visible" };
-        self.journal_decision(actor, "api.access_point.history", ean, &decision, outcome, digest).await?;
-        history.ok_or(AppError::NotVisible)
+            match self.store.history(ean).await? {
+                Some(h) => self.clip_history(ean, &h, &visible).await,
+                None => Err(AppError::NotVisible),
+            }
+        })
+        .await
     }
 
     async fn clip_history(
@@ -182,48 +157,31 @@ impl Cloison {
         Ok(ClippedHistory { ean, visible, occupancies, registrations })
     }
 
-    /// Journal entries for a caller the policy lets read them (the ethics committee); the
-    /// search is journaled, allowed or not.
-    pub async fn journal_entries_for(
-        &self,
-        actor: &Actor,
-        query: &store::JournalQuery,
-    ) -> Result<Vec<store::StoredEntry>, AppError> {
-        let facts = Facts::default();
-        let decision = self.policy.decide(&Question {
-            party: actor.party.as_str(),
-            role: actor.role.as_str(),
-            action: Action::ReadJournalEntries,
-            resource: Resource::Journal,
-            facts: &facts,
-        });
-        if !decision.allowed {
-            let mut entry = self.entry(actor, "api.journal.entries", Vec::new(), "audit", "forbidden", None);
-            entry.decision = journal::Decision { allowed: false, policies: decision.policies };
-            self.store.append(vec![entry]).await.map_err(AppError::Internal)?;
-            return Err(AppError::Forbidden);
-        }
-        self.journal_search(actor, query).await
-    }
-
-    /// Who the caller is, as the door knows them.
-    pub async fn me(&self, actor: &Actor) -> Result<Me, AppError> {
-        let party = self.party_ref(&actor.party).await?;
-        let periods = if actor.role == crate::Role::Customer || actor.role == crate::Role::Supplier {
-            let p = self.store.party_periods(&actor.party).await?;
-            let mut eans: Vec<Ean> = p
-                .occupancies
-                .iter()
-                .map(|r| r.value.ean)
-                .chain(p.registrations.iter().map(|r| r.value.ean))
-                .collect();
-            eans.sort_unstable();
-            eans.dedup();
-            eans
-        } else {
-            Vec::new()
-        };
-        Ok(Me { party, role: actor.role.as_str(), access_points: periods })
+    /// Who the caller is, as the door knows them: their party and, for customers and
+    /// suppliers, the access points they hold or held.
+    pub async fn me(&self, actor: &Actor) -> Result<Sent<Me>, AppError> {
+        let ask = Ask::function(Action::ReadOwnIdentity, Resource::Register, "api.me", "identification")
+            .about(vec![actor.party.to_string()]);
+        self.read(actor, ask, |_| async move {
+            let party = self.party_ref(&actor.party).await?;
+            let access_points = if actor.role == crate::Role::Customer || actor.role == crate::Role::Supplier
+            {
+                let p = self.store.party_periods(&actor.party).await?;
+                let mut eans: Vec<Ean> = p
+                    .occupancies
+                    .iter()
+                    .map(|r| r.value.ean)
+                    .chain(p.registrations.iter().map(|r| r.value.ean))
+                    .collect();
+                eans.sort_unstable();
+                eans.dedup();
+                eans
+            } else {
+                Vec::new()
+            };
+            Ok(Me { party, role: actor.role.as_str(), access_points })
+        })
+        .await
     }
 }
 
@@ -236,10 +194,4 @@ pub struct Me {
     pub role: &'static str,
     /// Access points the party occupies or supplies, at any time.
     pub access_points: Vec<Ean>,
-}
-
-pub(crate) fn digest_of<T: Serialize>(value: &T) -> Result<journal::Hash, AppError> {
-    let bytes = serde_json::to_vec(value)
-        .map_err(|e| AppError::Internal(store::StoreError::Journal(e.to_string())))?;
-    Ok(journal::Hash::digest(&bytes))
 }

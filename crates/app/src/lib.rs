@@ -1,8 +1,9 @@
 //! The use cases of Cloison: the one door through which data enters and leaves (I1).
 //!
 //! The CLI and the HTTP server hold a [`Cloison`] and nothing else of the data layer: every
-//! read and write is a method here that takes the acting party, so authorisation, clipping
-//! and journaling have one place to live. Answers are views built for the caller, not store
+//! read and write is a method here that takes the acting party and passes the one gate
+//! (`gate.rs`): the Cedar decision, the run, the digest of exactly what leaves, the journal
+//! entry naming the policies that decided. Answers are views built for the caller, not store
 //! rows, so what leaves is decided here and nowhere else.
 #![warn(missing_docs)]
 
@@ -11,12 +12,14 @@ mod access_log;
 mod audit;
 pub mod demo;
 mod door;
+mod gate;
 mod register;
 
 pub use access_log::{ACCESS_LOG_MAX_LIMIT, AccessLog, AccessLogEntry, AccessLogQuery, Accessor};
 pub use domain::Change;
 pub use door::{AccessPointView, ClippedHistory, Me};
 pub use ed25519_dalek::{SigningKey, VerifyingKey};
+pub use gate::Sent;
 pub use journal::{Hash, Origin, SignedTreeHead};
 pub use policy::{Policy, PolicyError};
 pub use register::{HistoryView, Holder, PartyRef, RecordView, RegisterView, WriteTicket};
@@ -64,6 +67,20 @@ pub enum Role {
 }
 
 impl Role {
+    /// Every role, in the order of the actor table.
+    pub const ALL: [Role; 10] = [
+        Role::Supplier,
+        Role::Customer,
+        Role::ThirdParty,
+        Role::RegisterStaff,
+        Role::MeteringStaff,
+        Role::CallCenter,
+        Role::Auditor,
+        Role::Support,
+        Role::Researcher,
+        Role::System,
+    ];
+
     /// The stable text form, as tokens, the journal and the policies name it.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -87,6 +104,9 @@ pub enum AppError {
     /// The register does not know this access point.
     #[error("ean: access point {0} is not in the register")]
     UnknownAccessPoint(domain::Ean),
+    /// The journal has no entry at this index (it is not below the journal's size).
+    #[error("index: the journal has no entry {0}")]
+    NoSuchEntry(u64),
     /// Not there, or not for this caller: one answer for both, so it is no oracle (I5).
     #[error("not_visible: no access point visible to you at this EAN")]
     NotVisible,
@@ -144,63 +164,15 @@ impl Cloison {
         Cloison { origin, ..self }
     }
 
+    /// The `@id`s of the policies in force, sorted: every reason a journal entry may give,
+    /// besides [`policy::DEFAULT_DENY`] and [`policy::EVALUATION_ERROR`].
+    pub fn policy_ids(&self) -> Vec<String> {
+        self.policy.ids().into_iter().map(str::to_owned).collect()
+    }
+
     /// Which backend runs underneath, for the start-up banner.
     pub fn backend(&self) -> Backend {
         self.store.backend()
-    }
-
-    /// The journal entry of an action by `actor`. Subjects are identifiers, never names.
-    pub(crate) fn entry(
-        &self,
-        actor: &Actor,
-        action: &str,
-        subjects: Vec<String>,
-        purpose: &str,
-        outcome: &str,
-        data_digest: Option<journal::Hash>,
-    ) -> journal::Entry {
-        journal::Entry {
-            sequence: 0,
-            time_micros: jiff::Timestamp::now().as_microsecond(),
-            actor: journal::Actor {
-                party_id: actor.party.to_string(),
-                role: actor.role.as_str().to_owned(),
-                session: actor.session.clone(),
-            },
-            action: action.to_owned(),
-            subjects,
-            purpose: purpose.to_owned(),
-            decision: journal::Decision {
-                allowed: true,
-                policies: vec![format!("role:{}", actor.role.as_str())],
-            },
-            outcome: outcome.to_owned(),
-            data_digest,
-        }
-    }
-
-    /// Journals a read before its answer leaves (I1, I2): the digest of what is sent, or the
-    /// reason nothing was.
-    pub(crate) async fn journal_read<T: serde::Serialize>(
-        &self,
-        actor: &Actor,
-        action: &str,
-        ean: domain::Ean,
-        view: &Result<T, AppError>,
-    ) -> Result<(), AppError> {
-        let (outcome, digest) = match view {
-            Ok(v) => {
-                let bytes = serde_json::to_vec(v)
-                    .map_err(|e| AppError::Internal(StoreError::Journal(e.to_string())))?;
-                ("ok", Some(journal::Hash::digest(&bytes)))
-            }
-            Err(AppError::UnknownAccessPoint(_)) => ("not_found", None),
-            Err(_) => ("error", None),
-        };
-        let entry =
-            self.entry(actor, action, vec![ean.to_string()], "register consultation", outcome, digest);
-        self.store.append(vec![entry]).await.map_err(AppError::Internal)?;
-        Ok(())
     }
 
     /// Closes the store cleanly.

@@ -5,6 +5,9 @@ use domain::{AccessPoint, Change, Ean, Occupancy, PartyId, Period, RecordId, Rec
 use jiff::Timestamp;
 use serde::Serialize;
 
+use policy::{Action, Resource, Visible};
+
+use crate::gate::{Ask, Sent};
 use crate::{Actor, AppError, Cloison, Counts, Written};
 
 /// A party as a view names it.
@@ -83,17 +86,27 @@ impl Cloison {
         })
     }
 
-    /// The access point at `at`: its occupant and supplier then. The read is journaled,
+    /// The access point at `at`: its occupant and supplier then, unclipped, for a role that
+    /// sees the whole register (the register team, the ethics committee, the operator). Any
+    /// other role gets `NotVisible`, as for an access point that does not exist (I5): its
+    /// view of an access point is [`Cloison::access_point_at`], clipped. The read is journaled,
     /// found or not, before the answer is returned.
     pub async fn register_show(
         &self,
         actor: &Actor,
         ean: Ean,
         at: Timestamp,
-    ) -> Result<RegisterView, AppError> {
-        let view = self.build_show(ean, at).await;
-        self.journal_read(actor, "register.show", ean, &view).await?;
-        view
+    ) -> Result<Sent<RegisterView>, AppError> {
+        let ean_text = ean.to_string();
+        let ask =
+            Ask::access_point(Action::ReadAccessPoint, &ean_text, "register.show", "register consultation");
+        self.read(actor, ask, |visible| async move {
+            if visible != Visible::All {
+                return Err(AppError::NotVisible);
+            }
+            self.build_show(ean, at).await
+        })
+        .await
     }
 
     async fn build_show(&self, ean: Ean, at: Timestamp) -> Result<RegisterView, AppError> {
@@ -114,11 +127,19 @@ impl Cloison {
         Ok(RegisterView { at, access_point, occupant, supplier })
     }
 
-    /// Every record of the access point, superseded ones marked; journaled like a show.
-    pub async fn register_history(&self, actor: &Actor, ean: Ean) -> Result<HistoryView, AppError> {
-        let view = self.build_history(ean).await;
-        self.journal_read(actor, "register.history", ean, &view).await?;
-        view
+    /// Every record of the access point, superseded ones marked, for a role that sees the
+    /// whole register; journaled like a show.
+    pub async fn register_history(&self, actor: &Actor, ean: Ean) -> Result<Sent<HistoryView>, AppError> {
+        let ean_text = ean.to_string();
+        let ask =
+            Ask::access_point(Action::ReadHistory, &ean_text, "register.history", "register consultation");
+        self.read(actor, ask, |visible| async move {
+            if visible != Visible::All {
+                return Err(AppError::NotVisible);
+            }
+            self.build_history(ean).await
+        })
+        .await
     }
 
     async fn build_history(&self, ean: Ean) -> Result<HistoryView, AppError> {
@@ -165,23 +186,67 @@ impl Cloison {
 
     /// Queues a request without waiting for it: requests are applied in the order queued,
     /// and many ride in one commit. Await the ticket to know it is durable.
+    ///
+    /// The policy is asked `WriteRegister` for every access point the request touches (and
+    /// for the register itself when it adds a party); a refusal of any is journaled once and
+    /// refuses the whole request, so nothing of it is written.
     pub async fn register_submit(
         &self,
         actor: &Actor,
         changes: Vec<(Timestamp, Change)>,
     ) -> Result<WriteTicket, AppError> {
-        let template = self.entry(actor, "", Vec::new(), "register maintenance", "ok", None);
-        Ok(WriteTicket(self.store.submit_changes(template, changes).await.map_err(AppError::Internal)?))
+        let mut resources: Vec<Option<String>> = changes.iter().map(|(_, c)| change_ean(c)).collect();
+        resources.sort_unstable();
+        resources.dedup();
+        let act = changes.first().map_or("register.write", |(_, c)| c.action());
+        let asks = resources
+            .iter()
+            .map(|ean| {
+                let resource = match ean {
+                    Some(ean) => Resource::AccessPoint { ean },
+                    None => Resource::Register,
+                };
+                Ask::function(Action::WriteRegister, resource, act, "register maintenance")
+                    .about(ean.iter().cloned().collect())
+            })
+            .collect();
+        self.write(actor, asks, |template| async move {
+            Ok(WriteTicket(self.store.submit_changes(template, changes).await.map_err(AppError::Internal)?))
+        })
+        .await
     }
 
-    /// Sizes of the register.
-    pub async fn register_counts(&self, _actor: &Actor) -> Result<Counts, AppError> {
-        Ok(self.store.counts().await?)
+    /// Sizes of the register: counts only, no record.
+    pub async fn register_counts(&self, actor: &Actor) -> Result<Sent<Counts>, AppError> {
+        let ask = Ask::function(
+            Action::ReadRegisterSummary,
+            Resource::Register,
+            "register.counts",
+            "register oversight",
+        );
+        self.read(actor, ask, |_| async move { Ok(self.store.counts().await?) }).await
     }
 
     /// The first `limit` EANs in numeric order.
-    pub async fn register_eans(&self, _actor: &Actor, limit: i64) -> Result<Vec<Ean>, AppError> {
-        Ok(self.store.eans(limit).await?)
+    pub async fn register_eans(&self, actor: &Actor, limit: i64) -> Result<Sent<Vec<Ean>>, AppError> {
+        let ask = Ask::function(
+            Action::ListAccessPoints,
+            Resource::Register,
+            "register.eans",
+            "register oversight",
+        );
+        self.read(actor, ask, |_| async move { Ok(self.store.eans(limit).await?) }).await
+    }
+}
+
+/// The access point a change is about, or `None` for a change of the register's parties.
+fn change_ean(change: &Change) -> Option<String> {
+    match change {
+        Change::PutParty(_) => None,
+        Change::PutAccessPoint(ap) => Some(ap.ean.to_string()),
+        Change::RecordOccupancy { occupancy, .. } => Some(occupancy.ean.to_string()),
+        Change::RecordRegistration { registration, .. } => Some(registration.ean.to_string()),
+        Change::EndOccupancy { ean, .. } | Change::EndRegistration { ean, .. } => Some(ean.to_string()),
     }
 }
 

@@ -3,13 +3,13 @@
 use std::path::Path;
 
 use anyhow::Result;
-use app::{Actor, Role};
+use app::Role;
 use clap::Subcommand;
 use serde_json::json;
 
 use crate::Failure;
+use crate::identity::{operator, refusal};
 use crate::output::outln;
-use crate::register::operator;
 
 /// Administration commands.
 #[derive(Debug, Subcommand)]
@@ -51,10 +51,6 @@ pub enum TokenCommand {
     },
 }
 
-fn administrator() -> Actor {
-    Actor { role: Role::Support, ..operator() }
-}
-
 /// Runs an administration command.
 pub async fn run(config_file: Option<&Path>, command: AdminCommand) -> Result<()> {
     match command {
@@ -79,13 +75,11 @@ pub async fn run(config_file: Option<&Path>, command: AdminCommand) -> Result<()
                 ))
                 .into());
             }
+            let actor = operator(config_file)?;
             let app = crate::register::open(config_file, db.as_deref()).await?;
-            let token = app.create_token(&administrator(), &party, role, expires).await;
+            let token = app.create_token(&actor, &party, role, expires).await;
             app.close().await;
-            let token = token.map_err(|e| match e {
-                app::AppError::Invalid(e) => anyhow::Error::from(Failure::Invalid(e.to_string())),
-                other => other.into(),
-            })?;
+            let token = token.map_err(|e| refusal(e, &actor))?;
             if json {
                 outln!(
                     "{}",
@@ -105,13 +99,11 @@ pub async fn run(config_file: Option<&Path>, command: AdminCommand) -> Result<()
             }
         }
         AdminCommand::Token(TokenCommand::Revoke { token_id, db }) => {
+            let actor = operator(config_file)?;
             let app = crate::register::open(config_file, db.as_deref()).await?;
-            let result = app.revoke_token(&administrator(), &token_id).await;
+            let result = app.revoke_token(&actor, &token_id).await;
             app.close().await;
-            result.map_err(|e| match e {
-                app::AppError::Invalid(e) => anyhow::Error::from(Failure::Invalid(e.to_string())),
-                other => other.into(),
-            })?;
+            result.map_err(|e| refusal(e, &actor))?;
             outln!("token {token_id} revoked")?;
         }
     }

@@ -9,10 +9,10 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Result;
-use app::{Actor, Role};
+use app::Actor;
 use clap::Subcommand;
 
-use crate::register::operator;
+use crate::identity::{operator, refusal};
 
 /// Benchmarks.
 #[derive(Debug, Subcommand)]
@@ -39,7 +39,7 @@ pub async fn run(config_file: Option<&Path>, command: BenchCommand) -> Result<()
     match command {
         BenchCommand::Journal { writers, entries, print_acks, db } => {
             let app = Arc::new(crate::register::open(config_file, db.as_deref()).await?);
-            let actor = Actor { role: Role::Support, ..operator() };
+            let actor = operator(config_file)?;
             let started = Instant::now();
             let per_writer = entries.div_ceil(u64::from(writers));
             let mut tasks = Vec::new();
@@ -49,9 +49,12 @@ pub async fn run(config_file: Option<&Path>, command: BenchCommand) -> Result<()
                 let count = per_writer.min(entries.saturating_sub(w * per_writer));
                 tasks.push(tokio::spawn(async move {
                     for _ in 0..count {
-                        let appended = app.journal_note(&actor, "bench.journal.append", "load test").await?;
+                        let appended = app
+                            .journal_note(&actor, "bench.journal.append", "load test")
+                            .await
+                            .map_err(|e| refusal(e, &actor))?;
                         if print_acks {
-                            crate::output::outln!("{}", appended.start)?;
+                            crate::output::outln!("{}", appended)?;
                         }
                     }
                     anyhow::Ok(())

@@ -31,6 +31,7 @@ struct FileConfig {
     header_read_timeout: Option<String>,
     idle_timeout: Option<String>,
     max_connections: Option<u32>,
+    operator: Option<String>,
 }
 
 /// Resolved settings.
@@ -85,6 +86,15 @@ pub const DEFAULT_DB: &str = "cloison.sqlite";
 pub const DEFAULT_KEY_FILE: &str = "cloison.key";
 
 impl Config {
+    /// The operator identity (`PARTY:ROLE`) the settings file names, if any.
+    pub fn operator(file: Option<&Path>) -> Result<Option<String>> {
+        Ok(match file {
+            Some(path) => read_file(path)?.operator,
+            None if Path::new("cloison.toml").exists() => read_file(Path::new("cloison.toml"))?.operator,
+            None => None,
+        })
+    }
+
     /// Reads the file (explicit, or `cloison.toml` if present), the environment, then `db`.
     pub fn load(file: Option<&Path>, db: Option<&str>) -> Result<Config> {
         let file_config = match file {

@@ -97,13 +97,12 @@ pub async fn run(config_file: Option<&Path>, args: DemoArgs) -> Result<()> {
 
 /// One token per kind of caller, and a curl line each.
 async fn demo_tokens(app: &Cloison, base: &str) -> Result<String> {
-    let admin = Actor { party: "cloison-demo".parse()?, role: Role::Support, session: "demo-tokens".into() };
+    let system = Actor { party: "cloison-demo".parse()?, role: Role::System, session: "demo-tokens".into() };
     let expires = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24 * 30);
-    let system = Actor { role: Role::System, ..admin.clone() };
-    let sample = app.register_eans(&system, 1).await?;
+    let sample = app.register_eans(&system, 1).await?.into_view();
     let ean = sample.first().map(ToString::to_string).unwrap_or_default();
     let history = match sample.first() {
-        Some(e) => Some(app.register_history(&system, *e).await?),
+        Some(e) => Some(app.register_history(&system, *e).await?.into_view()),
         None => None,
     };
     let supplier = history
@@ -132,7 +131,7 @@ async fn demo_tokens(app: &Cloison, base: &str) -> Result<String> {
         if party.is_empty() {
             continue;
         }
-        let token = app.create_token(&admin, &party, role.parse()?, expires).await?;
+        let token = app.create_token(&system, &party, role.parse()?, expires).await?;
         out.push_str(&format!(
             "  # {role} ({party})\n  curl -s -H 'Authorization: Bearer {}' {base}{path}\n",
             token.secret
@@ -160,7 +159,8 @@ async fn prepare(config: &Config, key: &app::Keys) -> Result<()> {
             role: Role::System,
             session: "demo-check".into(),
         })
-        .await?;
+        .await?
+        .into_view();
     app.close().await;
     match (marker, existing_file) {
         (Some(_), Some(file)) => {
@@ -185,7 +185,7 @@ async fn tour(
     summary: &DemoSummary,
     url: &str,
 ) -> Result<String> {
-    let counts = app.register_counts(actor).await?;
+    let counts = app.register_counts(actor).await?.into_view();
     let mut out = String::new();
     out.push_str(&format!(
         "Cloison demo: seed {}, {} access points ({} electricity, {} gas) in {}\n\n",
@@ -205,8 +205,8 @@ async fn tour(
     ));
     // The access point with the richest history among the first hundred.
     let mut best = None;
-    for ean in app.register_eans(actor, 100).await? {
-        let history = app.register_history(actor, ean).await?;
+    for ean in app.register_eans(actor, 100).await?.into_view() {
+        let history = app.register_history(actor, ean).await?.into_view();
         let events = history.occupancies.len() + history.registrations.len();
         if best.as_ref().is_none_or(|(n, _)| events > *n) {
             best = Some((events, history));
@@ -219,7 +219,7 @@ async fn tour(
     out.push_str(&format!("A tour of access point {ean}: its whole history\n"));
     out.push_str(&indent(&render_history(&history)));
     let mid = day_start(jiff::civil::Date::constant(2024, 7, 1))?;
-    let show = app.register_show(actor, ean, mid).await?;
+    let show = app.register_show(actor, ean, mid).await?.into_view();
     out.push_str("\nWho held it on 1 July 2024\n");
     out.push_str(&indent(&render_show(&show)));
     let db = match &args.db {

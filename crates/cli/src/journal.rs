@@ -3,15 +3,16 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use app::{Actor, Cloison, JournalQuery, Role, SignedTreeHead, VerifyError, VerifyingKey};
+use app::{Cloison, JournalQuery, SignedTreeHead, VerifyError, VerifyingKey};
 use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::json;
 
 use crate::Failure;
 use crate::config::write_secret;
+use crate::identity::{operator, refusal};
 use crate::output::outln;
-use crate::register::{operator, parse_ean};
+use crate::register::parse_ean;
 use crate::time::{local, parse_instant};
 
 /// Journal commands.
@@ -135,10 +136,6 @@ pub enum ProofCommand {
     },
 }
 
-fn auditor() -> Actor {
-    Actor { role: Role::Auditor, ..operator() }
-}
-
 fn head_json(head: &SignedTreeHead, key: &VerifyingKey) -> serde_json::Value {
     json!({
         "size": head.head.size,
@@ -190,8 +187,9 @@ pub async fn run(config_file: Option<&Path>, command: JournalCommand) -> Result<
             print_head(&head?, &key, json)?;
         }
         JournalCommand::Checkpoint { db, json, note } => {
+            let actor = operator(config_file)?;
             let app = open(config_file, db.as_deref()).await?;
-            let head = app.journal_checkpoint().await;
+            let head = app.journal_checkpoint(&actor).await.map_err(|e| refusal(e, &actor));
             let signed = match (&head, note) {
                 (Ok(head), true) => Some(app.journal_checkpoint_note(head)),
                 _ => None,
@@ -205,6 +203,7 @@ pub async fn run(config_file: Option<&Path>, command: JournalCommand) -> Result<
             }
         }
         JournalCommand::Entry { index, db, json } => {
+            let actor = operator(config_file)?;
             let app = open(config_file, db.as_deref()).await?;
             let entry = async {
                 let size = app.journal_head().await?.head.size;
@@ -214,13 +213,11 @@ pub async fn run(config_file: Option<&Path>, command: JournalCommand) -> Result<
                     ))
                     .into());
                 }
-                anyhow::Ok(app.journal_entry(&auditor(), index).await?)
+                app.journal_entry(&actor, index).await.map_err(|e| refusal(e, &actor))
             }
             .await;
             app.close().await;
-            let Some(entry) = entry? else {
-                return Err(Failure::NotFound(format!("the journal has no entry {index}")).into());
-            };
+            let entry = entry?.into_view();
             if json {
                 outln!("{}", serde_json::to_string_pretty(&entry)?)?;
             } else {
@@ -364,10 +361,11 @@ pub async fn run(config_file: Option<&Path>, command: JournalCommand) -> Result<
                 to: to.as_deref().map(|t| parse_instant("--to", t)).transpose()?,
                 limit: limit.clamp(1, 100_000),
             };
+            let actor = operator(config_file)?;
             let app = open(config_file, db.as_deref()).await?;
-            let found = app.journal_search(&auditor(), &query).await;
+            let found = app.journal_search(&actor, &query).await.map_err(|e| refusal(e, &actor));
             app.close().await;
-            let found = found?;
+            let found = found?.into_view();
             if json {
                 outln!("{}", serde_json::to_string_pretty(&found)?)?;
             } else {

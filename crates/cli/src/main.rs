@@ -3,14 +3,17 @@
 //!
 //! Exit codes are part of the interface, because scripts of the register team branch on them:
 //! 0 success, 1 failure on our side, 2 invalid input (the message says which field and why),
-//! 3 a valid identifier the register does not know; 141 when standard output was closed by
-//! its reader (see `output`).
+//! 3 a valid identifier the register does not know (or, for an identity that does not see the
+//! whole register, one it may not see: one answer for both, I5), 4 refused by the policies for
+//! the identity the command acts as (`--as`; the refusal is journaled); 141 when standard
+//! output was closed by its reader (see `output`).
 
 mod admin;
 mod bench;
 mod config;
 mod database;
 mod demo;
+mod identity;
 mod init;
 mod journal;
 mod output;
@@ -31,6 +34,10 @@ struct Cli {
     /// Settings file (TOML: database_url, seal_key, key_file); default ./cloison.toml if present.
     #[arg(long, global = true, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// Act as this party in this role (PARTY:ROLE), decided by the same policies as the API;
+    /// else the settings file's `operator`, else system:system.
+    #[arg(long = "as", global = true, value_name = "PARTY:ROLE", env = "CLOISON_AS")]
+    identity: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -66,6 +73,9 @@ pub enum Failure {
     /// The identifier is valid but unknown.
     #[error("{0}")]
     NotFound(String),
+    /// The policies refuse this to the identity the command acts as.
+    #[error("{0}")]
+    Forbidden(String),
 }
 
 fn main() -> ExitCode {
@@ -91,6 +101,7 @@ fn main() -> ExitCode {
             let code = match e.downcast_ref::<Failure>() {
                 Some(Failure::Invalid(_)) => 2,
                 Some(Failure::NotFound(_)) => 3,
+                Some(Failure::Forbidden(_)) => 4,
                 None => 1,
             };
             eprintln!("error: {e:#}");
@@ -100,6 +111,7 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<()> {
+    identity::set_flag(cli.identity);
     match cli.command {
         Command::Demo(args) => demo::run(cli.config.as_deref(), args).await,
         Command::Init(args) => init::run(cli.config.as_deref(), args).await,

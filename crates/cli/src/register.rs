@@ -3,16 +3,17 @@
 use std::path::Path;
 
 use anyhow::Result;
-use app::{Actor, AppError, Cloison, HistoryView, RecordView, RegisterView, Role};
+use app::{Change, Cloison, HistoryView, RecordView, RegisterView};
 use clap::Subcommand;
 use domain::{AccessPoint, Ean};
 
 use crate::Failure;
 use crate::config::Config;
+use crate::identity::{operator, refusal};
 use crate::output::{out, outln};
 use crate::time::{local, local_period, parse_instant};
 
-/// Register queries.
+/// Register queries and the register team's corrections.
 #[derive(Debug, Subcommand)]
 pub enum RegisterCommand {
     /// The access point, its occupant and its supplier at an instant.
@@ -40,37 +41,35 @@ pub enum RegisterCommand {
         #[arg(long)]
         json: bool,
     },
+    /// End the occupancy in force at an instant (a move-out): the register records a
+    /// correction that ends it then. Needs an identity the policies let write the register.
+    EndOccupancy {
+        /// The 18-digit EAN of the access point.
+        ean: String,
+        /// The first instant without that occupant: RFC 3339, Brussels local time or day.
+        #[arg(long)]
+        at: String,
+        /// Database URL or SQLite file (default from configuration).
+        #[arg(long)]
+        db: Option<String>,
+    },
+    /// End the registration in force at an instant (end of contract, drop): the register
+    /// records a correction that ends it then.
+    EndRegistration {
+        /// The 18-digit EAN of the access point.
+        ean: String,
+        /// The first instant without that supplier: RFC 3339, Brussels local time or day.
+        #[arg(long)]
+        at: String,
+        /// Database URL or SQLite file (default from configuration).
+        #[arg(long)]
+        db: Option<String>,
+    },
 }
 
 /// Parses an EAN argument, failing with the rule that broke.
 pub fn parse_ean(text: &str) -> Result<Ean, Failure> {
     text.parse().map_err(|e| Failure::Invalid(format!("ean: {e}")))
-}
-
-/// The actor of a command run by a person at the terminal: the register team, named by the
-/// operating-system user so the journal says who it was (R6: no shared accounts).
-pub fn operator() -> Actor {
-    let user = std::env::var("USER").unwrap_or_else(|_| "operator".into()).to_lowercase();
-    let slug: String =
-        user.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '-' }).take(58).collect();
-    Actor {
-        party: format!("staff-{slug}")
-            .parse()
-            .unwrap_or_else(|_| "staff-operator".parse().expect("valid slug")),
-        role: Role::RegisterStaff,
-        session: format!("cli-{}", std::process::id()),
-    }
-}
-
-fn not_found(e: AppError) -> anyhow::Error {
-    match e {
-        AppError::UnknownAccessPoint(ean) => {
-            Failure::NotFound(format!("access point {ean} is not in the register (the EAN itself is valid)"))
-                .into()
-        }
-        AppError::Invalid(e) => Failure::Invalid(e.to_string()).into(),
-        other => other.into(),
-    }
 }
 
 /// Runs a register command.
@@ -83,10 +82,11 @@ pub async fn run(config_file: Option<&Path>, command: RegisterCommand) -> Result
                 .map(|t| parse_instant("--at", t))
                 .transpose()?
                 .unwrap_or_else(jiff::Timestamp::now);
+            let actor = operator(config_file)?;
             let app = open(config_file, db.as_deref()).await?;
-            let view = app.register_show(&operator(), ean, at).await.map_err(not_found);
+            let view = app.register_show(&actor, ean, at).await.map_err(|e| refusal(e, &actor));
             app.close().await;
-            let view = view?;
+            let view = view?.into_view();
             if json {
                 outln!("{}", serde_json::to_string_pretty(&view)?)?;
             } else {
@@ -95,15 +95,49 @@ pub async fn run(config_file: Option<&Path>, command: RegisterCommand) -> Result
         }
         RegisterCommand::History { ean, db, json } => {
             let ean = parse_ean(&ean)?;
+            let actor = operator(config_file)?;
             let app = open(config_file, db.as_deref()).await?;
-            let view = app.register_history(&operator(), ean).await.map_err(not_found);
+            let view = app.register_history(&actor, ean).await.map_err(|e| refusal(e, &actor));
             app.close().await;
-            let view = view?;
+            let view = view?.into_view();
             if json {
                 outln!("{}", serde_json::to_string_pretty(&view)?)?;
             } else {
                 out!("{}", render_history(&view))?;
             }
+        }
+        RegisterCommand::EndOccupancy { ean, at, db } => {
+            let ean = parse_ean(&ean)?;
+            let end = parse_instant("--at", &at)?;
+            let change = Change::EndOccupancy { ean, at: end };
+            end_record(config_file, db.as_deref(), "occupancy", (ean, end), change).await?;
+        }
+        RegisterCommand::EndRegistration { ean, at, db } => {
+            let ean = parse_ean(&ean)?;
+            let end = parse_instant("--at", &at)?;
+            let change = Change::EndRegistration { ean, at: end };
+            end_record(config_file, db.as_deref(), "registration", (ean, end), change).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Applies one ending as the configured identity and says which record now holds it.
+async fn end_record(
+    config_file: Option<&Path>,
+    db: Option<&str>,
+    what: &str,
+    (ean, at): (Ean, jiff::Timestamp),
+    change: Change,
+) -> Result<()> {
+    let actor = operator(config_file)?;
+    let app = open(config_file, db).await?;
+    let written = app.register_apply(&actor, vec![(jiff::Timestamp::now(), change)]).await;
+    app.close().await;
+    let written = written.map_err(|e| refusal(e, &actor))?;
+    for w in written {
+        if let app::Written::Record(id) = w {
+            outln!("{what} of {ean} ended at {at} (Brussels {}): record #{id}", local(at))?;
         }
     }
     Ok(())

@@ -53,7 +53,8 @@ pub const EVALUATION_ERROR: &str = "evaluation-error";
 /// The policy files compiled into the binary, by the path errors give them.
 const EMBEDDED_SCHEMA: (&str, &str) =
     ("policies/cloison.cedarschema", include_str!("../../../policies/cloison.cedarschema"));
-const EMBEDDED_POLICIES: [(&str, &str); 2] = [
+const EMBEDDED_POLICIES: [(&str, &str); 3] = [
+    ("policies/installation.cedar", include_str!("../../../policies/installation.cedar")),
     ("policies/journal.cedar", include_str!("../../../policies/journal.cedar")),
     ("policies/register.cedar", include_str!("../../../policies/register.cedar")),
 ];
@@ -72,6 +73,12 @@ pub struct Policy {
     role_type: cedar::EntityTypeName,
     access_point_type: cedar::EntityTypeName,
     journal: cedar::EntityUid,
+    register: cedar::EntityUid,
+    installation: cedar::EntityUid,
+    /// Per action (indexed by `Action as usize`): the roles whose applicable policies have a
+    /// condition, so their decision depends on the facts; `None` in the set stands for roles
+    /// no scope names. See [`Policy::needs_facts`].
+    conditional: Vec<HashSet<Option<String>>>,
     /// The action entity of each [`Action`], indexed by `Action as usize`.
     actions: Vec<cedar::EntityUid>,
     /// Cedar's answers already given, when the policies allow remembering them (see
@@ -158,6 +165,27 @@ impl ByRole {
         Ok(ByRole { roles, others: set(others)? })
     }
 
+    /// The roles (`None`: roles no scope names) for which some applicable policy has a
+    /// condition beyond its scope, or reveals periods taken from the facts.
+    fn conditional(&self, reveals: &HashMap<String, Reveal>) -> HashSet<Option<String>> {
+        let factual = |policy: &cedar::Policy| {
+            let id: &str = policy.id().as_ref();
+            policy.has_non_scope_constraint()
+                || matches!(reveals.get(id), Some(Reveal::Registrations | Reveal::Occupancies))
+        };
+        let has_condition = |set: &cedar::PolicySet| set.policies().any(factual);
+        let mut roles: HashSet<Option<String>> = self
+            .roles
+            .iter()
+            .filter(|(_, set)| has_condition(set))
+            .map(|(role, _)| Some(role.clone()))
+            .collect();
+        if has_condition(&self.others) {
+            roles.insert(None);
+        }
+        roles
+    }
+
     fn for_role(&self, role: &str) -> &cedar::PolicySet {
         self.roles.get(role).unwrap_or(&self.others)
     }
@@ -178,7 +206,7 @@ pub enum Action {
     ReadAccessPoint,
     /// The versions of an access point's register over time.
     ReadHistory,
-    /// Any change to the register.
+    /// Any change to the register: of an access point, or a party record (on the register).
     WriteRegister,
     /// The signed journal tree head: hashes only, public.
     ReadJournalHead,
@@ -188,11 +216,40 @@ pub enum Action {
     ReadOwnAccessLog,
     /// Whether the actor has an access log at all (role-level, on the journal).
     ReadAccessLog,
+    /// The sizes of the register (counts of access points, parties, records): no record.
+    ReadRegisterSummary,
+    /// The EANs of the register, in order: identifiers of every access point.
+    ListAccessPoints,
+    /// Who the caller is, and the access points they hold: the caller's own data.
+    ReadOwnIdentity,
+    /// A note in the journal about an act that touched no data (a load test, an event).
+    WriteJournalNote,
+    /// Signing and keeping a checkpoint head of the journal now.
+    SignCheckpoint,
+    /// Creating and revoking bearer tokens: who may call, in which role.
+    ManageTokens,
+    /// Reading an installation setting.
+    ReadSetting,
+    /// Writing an installation setting.
+    WriteSetting,
+}
+
+/// The kinds of resource the schema declares, each action applying to some of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ResourceKind {
+    /// One access point.
+    AccessPoint,
+    /// The journal (a singleton).
+    Journal,
+    /// The register as a whole (a singleton): its sizes, its listing, its party records.
+    Register,
+    /// The installation (a singleton): its tokens and settings.
+    Installation,
 }
 
 impl Action {
     /// Every action, in declaration order.
-    pub const ALL: [Action; 7] = [
+    pub const ALL: [Action; 15] = [
         Action::ReadAccessPoint,
         Action::ReadHistory,
         Action::WriteRegister,
@@ -200,12 +257,32 @@ impl Action {
         Action::ReadJournalEntries,
         Action::ReadOwnAccessLog,
         Action::ReadAccessLog,
+        Action::ReadRegisterSummary,
+        Action::ListAccessPoints,
+        Action::ReadOwnIdentity,
+        Action::WriteJournalNote,
+        Action::SignCheckpoint,
+        Action::ManageTokens,
+        Action::ReadSetting,
+        Action::WriteSetting,
     ];
 
-    /// Whether the action is about the journal (resource `Journal`) rather than an access point,
-    /// as the schema's `appliesTo` says.
-    fn on_journal(self) -> bool {
-        matches!(self, Action::ReadJournalHead | Action::ReadJournalEntries | Action::ReadAccessLog)
+    /// The kinds of resource the action applies to, as the schema's `appliesTo` says.
+    pub fn applies_to(self) -> &'static [ResourceKind] {
+        use ResourceKind as K;
+        match self {
+            Action::ReadAccessPoint | Action::ReadHistory | Action::ReadOwnAccessLog => &[K::AccessPoint],
+            Action::WriteRegister => &[K::AccessPoint, K::Register],
+            Action::ReadJournalHead
+            | Action::ReadJournalEntries
+            | Action::ReadAccessLog
+            | Action::WriteJournalNote
+            | Action::SignCheckpoint => &[K::Journal],
+            Action::ReadRegisterSummary | Action::ListAccessPoints | Action::ReadOwnIdentity => {
+                &[K::Register]
+            }
+            Action::ManageTokens | Action::ReadSetting | Action::WriteSetting => &[K::Installation],
+        }
     }
 
     /// The Cedar action id, as the policies name it.
@@ -218,6 +295,14 @@ impl Action {
             Action::ReadJournalEntries => "ReadJournalEntries",
             Action::ReadOwnAccessLog => "ReadOwnAccessLog",
             Action::ReadAccessLog => "ReadAccessLog",
+            Action::ReadRegisterSummary => "ReadRegisterSummary",
+            Action::ListAccessPoints => "ListAccessPoints",
+            Action::ReadOwnIdentity => "ReadOwnIdentity",
+            Action::WriteJournalNote => "WriteJournalNote",
+            Action::SignCheckpoint => "SignCheckpoint",
+            Action::ManageTokens => "ManageTokens",
+            Action::ReadSetting => "ReadSetting",
+            Action::WriteSetting => "WriteSetting",
         }
     }
 }
@@ -232,6 +317,22 @@ pub enum Resource<'a> {
     },
     /// The journal as a whole.
     Journal,
+    /// The register as a whole.
+    Register,
+    /// The installation: tokens and settings.
+    Installation,
+}
+
+impl Resource<'_> {
+    /// Which kind of resource this is.
+    pub fn kind(&self) -> ResourceKind {
+        match self {
+            Resource::AccessPoint { .. } => ResourceKind::AccessPoint,
+            Resource::Journal => ResourceKind::Journal,
+            Resource::Register => ResourceKind::Register,
+            Resource::Installation => ResourceKind::Installation,
+        }
+    }
 }
 
 /// What the store knows of the principal on this resource: its own periods.
@@ -310,10 +411,12 @@ impl Policy {
         let party_type = name("Cloison::Party")?;
         let role_type = name("Cloison::Role")?;
         let access_point_type = name("Cloison::AccessPoint")?;
-        let journal = cedar::EntityUid::from_type_name_and_id(
-            name("Cloison::Journal")?,
-            cedar::EntityId::new("journal"),
-        );
+        let singleton = |type_name: &str, id: &str| -> Result<cedar::EntityUid, PolicyError> {
+            Ok(cedar::EntityUid::from_type_name_and_id(name(type_name)?, cedar::EntityId::new(id)))
+        };
+        let journal = singleton("Cloison::Journal", "journal")?;
+        let register = singleton("Cloison::Register", "register")?;
+        let installation = singleton("Cloison::Installation", "installation")?;
         let action_type = name("Cloison::Action")?;
         let actions = Action::ALL
             .iter()
@@ -329,8 +432,12 @@ impl Policy {
                 file: schema.file.clone(),
                 diagnostic: format!("cannot index the policies by action and role: {e}"),
             })?;
-        let memo = Policy::id_blind(&loaded.policies, [&role_type, &action_type, journal.type_name()])
-            .then(|| RwLock::new(HashMap::new()));
+        let memo = Policy::id_blind(
+            &loaded.policies,
+            [&role_type, &action_type, journal.type_name(), register.type_name(), installation.type_name()],
+        )
+        .then(|| RwLock::new(HashMap::new()));
+        let conditional = index.iter().map(|by_role| by_role.conditional(&loaded.reveals)).collect();
         Ok(Policy {
             memo,
             all: loaded.policies,
@@ -342,6 +449,9 @@ impl Policy {
             role_type,
             access_point_type,
             journal,
+            register,
+            installation,
+            conditional,
             actions,
         })
     }
@@ -369,6 +479,16 @@ impl Policy {
                 .policies()
                 .flat_map(cedar::Policy::entity_literals)
                 .all(|uid| fixed.contains(&uid.type_name()))
+    }
+
+    /// Whether a decision of `action` for `role` can depend on the facts: some policy that
+    /// may apply has a condition (`when`, `unless`) beyond its scope, or reveals the
+    /// principal's own periods. When none does, the caller may ask with empty facts and save
+    /// reading the principal's periods (a write by the register team, say).
+    pub fn needs_facts(&self, role: &str, action: Action) -> bool {
+        let conditional = &self.conditional[action as usize];
+        let scoped = self.index[action as usize].roles.contains_key(role);
+        conditional.contains(&if scoped { Some(role.to_owned()) } else { None })
     }
 
     /// Decides `question`. Never fails: anything Cedar cannot evaluate is a denial (I2).
@@ -466,7 +586,7 @@ impl Policy {
     /// on every call: this code is their only producer, and the one thing a question can get
     /// wrong, an action asked of the wrong kind of resource, is checked here in Rust.
     fn request(&self, question: &Question<'_>, conform: bool) -> Option<(cedar::Request, cedar::Entities)> {
-        if !conform && question.action.on_journal() != matches!(question.resource, Resource::Journal) {
+        if !conform && !question.action.applies_to().contains(&question.resource.kind()) {
             return None;
         }
         let principal = cedar::EntityUid::from_type_name_and_id(
@@ -506,6 +626,14 @@ impl Policy {
             Resource::Journal => {
                 (self.journal.clone(), cedar::Entity::new_no_attrs(self.journal.clone(), Default::default()))
             }
+            Resource::Register => (
+                self.register.clone(),
+                cedar::Entity::new_no_attrs(self.register.clone(), Default::default()),
+            ),
+            Resource::Installation => (
+                self.installation.clone(),
+                cedar::Entity::new_no_attrs(self.installation.clone(), Default::default()),
+            ),
         };
         let schema = conform.then_some(&self.schema);
         let entities = cedar::Entities::from_entities([party, resource_entity], schema).ok()?;
@@ -578,9 +706,11 @@ mod tests {
     }
 
     fn resource_for(action: Action) -> Resource<'static> {
-        match action {
-            Action::ReadJournalHead | Action::ReadJournalEntries | Action::ReadAccessLog => Resource::Journal,
-            _ => Resource::AccessPoint { ean: "541448820000000017" },
+        match action.applies_to()[0] {
+            ResourceKind::AccessPoint => Resource::AccessPoint { ean: "541448820000000017" },
+            ResourceKind::Journal => Resource::Journal,
+            ResourceKind::Register => Resource::Register,
+            ResourceKind::Installation => Resource::Installation,
         }
     }
 
@@ -713,7 +843,41 @@ mod tests {
             // A role nobody wrote a policy for.
             ("root", ReadAccessPoint, both(), deny.clone()),
             ("root", WriteRegister, both(), deny.clone()),
+            ("root", ManageTokens, both(), deny.clone()),
         ];
+        // The register-wide and installation actions: who may, and what a permit reveals;
+        // every other role is denied.
+        #[rustfmt::skip]
+        let granted: [(Action, &[&str], Visible); 9] = [
+            (ReadRegisterSummary, &["register_staff", "metering_staff", "auditor", "system"], All),
+            (ReadRegisterSummary, &["support"], Nothing),
+            (ListAccessPoints, &["register_staff", "metering_staff", "auditor", "system"], All),
+            (ReadOwnIdentity, &ROLES, Nothing),
+            (WriteJournalNote, &["system", "support"], Nothing),
+            (SignCheckpoint, &["system", "support"], Nothing),
+            (ManageTokens, &["system"], Nothing),
+            (ReadSetting, &["system", "support"], Nothing),
+            (WriteSetting, &["system", "support"], Nothing),
+        ];
+        let mut rows = rows;
+        for action in [
+            ReadRegisterSummary,
+            ListAccessPoints,
+            ReadOwnIdentity,
+            WriteJournalNote,
+            SignCheckpoint,
+            ManageTokens,
+            ReadSetting,
+            WriteSetting,
+        ] {
+            for role in ROLES {
+                let answer = granted
+                    .iter()
+                    .find(|(a, roles, _)| *a == action && roles.contains(&role))
+                    .map_or(deny.clone(), |(.., visible)| (true, visible.clone()));
+                rows.push((role, action, both(), answer));
+            }
+        }
         for (role, action, facts, (allowed, visible)) in &rows {
             check(&policy, role, *action, facts, *allowed, visible.clone());
         }
@@ -819,9 +983,14 @@ mod tests {
         let policy = embedded();
         let facts = Facts::default();
         for action in Action::ALL {
-            for resource in [Resource::Journal, Resource::AccessPoint { ean: "541448820000000017" }] {
+            for resource in [
+                Resource::Journal,
+                Resource::Register,
+                Resource::Installation,
+                Resource::AccessPoint { ean: "541448820000000017" },
+            ] {
                 let question = Question { party: "p", role: "auditor", action, resource, facts: &facts };
-                let expected = action.on_journal() == (resource == Resource::Journal);
+                let expected = action.applies_to().contains(&resource.kind());
                 assert_eq!(policy.request(&question, true).is_some(), expected, "{action:?} on {resource:?}");
             }
         }
@@ -883,6 +1052,7 @@ mod tests {
             policy.ids(),
             [
                 "anyone-reads-journal-head",
+                "anyone-reads-own-identity",
                 "auditor-changes-nothing",
                 "auditor-reads-journal-entries",
                 "auditor-reads-register",
@@ -893,9 +1063,15 @@ mod tests {
                 "metering-staff-reads-register",
                 "register-staff-reads-and-writes-register",
                 "supplier-reads-own-registrations",
+                "support-reads-and-writes-settings",
                 "support-reads-no-journal-entries",
+                "support-reads-register-summary",
                 "support-sees-no-register-data",
+                "support-writes-notes-and-checkpoints",
+                "system-manages-tokens",
                 "system-reads-and-writes-register",
+                "system-reads-and-writes-settings",
+                "system-writes-notes-and-checkpoints",
             ]
         );
     }

@@ -237,7 +237,7 @@ over_http!(r7_i2_the_access_log_is_journaled_paged_and_refused_to_others, access
 /// are in it. Here the register team corrects Xavier's past occupancy and supplier A's past
 /// registration during Yasmine's occupancy.
 async fn access_log_shows_writes_about_own_data_only(s: &Server) {
-    let history = s.app.register_history(&system(), ean(1)).await.expect("history");
+    let history = s.app.register_history(&system(), ean(1)).await.expect("history").into_view();
     let xavier = history.occupancies.iter().find(|r| r.party.id.as_str() == "nu-x").expect("Xavier").id;
     let supplier_a =
         history.registrations.iter().find(|r| r.party.id.as_str() == "sup-a").expect("supplier A").id;

@@ -44,6 +44,7 @@ impl Workdir {
             .env_remove("CLOISON_TLS_KEY")
             .env_remove("CLOISON_RATE_LIMIT_PER_SECOND")
             .env_remove("CLOISON_RATE_LIMIT_BURST")
+            .env_remove("CLOISON_AS")
             .envs(env.iter().copied());
         command
     }

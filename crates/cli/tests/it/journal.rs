@@ -26,7 +26,7 @@ fn head_entries_and_proofs_check_out_with_the_public_key_alone() {
     assert!(size > 100, "the demo journals every change: {size}");
     let root: Hash = head["root"].as_str().expect("root").parse().expect("hash");
     for index in [0, 1, size / 2, size - 1] {
-        let entry = dir.json(&["journal", "entry", &index.to_string(), "--json"]);
+        let entry = dir.json(&["--as", "ethics-1:auditor", "journal", "entry", &index.to_string(), "--json"]);
         let bytes = hex::decode(entry["bytes"].as_str().expect("bytes")).expect("hex");
         let leaf = journal::leaf_hash(&bytes);
         assert_eq!(entry["leaf_hash"].as_str(), Some(leaf.to_string().as_str()));
@@ -62,7 +62,7 @@ fn head_entries_and_proofs_check_out_with_the_public_key_alone() {
         domain::Ean::from_body(54_144_900_000_000_000).expect("body").to_string()
     };
     dir.ok(&["register", "show", &ean, "--at", "2024-01-01"]);
-    let found = dir.json(&["journal", "search", "--subject", &ean, "--json"]);
+    let found = dir.json(&["--as", "ethics-1:auditor", "journal", "search", "--subject", &ean, "--json"]);
     let actions: Vec<&str> =
         found.as_array().expect("list").iter().filter_map(|e| e["entry"]["action"].as_str()).collect();
     assert!(actions.contains(&"register.access_point.put"), "{actions:?}");
@@ -126,7 +126,7 @@ fn sigkill_under_load_loses_no_acknowledged_entry() {
     let max = *acked.iter().max().expect("some");
     assert!(max < size, "acknowledged index {max} is beyond the journal's {size} entries");
     for index in acked.iter().step_by(97).chain([&max]) {
-        let entry = dir.json(&["journal", "entry", &index.to_string(), "--json"]);
+        let entry = dir.json(&["--as", "ethics-1:auditor", "journal", "entry", &index.to_string(), "--json"]);
         assert_eq!(entry["entry"]["action"], "bench.journal.append", "entry {index}");
     }
 }

@@ -3,6 +3,7 @@
 mod admin;
 mod demo;
 mod harness;
+mod identity;
 mod instants;
 mod journal;
 mod opening;

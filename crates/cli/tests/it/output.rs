@@ -9,7 +9,17 @@ use crate::harness::Workdir;
 fn a_closed_standard_output_ends_the_command_without_a_panic() {
     let dir = Workdir::new();
     dir.ok(&["demo", "--no-serve", "--access-points", "60"]);
-    let args = ["journal", "search", "--actor", "cloison-demo", "--limit", "100000", "--json"];
+    let args = [
+        "--as",
+        "ethics-1:auditor",
+        "journal",
+        "search",
+        "--actor",
+        "cloison-demo",
+        "--limit",
+        "100000",
+        "--json",
+    ];
     // More than a pipe holds (64 KiB on Linux), so the command is still writing when the
     // reader goes: otherwise it would finish into the pipe's buffer and prove nothing.
     let whole = dir.ok(&args);

@@ -1,0 +1,287 @@
+//! The one gate (I1, I2, R7, R10): every use case of [`Cloison`] that acts for someone passes
+//! here, from the command line and from HTTP alike.
+//!
+//! A use case states its question: who (the actor's party and role), what (a Cedar action), on
+//! what (a resource), and how the journal names the act. The gate asks the policy; if the
+//! answer is no, it journals the refusal and refuses, running nothing. If yes, it runs the
+//! use case's work with what the decision lets it see, serialises the answer once, digests
+//! exactly those bytes, and journals the act with the ids of the policies that decided before
+//! the answer leaves. A write hands its command the entry template carrying the decision, and
+//! the writer journals the outcome in the same transaction as the change.
+//!
+//! This module is the only place that builds the decision written in a journal entry, so the
+//! journal cannot claim a decision no policy made (a test walks the sources to keep it so).
+
+use std::future::Future;
+
+use domain::Ean;
+use policy::{Action, Decision, Facts, Resource, Visible};
+use serde::Serialize;
+
+use crate::{Actor, AppError, Cloison, StoreError};
+
+/// An answer that passed the gate: the view, and the JSON bytes whose digest the journal
+/// holds. A front end that sends JSON sends these bytes, so what the journal says left is
+/// what left.
+#[derive(Debug, Clone)]
+pub struct Sent<T> {
+    view: T,
+    json: Vec<u8>,
+}
+
+impl<T> Sent<T> {
+    /// The answer, for a front end that shapes its own output (the command line).
+    pub fn view(&self) -> &T {
+        &self.view
+    }
+
+    /// The answer, owned.
+    pub fn into_view(self) -> T {
+        self.view
+    }
+
+    /// The answer's JSON, exactly as digested in the journal.
+    pub fn json(&self) -> &[u8] {
+        &self.json
+    }
+
+    /// The answer's JSON, owned.
+    pub fn into_json(self) -> Vec<u8> {
+        self.json
+    }
+}
+
+/// What a refusal answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// About one access point: the same answer as for one that does not exist (I5).
+    NotVisible,
+    /// About a function as a whole: the role may not use it.
+    Forbidden,
+}
+
+/// One question to the gate.
+pub(crate) struct Ask<'a> {
+    /// The Cedar action.
+    pub action: Action,
+    /// What it is asked of.
+    pub resource: Resource<'a>,
+    /// How the journal names the act (`register.show`, `api.access_point.show`, …).
+    pub act: &'a str,
+    /// What the act is about: identifiers, never names.
+    pub subjects: Vec<String>,
+    /// Why, as the journal records it.
+    pub purpose: &'a str,
+    /// What a denial answers.
+    pub refusal: Refusal,
+}
+
+impl<'a> Ask<'a> {
+    /// A question about one access point, refused as not visible (I5).
+    pub fn access_point(action: Action, ean: &'a str, act: &'a str, purpose: &'a str) -> Ask<'a> {
+        Ask {
+            action,
+            resource: Resource::AccessPoint { ean },
+            act,
+            subjects: vec![ean.to_owned()],
+            purpose,
+            refusal: Refusal::NotVisible,
+        }
+    }
+
+    /// A question about a function as a whole (the journal, the register, the installation),
+    /// refused as forbidden.
+    pub fn function(action: Action, resource: Resource<'a>, act: &'a str, purpose: &'a str) -> Ask<'a> {
+        Ask { action, resource, act, subjects: Vec::new(), purpose, refusal: Refusal::Forbidden }
+    }
+
+    /// The same question about these subjects.
+    pub fn about(self, subjects: Vec<String>) -> Ask<'a> {
+        Ask { subjects, ..self }
+    }
+}
+
+/// What a run may add to the journal entry: more deciding policies (a use case that asked
+/// the policy again inside, like the access log per access point).
+pub(crate) struct Ran<T> {
+    pub view: T,
+    pub policies: Vec<String>,
+}
+
+impl<T> From<T> for Ran<T> {
+    fn from(view: T) -> Ran<T> {
+        Ran { view, policies: Vec::new() }
+    }
+}
+
+/// How the journal names the outcome of a run that failed.
+fn outcome_of(error: &AppError) -> String {
+    match error {
+        AppError::UnknownAccessPoint(_) | AppError::NoSuchEntry(_) => "not_found".into(),
+        AppError::NotVisible => "not_visible".into(),
+        AppError::Forbidden => "forbidden".into(),
+        AppError::Invalid(e) => format!("refused:{}", e.code()),
+        AppError::Internal(_) => "error".into(),
+    }
+}
+
+/// Serialises an answer once, for both the digest and the wire.
+fn to_json<T: Serialize>(view: &T) -> Result<Vec<u8>, AppError> {
+    serde_json::to_vec(view).map_err(|e| AppError::Internal(StoreError::Journal(e.to_string())))
+}
+
+impl Cloison {
+    /// The policy's decision on `ask` for `actor`, with the actor's own periods on an access
+    /// point as facts when the policies for this role and action can depend on them.
+    pub(crate) async fn decide(&self, actor: &Actor, ask: &Ask<'_>) -> Result<Decision, AppError> {
+        let facts = match ask.resource {
+            Resource::AccessPoint { ean } if self.policy.needs_facts(actor.role.as_str(), ask.action) => {
+                let ean: Ean = ean.parse().map_err(|e| {
+                    AppError::Internal(StoreError::Journal(format!("the gate was asked about {ean}: {e}")))
+                })?;
+                let (registrations, occupancies) = self.store.periods_on(&actor.party, ean).await?;
+                Facts { registrations, occupancies }
+            }
+            _ => Facts::default(),
+        };
+        Ok(self.policy.decide(&policy::Question {
+            party: actor.party.as_str(),
+            role: actor.role.as_str(),
+            action: ask.action,
+            resource: ask.resource,
+            facts: &facts,
+        }))
+    }
+
+    /// The journal entry of an act by `actor`, carrying the decision that let it happen or
+    /// refused it. Subjects are identifiers, never names.
+    fn entry(
+        &self,
+        actor: &Actor,
+        ask: &Ask<'_>,
+        allowed: bool,
+        policies: Vec<String>,
+        outcome: String,
+        data_digest: Option<journal::Hash>,
+    ) -> journal::Entry {
+        journal::Entry {
+            sequence: 0,
+            time_micros: jiff::Timestamp::now().as_microsecond(),
+            actor: journal::Actor {
+                party_id: actor.party.to_string(),
+                role: actor.role.as_str().to_owned(),
+                session: actor.session.clone(),
+            },
+            action: ask.act.to_owned(),
+            subjects: ask.subjects.clone(),
+            purpose: ask.purpose.to_owned(),
+            decision: journal::Decision { allowed, policies },
+            outcome,
+            data_digest,
+        }
+    }
+
+    /// Journals a refusal and returns the error the caller gets.
+    async fn refuse(&self, actor: &Actor, ask: &Ask<'_>, decision: Decision) -> AppError {
+        let error = match ask.refusal {
+            Refusal::NotVisible => AppError::NotVisible,
+            Refusal::Forbidden => AppError::Forbidden,
+        };
+        let entry = self.entry(actor, ask, false, decision.policies, outcome_of(&error), None);
+        match self.store.append(vec![entry]).await {
+            Ok(_) => error,
+            Err(e) => AppError::Internal(e),
+        }
+    }
+
+    /// The read path: decide; refuse and journal, or run with what is visible, serialise,
+    /// digest, journal, answer. A run that finds nothing to show (not there, not visible at
+    /// that instant) is journaled with that outcome and its error returned.
+    pub(crate) async fn read<T, R, F, Fut>(
+        &self,
+        actor: &Actor,
+        ask: Ask<'_>,
+        run: F,
+    ) -> Result<Sent<T>, AppError>
+    where
+        T: Serialize,
+        R: Into<Ran<T>>,
+        F: FnOnce(Visible) -> Fut,
+        Fut: Future<Output = Result<R, AppError>>,
+    {
+        let decision = self.decide(actor, &ask).await?;
+        if !decision.allowed {
+            return Err(self.refuse(actor, &ask, decision).await);
+        }
+        let mut policies = decision.policies;
+        let (outcome, digest, answer) = match run(decision.visible).await.map(Into::into) {
+            Ok(ran) => {
+                let json = to_json(&ran.view)?;
+                policies.extend(ran.policies);
+                policies.sort_unstable();
+                policies.dedup();
+                let digest = journal::Hash::digest(&json);
+                ("ok".to_owned(), Some(digest), Ok(Sent { view: ran.view, json }))
+            }
+            Err(e) => (outcome_of(&e), None, Err(e)),
+        };
+        let entry = self.entry(actor, &ask, true, policies, outcome, digest);
+        self.store.append(vec![entry]).await.map_err(AppError::Internal)?;
+        answer
+    }
+
+    /// An act whose only trace is its journal entry (a note): decide, then journal it as the
+    /// act itself. Returns the entry's index once durable.
+    pub(crate) async fn note(&self, actor: &Actor, ask: Ask<'_>) -> Result<u64, AppError> {
+        let decision = self.decide(actor, &ask).await?;
+        if !decision.allowed {
+            return Err(self.refuse(actor, &ask, decision).await);
+        }
+        let entry = self.entry(actor, &ask, true, decision.policies, "ok".into(), None);
+        Ok(self.store.append(vec![entry]).await.map_err(AppError::Internal)?.entries.start)
+    }
+
+    /// The write path: decide every question (a request may touch several access points);
+    /// if one is refused, journal the refusal once and refuse the whole request, writing
+    /// nothing. Otherwise hand `submit` the entry template that carries the decision (every
+    /// deciding policy), for the writer to journal each change with its outcome in the
+    /// change's own transaction.
+    pub(crate) async fn write<W, F, Fut>(
+        &self,
+        actor: &Actor,
+        asks: Vec<Ask<'_>>,
+        submit: F,
+    ) -> Result<W, AppError>
+    where
+        F: FnOnce(journal::Entry) -> Fut,
+        Fut: Future<Output = Result<W, AppError>>,
+    {
+        let Some(first) = asks.first() else {
+            return Err(AppError::Invalid(StoreError::Config {
+                field: "changes",
+                reason: "a request must carry at least one change".into(),
+            }));
+        };
+        let mut policies = Vec::new();
+        for ask in &asks {
+            let decision = self.decide(actor, ask).await?;
+            if !decision.allowed {
+                let subjects = asks.iter().flat_map(|a| a.subjects.iter().cloned()).collect::<Vec<_>>();
+                let refused = Ask {
+                    action: ask.action,
+                    resource: ask.resource,
+                    act: ask.act,
+                    subjects,
+                    purpose: ask.purpose,
+                    refusal: Refusal::Forbidden,
+                };
+                return Err(self.refuse(actor, &refused, decision).await);
+            }
+            policies.extend(decision.policies);
+        }
+        policies.sort_unstable();
+        policies.dedup();
+        let template = self.entry(actor, first, true, policies, String::new(), None);
+        submit(template).await
+    }
+}

@@ -1,0 +1,156 @@
+//! A `Cloison` on a database that exists for one test, on each backend, with a small register.
+
+use app::{Actor, Change, Cloison, Keys, MasterKey, Opening, Role};
+use domain::{
+    AccessPoint, Address, Ean, Energy, Gln, GridStatus, MeterKind, Occupancy, Party, PartyId, PartyKind,
+    Period, ReadingRegime, Registration,
+};
+use jiff::Timestamp;
+use rand::RngCore;
+
+/// The application on a fresh database, and what is needed to drop it.
+pub struct TestApp {
+    pub app: Cloison,
+    _dir: Option<tempfile::TempDir>,
+    postgres: Option<(String, String)>,
+}
+
+impl TestApp {
+    pub async fn sqlite() -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = app::sqlite_url(&dir.path().join("cloison.sqlite"));
+        let app = Cloison::open(&url, &Keys::derived(MasterKey::generate()), Opening::CreateIfMissing)
+            .await
+            .expect("open sqlite");
+        TestApp { app, _dir: Some(dir), postgres: None }
+    }
+
+    /// `None` when no PostgreSQL server is configured for tests.
+    pub async fn postgres() -> Option<TestApp> {
+        let admin = std::env::var("CLOISON_TEST_POSTGRES_URL").ok()?;
+        let name = format!("cloison_t_{:016x}", rand::rngs::OsRng.next_u64());
+        let pool = sqlx::PgPool::connect(&admin).await.expect("connect to CLOISON_TEST_POSTGRES_URL");
+        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&pool).await.expect("create test database");
+        pool.close().await;
+        let base = admin.split('?').next().unwrap_or(&admin);
+        let server = &base[..base.rfind('/').expect("URL has a database part")];
+        let url = format!("{server}/{name}");
+        let app = Cloison::open(&url, &Keys::derived(MasterKey::generate()), Opening::CreateIfMissing)
+            .await
+            .expect("open postgres");
+        Some(TestApp { app, _dir: None, postgres: Some((admin, name)) })
+    }
+
+    pub async fn finish(self) {
+        self.app.close().await;
+        if let Some((admin, name)) = self.postgres {
+            let pool = sqlx::PgPool::connect(&admin).await.expect("reconnect as admin");
+            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&pool)
+                .await
+                .expect("drop test database");
+            pool.close().await;
+        }
+    }
+}
+
+/// Declares one test per backend running the same async body with a fresh `TestApp`.
+#[macro_export]
+macro_rules! both_backends {
+    ($name:ident, $body:ident) => {
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                let t = $crate::harness::TestApp::sqlite().await;
+                super::$body(&t.app).await;
+                t.finish().await;
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                let Some(t) = $crate::harness::TestApp::postgres().await else {
+                    eprintln!("CLOISON_TEST_POSTGRES_URL is not set: the PostgreSQL run is in .ci/run");
+                    return;
+                };
+                super::$body(&t.app).await;
+                t.finish().await;
+            }
+        }
+    };
+}
+
+pub fn at(text: &str) -> Timestamp {
+    text.parse().expect("test instant")
+}
+
+pub fn ean() -> Ean {
+    Ean::from_body(54_144_100_000_000_007).expect("17-digit body")
+}
+
+pub fn id(text: &str) -> PartyId {
+    text.parse().expect("test party id")
+}
+
+/// An actor of `role`, as party `party`.
+pub fn actor(party: &str, role: Role) -> Actor {
+    Actor { party: id(party), role, session: format!("test-{}", role.as_str()) }
+}
+
+/// The supplier and the customer of the small register, and staff for the other roles.
+pub fn party_of(role: Role) -> &'static str {
+    match role {
+        Role::Supplier => "sup-a",
+        Role::Customer => "nu-yasmine",
+        _ => "staff-x",
+    }
+}
+
+pub fn access_point() -> AccessPoint {
+    AccessPoint {
+        ean: ean(),
+        energy: Energy::Electricity,
+        address: Address::new("Rue de Fer", "12", None, "5000", "Namur").expect("address"),
+        substation: "NAM-0001".parse().expect("substation"),
+        regime: ReadingRegime::Ymr,
+        meter: MeterKind::Classic,
+        grid_status: GridStatus::Energised,
+    }
+}
+
+/// One access point, occupied by a customer and supplied by a supplier since 2024, written
+/// by the operator's own identity through the gate.
+pub async fn small_register(app: &Cloison) {
+    let since = at("2024-01-01T00:00:00Z");
+    let party = |pid: &str, kind: PartyKind, name: &str| Party {
+        id: id(pid),
+        kind,
+        name: name.parse().expect("name"),
+        phone: None,
+        email: None,
+    };
+    let changes = vec![
+        Change::PutParty(party(
+            "sup-a",
+            PartyKind::Supplier { gln: Gln::from_body(541_000_000_011).expect("gln") },
+            "Supplier A",
+        )),
+        Change::PutParty(party("nu-yasmine", PartyKind::Person, "Yasmine Peeters")),
+        Change::PutParty(party("staff-x", PartyKind::Staff, "Xavier Staff")),
+        Change::PutAccessPoint(access_point()),
+        Change::RecordOccupancy {
+            occupancy: Occupancy {
+                ean: ean(),
+                network_user: id("nu-yasmine"),
+                period: Period::open(since),
+                shipping_address: Address::new("Rue de Fer", "12", None, "5000", "Namur").expect("address"),
+            },
+            supersedes: None,
+        },
+        Change::RecordRegistration {
+            registration: Registration { ean: ean(), supplier: id("sup-a"), period: Period::open(since) },
+            supersedes: None,
+        },
+    ];
+    let dated = changes.into_iter().map(|c| (since, c)).collect();
+    app.register_apply(&actor("system", Role::System), dated).await.expect("the small register is written");
+}
