@@ -168,7 +168,8 @@ impl Cloison {
         let mut windows: Vec<(String, Period)> = Vec::new();
         for ean in eans {
             let ean_text = ean.to_string();
-            let ask = Ask::access_point(Action::ReadOwnAccessLog, &ean_text, "api.access_log", "access log");
+            let ask =
+                Ask::access_point(Action::ReadOwnAccessLog, *ean, &ean_text, "api.access_log", "access log");
             let decision = self.decide(actor, &ask).await?;
             if !decision.allowed {
                 continue;

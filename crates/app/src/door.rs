@@ -63,6 +63,7 @@ impl Cloison {
         let ean_text = ean.to_string();
         let ask = Ask::access_point(
             Action::ReadAccessPoint,
+            ean,
             &ean_text,
             "api.access_point.show",
             "api consultation",
@@ -112,8 +113,13 @@ impl Cloison {
         ean: Ean,
     ) -> Result<Sent<ClippedHistory>, AppError> {
         let ean_text = ean.to_string();
-        let ask =
-            Ask::access_point(Action::ReadHistory, &ean_text, "api.access_point.history", "api consultation");
+        let ask = Ask::access_point(
+            Action::ReadHistory,
+            ean,
+            &ean_text,
+            "api.access_point.history",
+            "api consultation",
+        );
         self.read(actor, ask, |visible| async move {
             if visible == Visible::Nothing {
                 return Err(AppError::NotVisible);

@@ -66,6 +66,8 @@ pub(crate) struct Ask<'a> {
     pub action: Action,
     /// What it is asked of.
     pub resource: Resource<'a>,
+    /// The access point, when the resource is one: its facts are read by EAN.
+    pub ean: Option<Ean>,
     /// How the journal names the act (`register.show`, `api.access_point.show`, …).
     pub act: &'a str,
     /// What the act is about: identifiers, never names.
@@ -77,13 +79,15 @@ pub(crate) struct Ask<'a> {
 }
 
 impl<'a> Ask<'a> {
-    /// A question about one access point, refused as not visible (I5).
-    pub fn access_point(action: Action, ean: &'a str, act: &'a str, purpose: &'a str) -> Ask<'a> {
+    /// A question about one access point (`text` is its EAN as text, which the policy and
+    /// the journal name it by), refused as not visible (I5).
+    pub fn access_point(action: Action, ean: Ean, text: &'a str, act: &'a str, purpose: &'a str) -> Ask<'a> {
         Ask {
             action,
-            resource: Resource::AccessPoint { ean },
+            resource: Resource::AccessPoint { ean: text },
+            ean: Some(ean),
             act,
-            subjects: vec![ean.to_owned()],
+            subjects: vec![text.to_owned()],
             purpose,
             refusal: Refusal::NotVisible,
         }
@@ -92,7 +96,7 @@ impl<'a> Ask<'a> {
     /// A question about a function as a whole (the journal, the register, the installation),
     /// refused as forbidden.
     pub fn function(action: Action, resource: Resource<'a>, act: &'a str, purpose: &'a str) -> Ask<'a> {
-        Ask { action, resource, act, subjects: Vec::new(), purpose, refusal: Refusal::Forbidden }
+        Ask { action, resource, ean: None, act, subjects: Vec::new(), purpose, refusal: Refusal::Forbidden }
     }
 
     /// The same question about these subjects.
@@ -134,11 +138,8 @@ impl Cloison {
     /// The policy's decision on `ask` for `actor`, with the actor's own periods on an access
     /// point as facts when the policies for this role and action can depend on them.
     pub(crate) async fn decide(&self, actor: &Actor, ask: &Ask<'_>) -> Result<Decision, AppError> {
-        let facts = match ask.resource {
-            Resource::AccessPoint { ean } if self.policy.needs_facts(actor.role.as_str(), ask.action) => {
-                let ean: Ean = ean.parse().map_err(|e| {
-                    AppError::Internal(StoreError::Journal(format!("the gate was asked about {ean}: {e}")))
-                })?;
+        let facts = match ask.ean {
+            Some(ean) if self.policy.needs_facts(actor.role.as_str(), ask.action) => {
                 let (registrations, occupancies) = self.store.periods_on(&actor.party, ean).await?;
                 Facts { registrations, occupancies }
             }
@@ -270,6 +271,7 @@ impl Cloison {
                 let refused = Ask {
                     action: ask.action,
                     resource: ask.resource,
+                    ean: ask.ean,
                     act: ask.act,
                     subjects,
                     purpose: ask.purpose,

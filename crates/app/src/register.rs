@@ -98,8 +98,13 @@ impl Cloison {
         at: Timestamp,
     ) -> Result<Sent<RegisterView>, AppError> {
         let ean_text = ean.to_string();
-        let ask =
-            Ask::access_point(Action::ReadAccessPoint, &ean_text, "register.show", "register consultation");
+        let ask = Ask::access_point(
+            Action::ReadAccessPoint,
+            ean,
+            &ean_text,
+            "register.show",
+            "register consultation",
+        );
         self.read(actor, ask, |visible| async move {
             if visible != Visible::All {
                 return Err(AppError::NotVisible);
@@ -131,8 +136,13 @@ impl Cloison {
     /// whole register; journaled like a show.
     pub async fn register_history(&self, actor: &Actor, ean: Ean) -> Result<Sent<HistoryView>, AppError> {
         let ean_text = ean.to_string();
-        let ask =
-            Ask::access_point(Action::ReadHistory, &ean_text, "register.history", "register consultation");
+        let ask = Ask::access_point(
+            Action::ReadHistory,
+            ean,
+            &ean_text,
+            "register.history",
+            "register consultation",
+        );
         self.read(actor, ask, |visible| async move {
             if visible != Visible::All {
                 return Err(AppError::NotVisible);
@@ -195,19 +205,18 @@ impl Cloison {
         actor: &Actor,
         changes: Vec<(Timestamp, Change)>,
     ) -> Result<WriteTicket, AppError> {
-        let mut resources: Vec<Option<String>> = changes.iter().map(|(_, c)| change_ean(c)).collect();
+        let mut resources: Vec<Option<(Ean, String)>> =
+            changes.iter().map(|(_, c)| change_ean(c).map(|ean| (ean, ean.to_string()))).collect();
         resources.sort_unstable();
         resources.dedup();
         let act = changes.first().map_or("register.write", |(_, c)| c.action());
         let asks = resources
             .iter()
-            .map(|ean| {
-                let resource = match ean {
-                    Some(ean) => Resource::AccessPoint { ean },
-                    None => Resource::Register,
-                };
-                Ask::function(Action::WriteRegister, resource, act, "register maintenance")
-                    .about(ean.iter().cloned().collect())
+            .map(|resource| match resource {
+                Some((ean, text)) => {
+                    Ask::access_point(Action::WriteRegister, *ean, text, act, "register maintenance")
+                }
+                None => Ask::function(Action::WriteRegister, Resource::Register, act, "register maintenance"),
             })
             .collect();
         self.write(actor, asks, |template| async move {
@@ -240,13 +249,13 @@ impl Cloison {
 }
 
 /// The access point a change is about, or `None` for a change of the register's parties.
-fn change_ean(change: &Change) -> Option<String> {
+fn change_ean(change: &Change) -> Option<Ean> {
     match change {
         Change::PutParty(_) => None,
-        Change::PutAccessPoint(ap) => Some(ap.ean.to_string()),
-        Change::RecordOccupancy { occupancy, .. } => Some(occupancy.ean.to_string()),
-        Change::RecordRegistration { registration, .. } => Some(registration.ean.to_string()),
-        Change::EndOccupancy { ean, .. } | Change::EndRegistration { ean, .. } => Some(ean.to_string()),
+        Change::PutAccessPoint(ap) => Some(ap.ean),
+        Change::RecordOccupancy { occupancy, .. } => Some(occupancy.ean),
+        Change::RecordRegistration { registration, .. } => Some(registration.ean),
+        Change::EndOccupancy { ean, .. } | Change::EndRegistration { ean, .. } => Some(*ean),
     }
 }
 

@@ -536,7 +536,7 @@ impl Policy {
             return Decision::denied(verdict.policies);
         }
         let visible = self.visible(&verdict.policies, facts);
-        Decision { allowed: true, policies: verdict.policies, visible }
+        Decision { allowed: verdict.allowed, policies: verdict.policies, visible }
     }
 
     /// Cedar's answer to `question` with only `policies` in force.
@@ -559,7 +559,7 @@ impl Policy {
             }
             return denied(policies);
         }
-        Verdict { allowed: true, policies }
+        Verdict { allowed: response.decision() == cedar::Decision::Allow, policies }
     }
 
     /// The union of what the permitting policies reveal; "all" wins.
