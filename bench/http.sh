@@ -4,7 +4,8 @@
 #
 #   bench/http.sh [ACCESS_POINTS] [SECONDS] [CONNECTIONS]
 #
-# Builds the release binary, builds a demo register in a temporary directory, creates a
+# Builds the release binary (or takes CLOISON_BIN, to compare two builds in one sitting),
+# builds a demo register in a temporary directory, creates a
 # supplier token, serves with a rate limit high enough not to throttle the load generator,
 # and asks for an access point the supplier holds, as that supplier (so every request loads
 # the supplier's facts, asks the policy, looks the register up, names the holders and
@@ -16,8 +17,12 @@ seconds=${2:-20}
 connections=${3:-64}
 root=$(cd "$(dirname "$0")/.." && pwd)
 command -v wrk >/dev/null || { apt-get install -y wrk >/dev/null; }
-cargo build --release -p cli --manifest-path "$root/Cargo.toml" >/dev/null
-bin="${CARGO_TARGET_DIR:-$root/target}/release/cloison"
+if [ -n "${CLOISON_BIN:-}" ]; then
+  bin=$(realpath "$CLOISON_BIN")
+else
+  cargo build --release -p cli --manifest-path "$root/Cargo.toml" >/dev/null
+  bin="${CARGO_TARGET_DIR:-$root/target}/release/cloison"
+fi
 work=$(mktemp -d)
 server=
 trap '[ -n "$server" ] && kill "$server" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
