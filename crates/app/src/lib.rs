@@ -12,6 +12,7 @@ mod audit;
 pub mod demo;
 mod door;
 mod register;
+mod settings;
 pub mod wire;
 
 pub use access_log::{ACCESS_LOG_MAX_LIMIT, AccessLog, AccessLogEntry, AccessLogQuery, Accessor};
@@ -21,11 +22,11 @@ pub use ed25519_dalek::{SigningKey, VerifyingKey};
 pub use journal::{Hash, Origin, SignedTreeHead};
 pub use policy::{Policy, PolicyError};
 pub use register::{HistoryView, Holder, PartyRef, RecordView, RegisterView, WriteTicket};
-pub use wire::{ConsistencyProofView, HeadView, InclusionProofView};
 pub use store::{
-    Backend, Counts, JournalFault, JournalQuery, Keys, MasterKey, Opening, Store, StoreError, StoredEntry,
-    Verified, VerifyError, Written, redacted, sqlite_url,
+    Backend, Counts, JournalFault, JournalQuery, Keys, MasterKey, Opening, STORE_META, Store, StoreError,
+    StoredEntry, Verified, VerifyError, Written, redacted, sqlite_url,
 };
+pub use wire::{ConsistencyProofView, HeadView, InclusionProofView};
 
 use domain::PartyId;
 

@@ -1,0 +1,5 @@
+//! The use cases of `app`, called as the front ends call them: every test runs on SQLite, and
+//! on PostgreSQL when `CLOISON_TEST_POSTGRES_URL` is set, each in a fresh database.
+
+mod harness;
+mod settings;
