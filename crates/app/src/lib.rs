@@ -9,7 +9,6 @@
 mod access;
 mod access_log;
 mod audit;
-pub mod demo;
 mod door;
 mod register;
 mod settings;
