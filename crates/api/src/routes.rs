@@ -5,7 +5,7 @@
 //! generated from these annotations, so a route cannot exist undocumented (the integration
 //! tests check that no route is added another way).
 
-use app::{Actor, JournalQuery, SignedTreeHead};
+use app::{Actor, ConsistencyProofView, HeadView, InclusionProofView, JournalQuery};
 use axum::Json;
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::header;
@@ -33,6 +33,11 @@ impl Answer {
     /// sent.
     fn sent<T>(sent: app::Sent<T>) -> Answer {
         Answer(sent.into_json())
+    }
+
+    /// A public answer that passes no gate (the journal's hashes), serialised once.
+    fn of<T: serde::Serialize>(view: &T) -> Result<Answer, ApiError> {
+        serde_json::to_vec(view).map(Answer).map_err(ApiError::internal)
     }
 }
 
@@ -300,29 +305,15 @@ async fn history(
     Ok(Answer::sent(state.app.access_point_history(&actor, ean).await?))
 }
 
-fn head_json(head: &SignedTreeHead, key: &app::VerifyingKey) -> Value {
-    json!({
-        "size": head.head.size,
-        "root": head.head.root.to_string(),
-        // Only an instant that prints as an RFC 3339 date-time; a corrupt time shows empty.
-        "time": domain::instant::from_microsecond(head.head.time_micros).map(|t| t.to_string()).unwrap_or_default(),
-        // The signed value itself: `time` drops trailing zeros of its fraction, so a verifier
-        // of the signature would otherwise have to parse it back to microseconds.
-        "time_micros": head.head.time_micros,
-        "signature": hex::encode(head.signature),
-        "public_key": hex::encode(key.as_bytes()),
-    })
-}
-
 /// The signed head of the journal: hashes only, public (R7).
 #[utoipa::path(get, path = "/v1/journal/head",
     responses(
         (status = 200, description = "the signed tree head", body = schema::Head),
         (status = 429, description = "too many requests", body = schema::Error),
         (status = 500, description = "our failure; logged, not detailed", body = schema::Error)))]
-async fn journal_head(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+async fn journal_head(State(state): State<AppState>) -> Result<Answer, ApiError> {
     let head = state.app.journal_head().await?;
-    Ok(Json(head_json(&head, &state.app.journal_public_key())))
+    Answer::of(&HeadView::new(&head, &state.app.journal_public_key()))
 }
 
 /// The signed head as a C2SP `tlog-checkpoint` signed note, for transparency-log tools and
@@ -360,7 +351,7 @@ struct InclusionQuery {
 async fn inclusion(
     State(state): State<AppState>,
     Params(q): Params<InclusionQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Answer, ApiError> {
     let head = state.app.journal_head().await?;
     let size = q.size.unwrap_or(head.head.size);
     if size > head.head.size || q.index >= size {
@@ -369,14 +360,9 @@ async fn inclusion(
             format!("index must be below size, and size at most {}", head.head.size),
         ));
     }
-    let proof = state.app.journal_inclusion_proof(q.index, size).await?;
+    let hashes = state.app.journal_inclusion_proof(q.index, size).await?;
     let root = state.app.journal_root(size).await?;
-    Ok(Json(json!({
-        "index": q.index,
-        "size": size,
-        "hashes": proof.iter().map(ToString::to_string).collect::<Vec<_>>(),
-        "root": root.to_string(),
-    })))
+    Answer::of(&InclusionProofView { index: q.index, size, hashes, root })
 }
 
 /// Which two sizes.
@@ -401,7 +387,7 @@ struct ConsistencyQuery {
 async fn consistency(
     State(state): State<AppState>,
     Params(q): Params<ConsistencyQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Answer, ApiError> {
     let head = state.app.journal_head().await?;
     let new = q.new.unwrap_or(head.head.size);
     if new > head.head.size || q.old > new {
@@ -410,14 +396,10 @@ async fn consistency(
             format!("old must not exceed new, and new at most {}", head.head.size),
         ));
     }
-    let proof = state.app.journal_consistency_proof(q.old, new).await?;
-    Ok(Json(json!({
-        "old": q.old,
-        "new": new,
-        "hashes": proof.iter().map(ToString::to_string).collect::<Vec<_>>(),
-        "old_root": state.app.journal_root(q.old).await?.to_string(),
-        "new_root": state.app.journal_root(new).await?.to_string(),
-    })))
+    let hashes = state.app.journal_consistency_proof(q.old, new).await?;
+    let old_root = state.app.journal_root(q.old).await?;
+    let new_root = state.app.journal_root(new).await?;
+    Answer::of(&ConsistencyProofView { old: q.old, new, hashes, old_root, new_root })
 }
 
 /// What the auditors' search filters on.

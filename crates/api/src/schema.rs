@@ -248,7 +248,7 @@ pub struct AccessLog {
     next: Option<u64>,
 }
 
-/// The signed head of the journal.
+/// The signed head of the journal: the shape of `app::HeadView`, which the CLI prints too.
 #[derive(Serialize, ToSchema)]
 pub struct Head {
     /// Entries in the journal.
@@ -266,7 +266,7 @@ pub struct Head {
     public_key: String,
 }
 
-/// An inclusion proof.
+/// An inclusion proof: the shape of `app::InclusionProofView`.
 #[derive(Serialize, ToSchema)]
 pub struct InclusionProof {
     /// The entry proved.
@@ -279,7 +279,7 @@ pub struct InclusionProof {
     root: String,
 }
 
-/// A consistency proof.
+/// A consistency proof: the shape of `app::ConsistencyProofView`.
 #[derive(Serialize, ToSchema)]
 pub struct ConsistencyProof {
     /// The older size.

@@ -10,10 +10,11 @@
 mod access;
 mod access_log;
 mod audit;
-pub mod demo;
 mod door;
 mod gate;
 mod register;
+mod settings;
+pub mod wire;
 
 pub use access_log::{ACCESS_LOG_MAX_LIMIT, AccessLog, AccessLogEntry, AccessLogQuery, Accessor};
 pub use domain::Change;
@@ -24,9 +25,10 @@ pub use journal::{Hash, Origin, SignedTreeHead};
 pub use policy::{Policy, PolicyError};
 pub use register::{HistoryView, Holder, PartyRef, RecordView, RegisterView, WriteTicket};
 pub use store::{
-    Backend, Counts, JournalFault, JournalQuery, Keys, MasterKey, Opening, Store, StoreError, StoredEntry,
-    Verified, VerifyError, Written, redacted, sqlite_url,
+    Backend, Counts, JournalFault, JournalQuery, Keys, MasterKey, Opening, STORE_META, Store, StoreError,
+    StoredEntry, Verified, VerifyError, Written, redacted, sqlite_url,
 };
+pub use wire::{ConsistencyProofView, HeadView, InclusionProofView};
 
 use domain::PartyId;
 

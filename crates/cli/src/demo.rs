@@ -6,9 +6,9 @@
 use std::path::Path;
 
 use anyhow::{Result, bail};
-use app::demo::{DemoConfig, DemoSummary, WINDOW_END, WINDOW_START};
 use app::{Actor, Cloison, Role};
 use clap::Args;
+use demo::{DemoConfig, DemoSummary, WINDOW_END, WINDOW_START};
 use domain::period::day_start;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -59,13 +59,11 @@ pub async fn run(config_file: Option<&Path>, args: DemoArgs) -> Result<()> {
         )?
         .progress_chars("=> "),
     );
-    let summary = app::demo::build(
-        &app,
-        &actor,
-        DemoConfig { access_points: args.access_points, seed: args.seed },
-        |n| bar.set_position(n),
-    )
-    .await;
+    let summary =
+        demo::build(&app, &actor, DemoConfig { access_points: args.access_points, seed: args.seed }, |n| {
+            bar.set_position(n)
+        })
+        .await;
     bar.finish_and_clear();
     let summary = summary?;
     let tour = tour(&app, &actor, &args, &summary, &url).await;
@@ -119,7 +117,7 @@ async fn demo_tokens(app: &Cloison, base: &str) -> Result<String> {
         // R4, R7: the same customer sees who accessed their data while they lived there.
         (customer, "customer", "/v1/me/access-log".to_owned()),
     ];
-    for (id, _, role) in app::demo::STAFF {
+    for (id, _, role) in demo::STAFF {
         let path = match role {
             "auditor" => format!("/v1/journal/entries?subject={ean}"),
             _ => format!("/v1/access-points/{ean}"),
@@ -152,15 +150,9 @@ async fn prepare(config: &Config, key: &app::Keys) -> Result<()> {
         Ok(app) => app,
         Err(e) => bail!("{url} exists but cannot be opened with this seal key ({e}); choose another --db"),
     };
-    let marker = app::demo::marker(&app).await?;
-    let counts = app
-        .register_counts(&Actor {
-            party: "cloison-demo".parse()?,
-            role: Role::System,
-            session: "demo-check".into(),
-        })
-        .await?
-        .into_view();
+    let checker = Actor { party: "cloison-demo".parse()?, role: Role::System, session: "demo-check".into() };
+    let marker = demo::marker(&app, &checker).await?;
+    let counts = app.register_counts(&checker).await?.into_view();
     app.close().await;
     match (marker, existing_file) {
         (Some(_), Some(file)) => {

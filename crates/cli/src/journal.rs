@@ -3,7 +3,10 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use app::{Cloison, JournalQuery, SignedTreeHead, VerifyError, VerifyingKey};
+use app::{
+    Cloison, ConsistencyProofView, HeadView, InclusionProofView, JournalQuery, SignedTreeHead, VerifyError,
+    VerifyingKey,
+};
 use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::json;
@@ -136,23 +139,9 @@ pub enum ProofCommand {
     },
 }
 
-fn head_json(head: &SignedTreeHead, key: &VerifyingKey) -> serde_json::Value {
-    json!({
-        "size": head.head.size,
-        "root": head.head.root.to_string(),
-        // Only an instant that prints as an RFC 3339 date-time; a corrupt time shows empty.
-        "time": domain::instant::from_microsecond(head.head.time_micros).map(|t| t.to_string()).unwrap_or_default(),
-        // The signed value itself, so a verifier need not parse `time` back.
-        "time_micros": head.head.time_micros,
-        "signature": hex::encode(head.signature),
-        "public_key": hex::encode(key.as_bytes()),
-    })
-}
-
 fn print_head(head: &SignedTreeHead, key: &VerifyingKey, json: bool) -> Result<()> {
-    let value = head_json(head, key);
     if json {
-        outln!("{}", serde_json::to_string_pretty(&value)?)?;
+        outln!("{}", serde_json::to_string_pretty(&HeadView::new(head, key))?)?;
     } else {
         let time = domain::instant::from_microsecond(head.head.time_micros)?;
         outln!("size       {}", head.head.size)?;
@@ -263,14 +252,13 @@ pub async fn run(config_file: Option<&Path>, command: JournalCommand) -> Result<
                         Failure::Invalid(format!("index: {index} is not below the size {size}")).into()
                     );
                 }
-                let proof = app.journal_inclusion_proof(index, size).await?;
+                let hashes = app.journal_inclusion_proof(index, size).await?;
                 let root = app.journal_root(size).await?;
-                anyhow::Ok((size, proof, root))
+                anyhow::Ok(InclusionProofView { index, size, hashes, root })
             }
             .await;
             app.close().await;
-            let (size, proof, root) = result?;
-            print_proof(proof_json("inclusion", &[("index", index), ("size", size)], &proof, &root), json)?;
+            print_proof("inclusion", &result?, json)?;
         }
         JournalCommand::Proof(ProofCommand::Consistency { old, new, db, json }) => {
             if old > new {
@@ -286,21 +274,14 @@ pub async fn run(config_file: Option<&Path>, command: JournalCommand) -> Result<
                     ))
                     .into());
                 }
-                let proof = app.journal_consistency_proof(old, new).await?;
+                let hashes = app.journal_consistency_proof(old, new).await?;
                 let old_root = app.journal_root(old).await?;
                 let new_root = app.journal_root(new).await?;
-                anyhow::Ok((proof, old_root, new_root))
+                anyhow::Ok(ConsistencyProofView { old, new, hashes, old_root, new_root })
             }
             .await;
             app.close().await;
-            let (proof, old_root, new_root) = result?;
-            let mut value = proof_json("consistency", &[("old", old), ("new", new)], &proof, &new_root);
-            value["old_root"] = json!(old_root.to_string());
-            value["new_root"] = json!(new_root.to_string());
-            if let Some(map) = value.as_object_mut() {
-                map.remove("root");
-            }
-            print_proof(value, json)?;
+            print_proof("consistency", &result?, json)?;
         }
         JournalCommand::Verify { public_key, db, json } => {
             let key = public_key.as_deref().map(parse_key).transpose()?;
@@ -417,29 +398,15 @@ pub async fn run(config_file: Option<&Path>, command: JournalCommand) -> Result<
     Ok(())
 }
 
-fn proof_json(
-    kind: &str,
-    numbers: &[(&str, u64)],
-    proof: &[app::Hash],
-    root: &app::Hash,
-) -> serde_json::Value {
-    let mut value = json!({
-        "proof": kind,
-        "hashes": proof.iter().map(ToString::to_string).collect::<Vec<_>>(),
-        "root": root.to_string(),
-    });
-    for (name, n) in numbers {
-        value[*name] = json!(n);
-    }
-    value
-}
-
-fn print_proof(value: serde_json::Value, as_json: bool) -> Result<()> {
+/// A proof as JSON (the API's shape, `app::wire`), or as text: its kind, then each field of
+/// that shape in order, a list of hashes one per line.
+fn print_proof(kind: &str, proof: &impl serde::Serialize, as_json: bool) -> Result<()> {
     if as_json {
-        outln!("{}", serde_json::to_string_pretty(&value)?)?;
+        outln!("{}", serde_json::to_string_pretty(proof)?)?;
         return Ok(());
     }
-    if let Some(map) = value.as_object() {
+    outln!("proof {kind}")?;
+    if let serde_json::Value::Object(map) = serde_json::to_value(proof)? {
         for (name, v) in map {
             match v {
                 serde_json::Value::Array(items) => {

@@ -33,6 +33,17 @@ pub use register::{Counts, History, PartyPeriods, WriteTx, Written};
 pub use seal::{MasterKey, Sealer};
 pub use tokens::{Bearer, NewToken, ROLES};
 
+/// The `meta` name of the seal key's check value.
+const SEAL_KEY_CHECK: &str = "seal_key_check";
+/// The `meta` name of the journal's public key.
+const JOURNAL_PUBLIC_KEY: &str = "journal_public_key";
+
+/// The `meta` names the store keeps for itself: recorded at a database's first open and
+/// compared at every later one, so that data is never sealed under two keys nor the journal
+/// signed by two. Whoever writes other values into `meta` (the installation's settings) must
+/// leave these alone; the schema's version is sqlx's own table, not `meta`.
+pub const STORE_META: [&str; 2] = [SEAL_KEY_CHECK, JOURNAL_PUBLIC_KEY];
+
 /// Which database a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -388,14 +399,14 @@ impl Store {
     /// there), so the key of this first open is the one kept.
     async fn check_journal_key(&self) -> Result<(), StoreError> {
         let configured = self.journal_key.as_bytes().to_vec();
-        self.remembered("journal_public_key", configured)
+        self.remembered(JOURNAL_PUBLIC_KEY, configured)
             .await?
             .map_err(|found| StoreError::WrongJournalKey { expected: hex::encode(found) })
     }
 
     async fn check_key(&self) -> Result<(), StoreError> {
         let expected = self.sealer.key_check().to_vec();
-        self.remembered("seal_key_check", expected).await?.map_err(|_| StoreError::WrongKey)
+        self.remembered(SEAL_KEY_CHECK, expected).await?.map_err(|_| StoreError::WrongKey)
     }
 
     /// Compares `value` with what `meta` keeps under `name`, recording it on first use; the

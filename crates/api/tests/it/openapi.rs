@@ -186,3 +186,95 @@ async fn openapi_document(s: &Server) {
     check(s, &doc, None, inclusion, inclusion, StatusCode::BAD_REQUEST).await;
 }
 over_http!(the_openapi_document_lists_every_route_and_the_real_shapes, openapi_document);
+
+/// The names of the properties of the schema `name` in the document, in order.
+fn documented_properties(doc: &Value, name: &str) -> Vec<String> {
+    let schema = &doc["components"]["schemas"][name];
+    let properties = schema["properties"].as_object().unwrap_or_else(|| panic!("no schema {name}: {schema}"));
+    properties.keys().cloned().collect()
+}
+
+/// That `value`, a real answer, has exactly the fields the schema `name` documents: the keys it
+/// has, plus those in `absent` (optional fields this answer leaves out, which the schema must
+/// not require), are the schema's properties. `conforms` above allows optional properties that
+/// no answer ever carries; this does not, so a field renamed or dropped on one side fails.
+fn same_fields(doc: &Value, name: &str, value: &Value, absent: &[&str]) {
+    let fields = value.as_object().unwrap_or_else(|| panic!("{name}: {value} is not an object"));
+    let mut keys: Vec<String> = fields.keys().cloned().chain(absent.iter().map(|a| a.to_string())).collect();
+    let mut documented = documented_properties(doc, name);
+    keys.sort();
+    documented.sort();
+    assert_eq!(keys, documented, "{name}: the answer's fields and the documented properties differ: {value}");
+    let required = &doc["components"]["schemas"][name]["required"];
+    for field in absent {
+        assert!(
+            !required.as_array().into_iter().flatten().any(|r| r == field),
+            "{name}: {field} is left out of answers but documented as required"
+        );
+    }
+}
+
+/// The answers' shapes and the schemas of the same name in `/openapi.json` list the same
+/// fields: the journal's head and proofs (one wire shape, `app::wire`, for the API and the CLI)
+/// and the register's views, down to the nested parts a supplier's and a customer's answers
+/// carry.
+async fn answers_have_exactly_the_documented_fields(s: &Server) {
+    let (status, doc) = s.get(None, "/openapi.json").await;
+    assert_eq!(status, StatusCode::OK, "{doc}");
+    let ok = |path: &str, (status, body): (StatusCode, Value)| {
+        assert_eq!(status, StatusCode::OK, "{path}: {body}");
+        body
+    };
+    let get = |caller: Option<&'static str>, path: String| async move {
+        let answer = s.get(caller, &path).await;
+        ok(&path, answer)
+    };
+
+    let head = get(None, "/v1/journal/head".into()).await;
+    same_fields(&doc, "Head", &head, &[]);
+    let inclusion = get(None, "/v1/journal/proofs/inclusion?index=0".into()).await;
+    same_fields(&doc, "InclusionProof", &inclusion, &[]);
+    let consistency = get(None, "/v1/journal/proofs/consistency?old=1".into()).await;
+    same_fields(&doc, "ConsistencyProof", &consistency, &[]);
+
+    let ap = format!("/v1/access-points/{}", ean(1));
+    let at_50 = get(Some("register_staff"), format!("{ap}?at={}", t(50))).await;
+    same_fields(&doc, "AccessPoint", &at_50, &[]);
+    same_fields(&doc, "Address", &at_50["address"], &["box"]);
+    same_fields(&doc, "Holder", &at_50["supplier"], &[]);
+    same_fields(&doc, "Period", &at_50["supplier"]["period"], &[]);
+    same_fields(&doc, "PartyRef", &at_50["supplier"]["party"], &[]);
+    same_fields(&doc, "PartyRef", &at_50["occupant"]["party"], &["gln"]);
+
+    let history = get(Some("supplier_b"), format!("{ap}/history")).await;
+    same_fields(&doc, "History", &history, &[]);
+
+    let me = get(Some("customer_x"), "/v1/me".into()).await;
+    same_fields(&doc, "Me", &me, &[]);
+
+    // A page with a next one: Yasmine, the occupant now, after two reads by her supplier.
+    let system = app::Actor {
+        party: "cloison-test".parse().expect("id"),
+        role: app::Role::System,
+        session: "t".into(),
+    };
+    let expires = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(1);
+    let yasmine =
+        s.app.create_token(&system, "nu-y", app::Role::Customer, expires).await.expect("token").secret;
+    get(Some("supplier_b"), ap.clone()).await;
+    get(Some("supplier_b"), ap.clone()).await;
+    let (status, log) = s.get_as(&yasmine, "/v1/me/access-log?limit=1").await;
+    let log = ok("/v1/me/access-log?limit=1", (status, log));
+    same_fields(&doc, "AccessLog", &log, &[]);
+    // A page counts journal entries read, not accesses found: the whole log for an entry.
+    let (status, log) = s.get_as(&yasmine, "/v1/me/access-log").await;
+    let log = ok("/v1/me/access-log", (status, log));
+    let entry = &log["entries"][0];
+    same_fields(&doc, "AccessLogEntry", entry, &[]);
+    let service_or_party = if entry["accessor"].get("party").is_some() { "service" } else { "party" };
+    same_fields(&doc, "Accessor", &entry["accessor"], &[service_or_party]);
+}
+over_http!(
+    answers_have_exactly_the_documented_fields_of_their_schema,
+    answers_have_exactly_the_documented_fields
+);

@@ -9,7 +9,7 @@ use crate::both_backends;
 use crate::harness::{access_point, actor, at, ean, party_of, small_register};
 
 /// The use cases, by name, so a failure says which.
-const USE_CASES: [&str; 15] = [
+const USE_CASES: [&str; 17] = [
     "access_point_at",
     "access_point_history",
     "register_show",
@@ -25,6 +25,8 @@ const USE_CASES: [&str; 15] = [
     "journal_checkpoint",
     "create_token",
     "revoke_token",
+    "setting",
+    "put_setting",
 ];
 
 /// Calls one use case as `who`; `Ok` when it answered, the error otherwise.
@@ -60,6 +62,9 @@ async fn call(app: &Cloison, who: &app::Actor, use_case: &str) -> Result<(), App
         // An id no token has: a permitted caller is refused by the store (and journaled), a
         // forbidden one by the policy before the store is asked.
         "revoke_token" => app.revoke_token(who, "tok_0000000000000000").await.map(drop),
+        "setting" => app.setting(who, "site.name").await.map(drop),
+        // A key of the caller's role, so each permitted role writes its own once.
+        "put_setting" => app.put_setting(who, &format!("walk.{}", who.role.as_str()), b"x").await,
         other => panic!("no use case {other}"),
     }
 }
@@ -142,7 +147,7 @@ async fn who_may_do_what(app: &Cloison) {
         (Role::Customer, &["access_point_at", "access_point_history", "me", "access_log"]),
         (Role::Auditor, &["access_point_at", "access_point_history", "register_show", "register_history",
             "register_counts", "register_eans", "me", "journal_entry", "journal_search"]),
-        (Role::Support, &["register_counts", "me", "journal_note", "journal_checkpoint"]),
+        (Role::Support, &["register_counts", "me", "journal_note", "journal_checkpoint", "setting", "put_setting"]),
     ];
     for (role, may) in expected {
         let who = actor(party_of(role), role);

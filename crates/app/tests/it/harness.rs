@@ -1,4 +1,4 @@
-//! A `Cloison` on a database that exists for one test, on each backend, with a small register.
+//! A `Cloison` on a database that exists only for one test, on each backend, and a small register.
 
 use app::{Actor, Change, Cloison, Keys, MasterKey, Opening, Role};
 use domain::{
@@ -8,9 +8,11 @@ use domain::{
 use jiff::Timestamp;
 use rand::RngCore;
 
-/// The application on a fresh database, and what is needed to drop it.
+/// The application on a fresh database, with what reopening it takes.
 pub struct TestApp {
     pub app: Cloison,
+    pub url: String,
+    pub keys: Keys,
     _dir: Option<tempfile::TempDir>,
     postgres: Option<(String, String)>,
 }
@@ -18,11 +20,8 @@ pub struct TestApp {
 impl TestApp {
     pub async fn sqlite() -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
-        let url = app::sqlite_url(&dir.path().join("cloison.sqlite"));
-        let app = Cloison::open(&url, &Keys::derived(MasterKey::generate()), Opening::CreateIfMissing)
-            .await
-            .expect("open sqlite");
-        TestApp { app, _dir: Some(dir), postgres: None }
+        let url = app::sqlite_url(&dir.path().join("app.sqlite"));
+        TestApp::open(url, Some(dir), None).await
     }
 
     /// `None` when no PostgreSQL server is configured for tests.
@@ -33,14 +32,21 @@ impl TestApp {
         sqlx::query(&format!("CREATE DATABASE {name}")).execute(&pool).await.expect("create test database");
         pool.close().await;
         let base = admin.split('?').next().unwrap_or(&admin);
-        let server = &base[..base.rfind('/').expect("URL has a database part")];
-        let url = format!("{server}/{name}");
-        let app = Cloison::open(&url, &Keys::derived(MasterKey::generate()), Opening::CreateIfMissing)
-            .await
-            .expect("open postgres");
-        Some(TestApp { app, _dir: None, postgres: Some((admin, name)) })
+        let url = format!("{}/{name}", &base[..base.rfind('/').expect("a database part")]);
+        Some(TestApp::open(url, None, Some((admin, name))).await)
     }
 
+    async fn open(
+        url: String,
+        dir: Option<tempfile::TempDir>,
+        postgres: Option<(String, String)>,
+    ) -> TestApp {
+        let keys = Keys::derived(MasterKey::generate());
+        let app = Cloison::open(&url, &keys, Opening::CreateIfMissing).await.expect("open");
+        TestApp { app, url, keys, _dir: dir, postgres }
+    }
+
+    /// Closes the application and drops a PostgreSQL test database.
     pub async fn finish(self) {
         self.app.close().await;
         if let Some((admin, name)) = self.postgres {
@@ -54,7 +60,42 @@ impl TestApp {
     }
 }
 
+/// The installation acting on itself, as the CLI's batch work does.
+pub fn system() -> Actor {
+    Actor { party: "cloison-test".parse().expect("a valid slug"), role: Role::System, session: "t".into() }
+}
+
+/// The ethics committee, to read the journal.
+pub fn auditor() -> Actor {
+    Actor { role: Role::Auditor, ..system() }
+}
+
 /// Declares one test per backend running the same async body with a fresh `TestApp`.
+#[macro_export]
+macro_rules! each_backend {
+    ($name:ident, $body:ident) => {
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                let t = $crate::harness::TestApp::sqlite().await;
+                super::$body(&t).await;
+                t.finish().await;
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                let Some(t) = $crate::harness::TestApp::postgres().await else {
+                    eprintln!("CLOISON_TEST_POSTGRES_URL is not set: the PostgreSQL run is in .ci/run");
+                    return;
+                };
+                super::$body(&t).await;
+                t.finish().await;
+            }
+        }
+    };
+}
+
+/// Declares one test per backend running the same async body with a fresh application.
 #[macro_export]
 macro_rules! both_backends {
     ($name:ident, $body:ident) => {

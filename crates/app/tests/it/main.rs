@@ -1,6 +1,8 @@
-//! The use cases of `Cloison`, each through the one gate: every test runs on SQLite, and on
-//! PostgreSQL when `CLOISON_TEST_POSTGRES_URL` is set, each in a fresh database.
+//! The use cases of `app`, called as the front ends call them, each through the one gate:
+//! every test runs on SQLite, and on PostgreSQL when `CLOISON_TEST_POSTGRES_URL` is set, each
+//! in a fresh database.
 
 mod gate;
 mod harness;
 mod lint;
+mod settings;

@@ -1,7 +1,7 @@
 //! Access-register benchmarks against DESIGN.md's target: a point-in-time look-up at 100,000
 //! access points with three years of history in ≤ 20 µs median, on SQLite and on PostgreSQL.
 //!
-//! Each backend gets a fresh demo register built through the door (`app::demo::build`); the
+//! Each backend gets a fresh demo register built through the door (`demo::build`); the
 //! build is timed once with a wall clock, because at this size it takes minutes and criterion's
 //! repeated sampling would add nothing but waiting. The look-ups are then measured side by side
 //! with the naive way most teams would write first: fetch the whole history of the EAN and scan
@@ -14,9 +14,9 @@
 
 use std::time::{Duration, Instant};
 
-use app::demo::{DemoConfig, WINDOW_END, WINDOW_START};
 use app::{Actor, Backend, Cloison, Keys, MasterKey, Opening, Role, Store};
 use criterion::Criterion;
+use demo::{DemoConfig, WINDOW_END, WINDOW_START};
 use domain::period::day_start;
 use domain::{Ean, Period};
 use jiff::Timestamp;
@@ -68,7 +68,7 @@ impl Fixture {
         let actor = actor();
         let size = access_points();
         let started = Instant::now();
-        let summary = app::demo::build(&app, &actor, DemoConfig { access_points: size, seed: 42 }, |_| {})
+        let summary = demo::build(&app, &actor, DemoConfig { access_points: size, seed: 42 }, |_| {})
             .await
             .expect("the demo builds");
         let elapsed = started.elapsed();

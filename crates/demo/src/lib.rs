@@ -10,6 +10,12 @@
 //! Determinism: each access point draws from its own ChaCha stream (seed, index), and parties
 //! are numbered in access-point order, so the same seed gives the same register whatever the
 //! batch size.
+//!
+//! A crate of its own, above `app`, rather than a module of it: the demo is a client of the
+//! use cases like the CLI and the API, so it writes everything, the marker that says a
+//! database is a demo included, through `Cloison`'s public methods and reaches nothing behind
+//! them. Inside `app` it wrote that marker straight into the store.
+#![warn(missing_docs)]
 
 use domain::period::day_start;
 use domain::{
@@ -22,7 +28,7 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::{Actor, AppError, Change, Cloison};
+use app::{Actor, AppError, Change, Cloison};
 
 /// What to build.
 #[derive(Debug, Clone, Copy)]
@@ -263,12 +269,13 @@ impl Simulation<'_> {
     }
 }
 
+/// The installation setting that marks a demo database, holding its seed (8 bytes, big-endian).
 const MARKER: &str = "demo_seed";
 
 /// The seed a demo database was built from, or `None` for a database that is not a demo
-/// (which the demo must never overwrite).
-pub async fn marker(app: &Cloison) -> Result<Option<u64>, AppError> {
-    let value = app.store.meta(MARKER).await?;
+/// (which the demo must never overwrite). Read as `actor`, through the settings use case.
+pub async fn marker(app: &Cloison, actor: &Actor) -> Result<Option<u64>, AppError> {
+    let value = app.setting(actor, MARKER).await?;
     Ok(value.and_then(|v| <[u8; 8]>::try_from(v.as_slice()).ok()).map(u64::from_be_bytes))
 }
 
@@ -289,7 +296,7 @@ pub async fn build(
     let mut summary = DemoSummary::default();
     let mut next_party = 0u32;
     let genesis = day(Date::constant(2008, 1, 1));
-    app.store.put_meta(MARKER, &config.seed.to_be_bytes()).await?;
+    app.put_setting(actor, MARKER, &config.seed.to_be_bytes()).await?;
     // The staff are parties too: a token is personal (R6), so each role's demo token needs its
     // person in the register.
     let parties = suppliers().into_iter().chain(staff());
@@ -324,7 +331,7 @@ pub async fn build(
         let mut sim = Simulation { rng, next_party: &mut next_party, summary: &mut summary };
         let changes = sim.life(index, energy, &town, town_counts[town_index], &supplier_ids);
         if in_flight.len() == IN_FLIGHT {
-            let ticket: crate::WriteTicket = in_flight.pop_front().expect("the queue is full");
+            let ticket: app::WriteTicket = in_flight.pop_front().expect("the queue is full");
             ticket.wait().await?;
             done += 1;
             if done % 250 == 0 {

@@ -16,9 +16,9 @@
 
 use std::time::Duration;
 
-use app::demo::DemoConfig;
 use app::{Actor, Cloison, Keys, MasterKey, Opening, Role, Store};
 use criterion::Criterion;
+use demo::DemoConfig;
 use domain::{Ean, PartyId};
 use policy::{Action, Facts, Policy, Question, Resource};
 use rand::{Rng, SeedableRng};
@@ -45,7 +45,7 @@ fn actor() -> Actor {
 async fn fixture(url: &str) -> (Store, Vec<(PartyId, Ean)>) {
     let keys = Keys::derived(MasterKey::generate());
     let app = Cloison::open(url, &keys, Opening::CreateIfMissing).await.expect("the bench database opens");
-    app::demo::build(&app, &actor(), DemoConfig { access_points: ACCESS_POINTS, seed: 42 }, |_| {})
+    demo::build(&app, &actor(), DemoConfig { access_points: ACCESS_POINTS, seed: 42 }, |_| {})
         .await
         .expect("the demo builds");
     app.close().await;
