@@ -3,31 +3,8 @@
 use jiff::Timestamp;
 use store::NewToken;
 
+use crate::write::{CreateToken, RevokeToken};
 use crate::{Actor, AppError, Cloison, Role};
-
-impl std::str::FromStr for Role {
-    type Err = AppError;
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let role = match text {
-            "supplier" => Role::Supplier,
-            "customer" => Role::Customer,
-            "third_party" => Role::ThirdParty,
-            "register_staff" => Role::RegisterStaff,
-            "metering_staff" => Role::MeteringStaff,
-            "call_center" => Role::CallCenter,
-            "auditor" => Role::Auditor,
-            "support" => Role::Support,
-            "researcher" => Role::Researcher,
-            _ => {
-                return Err(AppError::Invalid(store::StoreError::Config {
-                    field: "role",
-                    reason: format!("must be one of {}, found {text:?}", store::ROLES.join(", ")),
-                }));
-            }
-        };
-        Ok(role)
-    }
-}
 
 impl Cloison {
     /// The actor a bearer secret stands for, if the token is valid now. The request id
@@ -54,13 +31,16 @@ impl Cloison {
         expires: Timestamp,
     ) -> Result<NewToken, AppError> {
         let template = self.entry(actor, "", Vec::new(), "access management", "", None);
-        Ok(self.store.create_token(template, party, role.as_str(), expires).await?)
+        let command =
+            CreateToken { template, token: NewToken::generate(expires), party: party.to_owned(), role };
+        Ok(self.store.submit(command).await?.wait().await?.output?)
     }
 
     /// Revokes a token by its public id; journaled as `actor`'s act.
     pub async fn revoke_token(&self, actor: &Actor, token_id: &str) -> Result<(), AppError> {
         let template = self.entry(actor, "", Vec::new(), "access management", "", None);
-        Ok(self.store.revoke_token(template, token_id).await?)
+        let command = RevokeToken { template, token_id: token_id.to_owned() };
+        Ok(self.store.submit(command).await?.wait().await?.output?)
     }
 }
 

@@ -5,7 +5,8 @@ use domain::{AccessPoint, Change, Ean, Occupancy, PartyId, Period, RecordId, Rec
 use jiff::Timestamp;
 use serde::Serialize;
 
-use crate::{Actor, AppError, Cloison, Counts, Written};
+use crate::write::RegisterChanges;
+use crate::{Actor, AppError, Cloison, Counts, StoreError, Written};
 
 /// A party as a view names it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -171,7 +172,8 @@ impl Cloison {
         changes: Vec<(Timestamp, Change)>,
     ) -> Result<WriteTicket, AppError> {
         let template = self.entry(actor, "", Vec::new(), "register maintenance", "ok", None);
-        Ok(WriteTicket(self.store.submit_changes(template, changes).await.map_err(AppError::Internal)?))
+        let command = RegisterChanges { template, changes };
+        Ok(WriteTicket(self.store.submit(command).await.map_err(AppError::Internal)?))
     }
 
     /// Sizes of the register.
@@ -186,12 +188,12 @@ impl Cloison {
 }
 
 /// A queued register request.
-pub struct WriteTicket(store::Ticket);
+pub struct WriteTicket(store::Ticket<Result<Vec<Written>, StoreError>>);
 
 impl WriteTicket {
     /// Waits until the request is durable; then says what it wrote or why it was refused.
     pub async fn wait(self) -> Result<Vec<Written>, AppError> {
         let committed = self.0.wait().await.map_err(AppError::Internal)?;
-        Ok(committed.written?)
+        Ok(committed.output?)
     }
 }
