@@ -6,31 +6,8 @@ use store::NewToken;
 use policy::{Action, Resource};
 
 use crate::gate::Ask;
+use crate::write::{CreateToken, RevokeToken};
 use crate::{Actor, AppError, Cloison, Role};
-
-impl std::str::FromStr for Role {
-    type Err = AppError;
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let role = match text {
-            "supplier" => Role::Supplier,
-            "customer" => Role::Customer,
-            "third_party" => Role::ThirdParty,
-            "register_staff" => Role::RegisterStaff,
-            "metering_staff" => Role::MeteringStaff,
-            "call_center" => Role::CallCenter,
-            "auditor" => Role::Auditor,
-            "support" => Role::Support,
-            "researcher" => Role::Researcher,
-            _ => {
-                return Err(AppError::Invalid(store::StoreError::Config {
-                    field: "role",
-                    reason: format!("must be one of {}, found {text:?}", store::ROLES.join(", ")),
-                }));
-            }
-        };
-        Ok(role)
-    }
-}
 
 impl Cloison {
     /// The actor a bearer secret stands for, if the token is valid now. The request id
@@ -64,7 +41,9 @@ impl Cloison {
         )
         .about(vec![party.to_owned()]);
         self.write(actor, vec![ask], |template| async move {
-            Ok(self.store.create_token(template, party, role.as_str(), expires).await?)
+            let command =
+                CreateToken { template, token: NewToken::generate(expires), party: party.to_owned(), role };
+            Ok(self.store.submit(command).await?.wait().await?.output?)
         })
         .await
     }
@@ -79,7 +58,8 @@ impl Cloison {
         )
         .about(vec![token_id.to_owned()]);
         self.write(actor, vec![ask], |template| async move {
-            Ok(self.store.revoke_token(template, token_id).await?)
+            let command = RevokeToken { template, token_id: token_id.to_owned() };
+            Ok(self.store.submit(command).await?.wait().await?.output?)
         })
         .await
     }

@@ -31,7 +31,7 @@ use serde::Serialize;
 
 use crate::gate::{Ask, Ran, Sent};
 use crate::register::PartyRef;
-use crate::{Actor, AppError, Cloison};
+use crate::{Actor, AppError, Cloison, Role};
 
 /// The largest page of an access log, so one request cannot make the server read the whole
 /// journal.
@@ -121,15 +121,17 @@ pub struct AccessLog {
 /// The DSO service a staff role belongs to, or `None` for a role whose members are named to
 /// the customer. An unknown role is shown as a service: naming a person must be deliberate.
 fn service_of(role: &str) -> Option<&'static str> {
+    let Ok(role) = Role::parse(role) else {
+        return Some("distribution system operator");
+    };
     match role {
-        "supplier" | "third_party" | "researcher" | "customer" => None,
-        "register_staff" => Some("access register team"),
-        "metering_staff" => Some("metering team"),
-        "call_center" => Some("call center"),
-        "auditor" => Some("ethics committee"),
-        "support" => Some("support and administration"),
-        "system" => Some("automated processing"),
-        _ => Some("distribution system operator"),
+        Role::Supplier | Role::ThirdParty | Role::Researcher | Role::Customer => None,
+        Role::RegisterStaff => Some("access register team"),
+        Role::MeteringStaff => Some("metering team"),
+        Role::CallCenter => Some("call center"),
+        Role::Auditor => Some("ethics committee"),
+        Role::Support => Some("support and administration"),
+        Role::System => Some("automated processing"),
     }
 }
 
@@ -192,7 +194,7 @@ impl Cloison {
             let e = &stored.entry;
             let Ok(time) = Timestamp::from_microsecond(e.time_micros) else { continue };
             let own = e.actor.party_id == actor.party.as_str();
-            if e.actor.role == "customer" && !own {
+            if e.actor.role == Role::Customer.as_str() && !own {
                 // Another customer's read of their own occupancy, not of the caller's data.
                 continue;
             }

@@ -15,9 +15,10 @@ mod gate;
 mod register;
 mod settings;
 pub mod wire;
+mod write;
 
 pub use access_log::{ACCESS_LOG_MAX_LIMIT, AccessLog, AccessLogEntry, AccessLogQuery, Accessor};
-pub use domain::Change;
+pub use domain::{Change, Role};
 pub use door::{AccessPointView, ClippedHistory, Me};
 pub use ed25519_dalek::{SigningKey, VerifyingKey};
 pub use gate::Sent;
@@ -41,63 +42,6 @@ pub struct Actor {
     pub role: Role,
     /// The request or session, so the journal can group what one sitting did.
     pub session: String,
-}
-
-/// The roles of DESIGN.md's actor table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Role {
-    /// An energy supplier's system.
-    Supplier,
-    /// A network user looking at their own access points.
-    Customer,
-    /// A third party acting under a written mandate.
-    ThirdParty,
-    /// The DSO's access-register team.
-    RegisterStaff,
-    /// The DSO's metering team.
-    MeteringStaff,
-    /// A call-center operator (read-only).
-    CallCenter,
-    /// The ethics committee: reads everything and the journal, changes nothing.
-    Auditor,
-    /// Support and administration: runs the system, sees no personal or commercial data.
-    Support,
-    /// A researcher of a consent-based study.
-    Researcher,
-    /// Cloison itself, for batch work started by an operator (demo build, imports).
-    System,
-}
-
-impl Role {
-    /// Every role, in the order of the actor table.
-    pub const ALL: [Role; 10] = [
-        Role::Supplier,
-        Role::Customer,
-        Role::ThirdParty,
-        Role::RegisterStaff,
-        Role::MeteringStaff,
-        Role::CallCenter,
-        Role::Auditor,
-        Role::Support,
-        Role::Researcher,
-        Role::System,
-    ];
-
-    /// The stable text form, as tokens, the journal and the policies name it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Supplier => "supplier",
-            Role::Customer => "customer",
-            Role::ThirdParty => "third_party",
-            Role::RegisterStaff => "register_staff",
-            Role::MeteringStaff => "metering_staff",
-            Role::CallCenter => "call_center",
-            Role::Auditor => "auditor",
-            Role::Support => "support",
-            Role::Researcher => "researcher",
-            Role::System => "system",
-        }
-    }
 }
 
 /// Why a use case did not answer.

@@ -8,7 +8,8 @@ use serde::Serialize;
 use policy::{Action, Resource, Visible};
 
 use crate::gate::{Ask, Sent};
-use crate::{Actor, AppError, Cloison, Counts, Written};
+use crate::write::RegisterChanges;
+use crate::{Actor, AppError, Cloison, Counts, StoreError, Written};
 
 /// A party as a view names it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -220,7 +221,8 @@ impl Cloison {
             })
             .collect();
         self.write(actor, asks, |template| async move {
-            Ok(WriteTicket(self.store.submit_changes(template, changes).await.map_err(AppError::Internal)?))
+            let command = RegisterChanges { template, changes };
+            Ok(WriteTicket(self.store.submit(command).await.map_err(AppError::Internal)?))
         })
         .await
     }
@@ -260,12 +262,12 @@ fn change_ean(change: &Change) -> Option<Ean> {
 }
 
 /// A queued register request.
-pub struct WriteTicket(store::Ticket);
+pub struct WriteTicket(store::Ticket<Result<Vec<Written>, StoreError>>);
 
 impl WriteTicket {
     /// Waits until the request is durable; then says what it wrote or why it was refused.
     pub async fn wait(self) -> Result<Vec<Written>, AppError> {
         let committed = self.0.wait().await.map_err(AppError::Internal)?;
-        Ok(committed.written?)
+        Ok(committed.output?)
     }
 }

@@ -55,7 +55,7 @@ pub enum TokenCommand {
 pub async fn run(config_file: Option<&Path>, command: AdminCommand) -> Result<()> {
     match command {
         AdminCommand::Token(TokenCommand::Create { party, role, expires, db, json }) => {
-            let role: Role = role.parse().map_err(|e: app::AppError| Failure::Invalid(e.to_string()))?;
+            let role: Role = role.parse().map_err(|e: domain::RoleError| Failure::Invalid(e.to_string()))?;
             let expires_text = expires.clone();
             let span: jiff::Span = expires.parse().map_err(|e| {
                 Failure::Invalid(format!("--expires: {expires:?} is not a duration such as 90d or 12h: {e}"))

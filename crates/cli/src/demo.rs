@@ -111,15 +111,15 @@ async fn demo_tokens(app: &Cloison, base: &str) -> Result<String> {
         .as_ref()
         .and_then(|h| h.occupancies.iter().rev().find(|r| r.effective).map(|r| r.party.id.to_string()))
         .unwrap_or_default();
-    let mut callers: Vec<(String, &str, String)> = vec![
-        (supplier, "supplier", format!("/v1/access-points/{ean}")),
-        (customer.clone(), "customer", format!("/v1/access-points/{ean}/history")),
+    let mut callers: Vec<(String, Role, String)> = vec![
+        (supplier, Role::Supplier, format!("/v1/access-points/{ean}")),
+        (customer.clone(), Role::Customer, format!("/v1/access-points/{ean}/history")),
         // R4, R7: the same customer sees who accessed their data while they lived there.
-        (customer, "customer", "/v1/me/access-log".to_owned()),
+        (customer, Role::Customer, "/v1/me/access-log".to_owned()),
     ];
     for (id, _, role) in demo::STAFF {
         let path = match role {
-            "auditor" => format!("/v1/journal/entries?subject={ean}"),
+            Role::Auditor => format!("/v1/journal/entries?subject={ean}"),
             _ => format!("/v1/access-points/{ean}"),
         };
         callers.push((id.to_owned(), role, path));
@@ -129,7 +129,7 @@ async fn demo_tokens(app: &Cloison, base: &str) -> Result<String> {
         if party.is_empty() {
             continue;
         }
-        let token = app.create_token(&system, &party, role.parse()?, expires).await?;
+        let token = app.create_token(&system, &party, role, expires).await?;
         out.push_str(&format!(
             "  # {role} ({party})\n  curl -s -H 'Authorization: Bearer {}' {base}{path}\n",
             token.secret

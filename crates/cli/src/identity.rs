@@ -35,10 +35,7 @@ pub fn parse(text: &str, source: &str) -> Result<(PartyId, Role), Failure> {
         .split_once(':')
         .ok_or_else(|| Failure::Invalid(format!("{source}: must be PARTY:ROLE, found {text:?}")))?;
     let party: PartyId = party.parse().map_err(|e| Failure::Invalid(format!("{source}: {e}")))?;
-    let role = Role::ALL.into_iter().find(|r| r.as_str() == role).ok_or_else(|| {
-        let roles: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
-        Failure::Invalid(format!("{source}: the role must be one of {}, found {role:?}", roles.join(", ")))
-    })?;
+    let role = Role::parse(role).map_err(|e| Failure::Invalid(format!("{source}: {e}")))?;
     Ok((party, role))
 }
 

@@ -28,7 +28,7 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use app::{Actor, AppError, Change, Cloison};
+use app::{Actor, AppError, Change, Cloison, Role};
 
 /// What to build.
 #[derive(Debug, Clone, Copy)]
@@ -147,12 +147,12 @@ const TRADES: [&str; 8] =
     ["Boulangerie", "Garage", "Pharmacie", "Brasserie", "Menuiserie", "Librairie", "Boucherie", "Cabinet"];
 
 /// The DSO staff of the demo: one person per role, so every token is personal (R6).
-pub const STAFF: [(&str, &str, &str); 5] = [
-    ("staff-claire", "Claire Renard", "register_staff"),
-    ("staff-marc", "Marc Delvaux", "metering_staff"),
-    ("staff-sarah", "Sarah Lemaire", "call_center"),
-    ("staff-paul", "Paul Gilson", "auditor"),
-    ("staff-ines", "Inès Thiry", "support"),
+pub const STAFF: [(&str, &str, Role); 5] = [
+    ("staff-claire", "Claire Renard", Role::RegisterStaff),
+    ("staff-marc", "Marc Delvaux", Role::MeteringStaff),
+    ("staff-sarah", "Sarah Lemaire", Role::CallCenter),
+    ("staff-paul", "Paul Gilson", Role::Auditor),
+    ("staff-ines", "Inès Thiry", Role::Support),
 ];
 
 /// How the demo turned out.

@@ -13,6 +13,7 @@ pub mod instant;
 pub mod party;
 pub mod period;
 pub mod register;
+pub mod role;
 
 pub use access_point::{
     AccessPoint, Address, AddressError, Energy, GridStatus, MeterKind, ReadingRegime, SubstationId,
@@ -21,4 +22,6 @@ pub use access_point::{
 pub use gs1::{Ean, Gln, Gs1Error};
 pub use party::{Email, Party, PartyError, PartyId, PartyKind, PersonName, Phone};
 pub use period::{BRUSSELS, DayPeriod, Period, PeriodError};
+pub use register::rules::{RecordKind, RuleError};
 pub use register::{Change, Occupancy, OverlapError, Periodic, RecordId, Recorded, Registration, Snapshot};
+pub use role::{Role, RoleError};

@@ -6,6 +6,8 @@
 //! On one access point, effective occupancies never overlap, and neither do effective
 //! registrations: at any instant there is at most one network user and one supplier.
 
+pub mod rules;
+
 use std::collections::HashSet;
 use std::fmt;
 

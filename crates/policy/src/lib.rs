@@ -352,7 +352,7 @@ pub struct Facts {
 pub struct Question<'a> {
     /// The acting party's id.
     pub party: &'a str,
-    /// The role it acts in, as `app::Role::as_str` spells it (`"supplier"`, `"auditor"`…).
+    /// The role it acts in, as `domain::Role::as_str` spells it (`"supplier"`, `"auditor"`…).
     /// An unknown role is in no policy's scope and is denied.
     pub role: &'a str,
     /// What it asks to do.
@@ -657,18 +657,10 @@ mod tests {
         Period::new(ts(from), to.map(ts)).expect("test period is non-empty")
     }
 
-    const ROLES: [&str; 10] = [
-        "supplier",
-        "customer",
-        "third_party",
-        "register_staff",
-        "metering_staff",
-        "call_center",
-        "auditor",
-        "support",
-        "researcher",
-        "system",
-    ];
+    /// Every role, as the domain spells them.
+    fn roles() -> [&'static str; 10] {
+        domain::Role::ALL.map(domain::Role::as_str)
+    }
 
     /// Three registrations, two of them touching: visible as two merged periods.
     fn registered() -> Facts {
@@ -852,7 +844,7 @@ mod tests {
             (ReadRegisterSummary, &["register_staff", "metering_staff", "auditor", "system"], All),
             (ReadRegisterSummary, &["support"], Nothing),
             (ListAccessPoints, &["register_staff", "metering_staff", "auditor", "system"], All),
-            (ReadOwnIdentity, &ROLES, Nothing),
+            (ReadOwnIdentity, &roles(), Nothing),
             (WriteJournalNote, &["system", "support"], Nothing),
             (SignCheckpoint, &["system", "support"], Nothing),
             (ManageTokens, &["system"], Nothing),
@@ -870,7 +862,7 @@ mod tests {
             ReadSetting,
             WriteSetting,
         ] {
-            for role in ROLES {
+            for role in roles() {
                 let answer = granted
                     .iter()
                     .find(|(a, roles, _)| *a == action && roles.contains(&role))
@@ -881,7 +873,7 @@ mod tests {
         for (role, action, facts, (allowed, visible)) in &rows {
             check(&policy, role, *action, facts, *allowed, visible.clone());
         }
-        for role in ROLES {
+        for role in roles() {
             for action in Action::ALL {
                 assert!(
                     rows.iter().any(|(r, a, ..)| *r == role && *a == action),
@@ -912,7 +904,7 @@ mod tests {
         assert!(policy.memo.is_some(), "the shipped policies name no party or access point");
         // Twice over, so the second round answers from the memo.
         for round in 0..2 {
-            for role in ROLES.into_iter().chain(["root"]) {
+            for role in roles().into_iter().chain(["root"]) {
                 for action in Action::ALL {
                     for facts in [Facts::default(), registered(), occupying(), both()] {
                         for (party, ean) in
@@ -958,7 +950,7 @@ mod tests {
     #[test]
     fn the_index_decides_as_the_whole_policy_set() {
         let policy = embedded();
-        for role in ROLES.into_iter().chain(["root"]) {
+        for role in roles().into_iter().chain(["root"]) {
             for action in Action::ALL {
                 for facts in [Facts::default(), registered(), occupying(), both()] {
                     let question = Question {
@@ -1168,6 +1160,33 @@ mod tests {
         std::fs::write(dir.path().join(load::SCHEMA_FILE), grouped).expect("write");
         let error = Policy::load(dir.path()).expect_err("action group");
         assert!(error.to_string().contains("action groups are not supported"), "{error}");
+    }
+
+    #[test]
+    fn a_role_enum_unlike_the_domain_roles_is_refused() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("p.cedar"), format!("{HEADER}forbid (principal, action, resource);"))
+            .expect("write policy");
+        let members = "\"call_center\", \"auditor\", \"support\", \"researcher\", \"system\"";
+        assert!(EMBEDDED_SCHEMA.1.contains(members), "the shipped schema lists the roles on one line");
+        for (enumeration, expected) in [
+            (members.replace(", \"system\"", ""), "entity Cloison::Role lacks \"system\": its members"),
+            (
+                format!("{members}, \"boss\""),
+                "entity Cloison::Role has \"boss\", which Cloison does not know",
+            ),
+        ] {
+            let schema = EMBEDDED_SCHEMA.1.replace(members, &enumeration);
+            std::fs::write(dir.path().join(load::SCHEMA_FILE), schema).expect("write schema");
+            let error = Policy::load(dir.path()).expect_err("the role enum differs from the domain's");
+            assert!(matches!(error, PolicyError::Schema { .. }), "{error}");
+            let message = error.to_string();
+            assert!(message.contains("cloison.cedarschema: invalid schema: "), "{message}");
+            assert!(message.contains(expected), "{message}");
+            assert!(message.contains("supplier, customer, third_party"), "{message}");
+        }
+        std::fs::write(dir.path().join(load::SCHEMA_FILE), EMBEDDED_SCHEMA.1).expect("write schema");
+        Policy::load(dir.path()).expect("the shipped schema lists exactly the domain's roles");
     }
 
     #[test]

@@ -138,6 +138,7 @@ pub(crate) fn load(schema: &Source, files: &[Source]) -> Result<Loaded, PolicyEr
     })?;
     // Warnings (a type shadowing a built-in, say) do not change what is allowed.
     let cedar_schema = schema_parsed.0;
+    check_roles(schema)?;
     // `decide` puts no action entities in the store and indexes policies by the actions their
     // scope lists; both are right only while no action is a member of another.
     let actions = cedar_schema.action_entities().map_err(|e| PolicyError::Schema {
@@ -239,6 +240,43 @@ pub(crate) fn load(schema: &Source, files: &[Source]) -> Result<Loaded, PolicyEr
         }
     }
     Ok(Loaded { schema: cedar_schema, policies, reveals })
+}
+
+/// Refuses a schema whose `Cloison::Role` enum is not exactly [`domain::Role::ALL`].
+///
+/// A role the schema lacks could never be decided (every question in it would be refused
+/// as malformed), and a role only the schema has could be granted by a policy that no actor
+/// can ever hold, which hides a typo or a forgotten change in `domain`. Read from the
+/// schema's JSON form, the one place Cedar lists an enum's members.
+fn check_roles(schema: &Source) -> Result<(), PolicyError> {
+    let refuse = |diagnostic: String| PolicyError::Schema { file: schema.file.clone(), diagnostic };
+    let (fragment, _warnings) = cedar::SchemaFragment::from_cedarschema_str(&schema.text)
+        .map_err(|e| refuse(describe(&e, &schema.text)))?;
+    let json = fragment.to_json_value().map_err(|e| refuse(format!("cannot read the role enum: {e}")))?;
+    let members = json
+        .pointer("/Cloison/entityTypes/Role/enum")
+        .and_then(|list| list.as_array())
+        .ok_or_else(|| refuse("entity Cloison::Role must be an enum of Cloison's roles".into()))?;
+    let declared: Vec<&str> = members.iter().filter_map(|m| m.as_str()).collect();
+    let known: Vec<&str> = domain::Role::ALL.into_iter().map(domain::Role::as_str).collect();
+    let missing: Vec<&str> = known.iter().copied().filter(|r| !declared.contains(r)).collect();
+    let unknown: Vec<&str> = declared.iter().copied().filter(|r| !known.contains(r)).collect();
+    if missing.is_empty() && unknown.is_empty() {
+        return Ok(());
+    }
+    let quoted = |roles: &[&str]| roles.iter().map(|r| format!("\"{r}\"")).collect::<Vec<_>>().join(", ");
+    let mut problems = Vec::new();
+    if !missing.is_empty() {
+        problems.push(format!("lacks {}", quoted(&missing)));
+    }
+    if !unknown.is_empty() {
+        problems.push(format!("has {}, which Cloison does not know", quoted(&unknown)));
+    }
+    Err(refuse(format!(
+        "entity Cloison::Role {}: its members must be exactly Cloison's roles ({})",
+        problems.join(" and "),
+        known.join(", ")
+    )))
 }
 
 /// The place of a policy in its file, from Cedar's default id `policyN`.

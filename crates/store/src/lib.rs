@@ -7,9 +7,11 @@
 //! every query for no behaviour difference; the conformance suite in `tests/it` runs every
 //! test against both to keep the shared SQL honest.
 //!
-//! Writes go through [`WriteTx`], one database transaction that checks the register's
-//! invariants (no overlap, known parties, effective supersession) before inserting, so a
-//! refused write changes nothing. On SQLite, writes use a single connection and
+//! Writes go through the journal writer: a [`Command`] (defined by the capability that
+//! writes, in `app`) runs in the writer's [`WriteTx`] with the entries that describe it. The
+//! store's primitives on that transaction read what the domain's rules judge a write by
+//! (no overlap, party kinds, effective supersession), ask them, and insert only what they
+//! allow, so a refused write changes nothing. On SQLite, writes use a single connection and
 //! `BEGIN IMMEDIATE`, so there is one writer and no lock upgrade to fail; reads use a pool.
 //! On PostgreSQL, writes on one access point serialise on a transaction-scoped advisory lock
 //! keyed by the EAN.
@@ -20,6 +22,7 @@ mod local;
 mod register;
 pub mod seal;
 pub mod tokens;
+mod tx;
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -28,10 +31,13 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions, Connection, Executor};
 
-pub use journal::{Committed, JournalFault, JournalQuery, Keys, StoredEntry, Ticket, Verified, VerifyError};
-pub use register::{Counts, History, PartyPeriods, WriteTx, Written};
+pub use journal::{
+    Command, Committed, Done, JournalFault, JournalQuery, Keys, StoredEntry, Ticket, Verified, VerifyError,
+};
+pub use register::{Applied, Counts, History, PartyPeriods, Written};
 pub use seal::{MasterKey, Sealer};
-pub use tokens::{Bearer, NewToken, ROLES};
+pub use tokens::{Bearer, NewToken};
+pub use tx::{Savepoint, WriteTx};
 
 /// The `meta` name of the seal key's check value.
 const SEAL_KEY_CHECK: &str = "seal_key_check";
@@ -243,6 +249,23 @@ impl StoreError {
             StoreError::Corrupt { .. } => "corrupt",
             StoreError::Database(_) | StoreError::Local(_) => "database",
             StoreError::Journal(_) => "journal",
+        }
+    }
+}
+
+/// A refusal by the register's rules keeps the variant, the message and the code it had
+/// when the rules lived here.
+impl From<domain::RuleError> for StoreError {
+    fn from(e: domain::RuleError) -> Self {
+        match e {
+            domain::RuleError::WrongPartyKind { field, id, found, expected } => {
+                StoreError::WrongPartyKind { field, id: id.to_string(), found: found.to_owned(), expected }
+            }
+            domain::RuleError::NotEffective { what, id } => StoreError::NotEffective { what, id: id.0 },
+            domain::RuleError::NothingToEnd { what, ean, at } => {
+                StoreError::NothingToEnd { what, ean: ean.to_string(), at: at.to_string() }
+            }
+            domain::RuleError::Overlap(e) => StoreError::Overlap(e),
         }
     }
 }

@@ -2,23 +2,24 @@
 //!
 //! Reads answer the three questions every rule asks: who occupied and who supplied an EAN at
 //! an instant (one round trip), the full history of an EAN, and every period of a party.
-//! Writes happen in a [`WriteTx`] that re-checks the register's invariants against what the
-//! transaction itself reads, so concurrent writers cannot slip an overlap in between.
+//! Writes happen in the writer's [`WriteTx`]: under the access point's lock, the store reads
+//! what the register's rules (`domain::register::rules`) judge a write by, asks them, and
+//! writes what they allow, so concurrent writers cannot slip an overlap in between.
 
-use domain::register::check_no_overlap;
+use domain::register::rules::{self, RecordKind};
 use domain::{
     AccessPoint, Address, Change, Ean, Email, Gln, Occupancy, Party, PartyId, PartyKind, Period, Phone,
     RecordId, Recorded, Registration, Snapshot,
 };
 use jiff::Timestamp;
 use serde::Serialize;
+use sqlx::Row;
 use sqlx::any::AnyRow;
-use sqlx::{Any, Row, Transaction};
 
-use std::sync::{Arc, LazyLock};
+use std::sync::LazyLock;
 
 use crate::local::{ColumnNames, Columns, Named};
-use crate::{Backend, Sealer, Store, StoreError, corrupt};
+use crate::{Backend, Sealer, Store, StoreError, WriteTx, corrupt};
 
 /// Everything the register knows of one access point, superseded records included.
 #[derive(Debug, Clone, Serialize)]
@@ -58,6 +59,21 @@ pub enum Written {
     Record(RecordId),
     /// A token was created or revoked.
     Token,
+}
+
+/// How a request's changes went ([`WriteTx::apply_all`]).
+#[derive(Debug)]
+pub enum Applied {
+    /// Every change was written: what each wrote, and the network users whose data it is
+    /// about (for the journal's subjects, R4), in the order of the changes.
+    Written(Vec<(Written, Vec<PartyId>)>),
+    /// The change at `index` was refused, and nothing of the request was written.
+    Refused {
+        /// Which change, counting from zero.
+        index: usize,
+        /// Why.
+        error: StoreError,
+    },
 }
 
 /// Sizes of the register, for the demo's tour and for health pages.
@@ -104,6 +120,14 @@ where
     T::Err: std::fmt::Display,
 {
     text.parse().map_err(|e| corrupt(format!("{what}: {e}")))
+}
+
+/// The table holding records of `kind`.
+fn table_of(kind: RecordKind) -> &'static str {
+    match kind {
+        RecordKind::Occupancy => "occupancies",
+        RecordKind::Registration => "registrations",
+    }
 }
 
 fn address_context(ean: Ean) -> String {
@@ -245,11 +269,9 @@ fn snapshot_from(
     Ok((access_point, Snapshot { at, occupancy, registration }))
 }
 
-fn party_row(sealer: &Sealer, row: &impl Columns) -> Result<Party, StoreError> {
-    let id = party_from(row.text("party_id")?)?;
-    let kind_text = row.text("kind")?;
-    let gln = row.opt_int("gln")?;
-    let kind = match (kind_text.as_str(), gln) {
+/// A party's kind from its `kind` and `gln` columns.
+pub(crate) fn kind_from(id: &PartyId, kind: &str, gln: Option<i64>) -> Result<PartyKind, StoreError> {
+    Ok(match (kind, gln) {
         ("person", None) => PartyKind::Person,
         ("company", None) => PartyKind::Company,
         ("staff", None) => PartyKind::Staff,
@@ -262,7 +284,12 @@ fn party_row(sealer: &Sealer, row: &impl Columns) -> Result<Party, StoreError> {
                 .ok_or_else(|| corrupt(format!("gln of {id}")))?,
         },
         (other, _) => return Err(corrupt(format!("kind {other:?} of {id}"))),
-    };
+    })
+}
+
+fn party_row(sealer: &Sealer, row: &impl Columns) -> Result<Party, StoreError> {
+    let id = party_from(row.text("party_id")?)?;
+    let kind = kind_from(&id, &row.text("kind")?, row.opt_int("gln")?)?;
     let open_opt = |column: &str, what: &str| -> Result<Option<String>, StoreError> {
         let sealed = row.opt_blob(column)?;
         sealed.map(|s| sealer.open_json(&format!("parties.{what}|{id}"), &s)).transpose()
@@ -485,39 +512,9 @@ impl Store {
                 .await?;
         keys.into_iter().map(ean_from).collect()
     }
-
-    /// Starts a write transaction.
-    pub(crate) async fn begin(&self) -> Result<WriteTx, StoreError> {
-        let tx = match self.backend {
-            // IMMEDIATE takes the write lock now, so the checks below read what the insert
-            // will be judged against, and no other process can upgrade in between.
-            Backend::Sqlite => self.write.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.write.begin().await?,
-        };
-        Ok(WriteTx { tx, sealer: self.sealer.clone(), backend: self.backend })
-    }
-}
-
-/// One write transaction on the register: checks, then inserts; nothing is visible to
-/// others until [`WriteTx::commit`], and a dropped transaction rolls back.
-pub struct WriteTx {
-    pub(crate) tx: Transaction<'static, Any>,
-    pub(crate) sealer: Arc<Sealer>,
-    pub(crate) backend: Backend,
 }
 
 impl WriteTx {
-    /// The database transaction, for other modules of the store that write in the same unit.
-    pub(crate) fn conn(&mut self) -> &mut sqlx::AnyConnection {
-        &mut self.tx
-    }
-
-    /// Commits: when this returns, the writes are durable.
-    pub async fn commit(self) -> Result<(), StoreError> {
-        self.tx.commit().await?;
-        Ok(())
-    }
-
     async fn lock_access_point(&mut self, ean: Ean) -> Result<(), StoreError> {
         if self.backend == Backend::Postgres {
             // Serialises writers of one EAN for the rest of the transaction; count(*) because
@@ -530,12 +527,14 @@ impl WriteTx {
         Ok(())
     }
 
-    async fn party_kind(&mut self, field: &'static str, id: &PartyId) -> Result<String, StoreError> {
-        let kind: Option<String> = sqlx::query_scalar("SELECT kind FROM parties WHERE party_id = $1")
+    /// The kind of the party `id`, read in this transaction; `field` names it if it is unknown.
+    pub async fn party_kind(&mut self, field: &'static str, id: &PartyId) -> Result<PartyKind, StoreError> {
+        let row = sqlx::query("SELECT kind, gln FROM parties WHERE party_id = $1")
             .bind(id.as_str())
             .fetch_optional(self.conn())
-            .await?;
-        kind.ok_or_else(|| StoreError::UnknownParty { field, id: id.to_string() })
+            .await?
+            .ok_or_else(|| StoreError::UnknownParty { field, id: id.to_string() })?;
+        kind_from(id, &row.try_get::<String, _>("kind")?, row.try_get("gln")?)
     }
 
     async fn require_access_point(&mut self, ean: Ean) -> Result<(), StoreError> {
@@ -622,11 +621,16 @@ impl WriteTx {
         Ok(version)
     }
 
+    /// The ids and periods of the effective records of `kind` on `ean`, after locking the
+    /// access point and checking that it exists: what the register's rules judge a write by.
     async fn effective_periods(
         &mut self,
-        table: &str,
+        kind: RecordKind,
         ean: Ean,
     ) -> Result<Vec<(RecordId, Period)>, StoreError> {
+        self.lock_access_point(ean).await?;
+        self.require_access_point(ean).await?;
+        let table = table_of(kind);
         let sql = format!(
             "SELECT c.id, c.from_us, c.to_us FROM {table} c WHERE c.ean = $1 AND \
              NOT EXISTS (SELECT 1 FROM {table} s WHERE s.ean = c.ean AND s.supersedes = c.id)"
@@ -639,26 +643,44 @@ impl WriteTx {
             .collect()
     }
 
-    /// Checks a new occupancy or registration against the register and returns nothing if
-    /// it may be written.
-    async fn check_period(
-        &mut self,
-        what: &'static str,
-        table: &str,
-        ean: Ean,
-        period: Period,
-        supersedes: Option<RecordId>,
-    ) -> Result<(), StoreError> {
-        self.lock_access_point(ean).await?;
-        self.require_access_point(ean).await?;
-        let current = self.effective_periods(table, ean).await?;
-        if let Some(old) = supersedes {
-            if !current.iter().any(|(id, _)| *id == old) {
-                return Err(StoreError::NotEffective { what, id: old.0 });
+    /// One record of `kind` on `ean` by id, as stored.
+    async fn record_row(&mut self, kind: RecordKind, ean: Ean, id: RecordId) -> Result<AnyRow, StoreError> {
+        let sql = format!("SELECT * FROM {} WHERE ean = $1 AND id = $2", table_of(kind));
+        Ok(sqlx::query(&sql).bind(ean_key(ean)).bind(id.0).fetch_one(self.conn()).await?)
+    }
+
+    /// Applies one request's changes, each recorded at its instant, all or nothing: several
+    /// changes run inside a savepoint, so a refusal midway undoes the earlier ones. Returns
+    /// what each wrote with the network users it concerns ([`WriteTx::concerned`]), or the
+    /// first refusal and its place.
+    ///
+    /// The `Err` of the outer result is a database failure after which the transaction
+    /// cannot be trusted: a single change checks everything before it writes and needs no
+    /// savepoint, but PostgreSQL aborts the transaction on a database error, so that error
+    /// fails the batch rather than being guessed around.
+    pub async fn apply_all(&mut self, changes: &[(Timestamp, Change)]) -> Result<Applied, StoreError> {
+        let savepoint = if changes.len() > 1 { Some(self.savepoint().await?) } else { None };
+        let mut written = Vec::with_capacity(changes.len());
+        for (index, (at, change)) in changes.iter().enumerate() {
+            match self.apply(*at, change).await {
+                Ok(w) => {
+                    let concerned = self.concerned(*at, change, &w).await?;
+                    written.push((w, concerned));
+                }
+                Err(error) => {
+                    match savepoint {
+                        Some(savepoint) => self.rollback_to(savepoint).await?,
+                        None if !error.is_input() => return Err(error),
+                        None => {}
+                    }
+                    return Ok(Applied::Refused { index, error });
+                }
             }
         }
-        check_no_overlap(what, current, period, supersedes)?;
-        Ok(())
+        if let Some(savepoint) = savepoint {
+            self.release(savepoint).await?;
+        }
+        Ok(Applied::Written(written))
     }
 
     /// Applies one change recorded at `at`; an invalid change is refused before anything is
@@ -684,30 +706,6 @@ impl WriteTx {
         })
     }
 
-    /// The effective record of `table` on `ean` in force at `end`, which must have started
-    /// before it.
-    async fn in_force(
-        &mut self,
-        what: &'static str,
-        table: &str,
-        ean: Ean,
-        end: Timestamp,
-    ) -> Result<AnyRow, StoreError> {
-        self.lock_access_point(ean).await?;
-        self.require_access_point(ean).await?;
-        let sql = format!(
-            "SELECT * FROM {table} c WHERE c.ean = $1 AND c.from_us < $2 AND (c.to_us IS NULL OR c.to_us >= $2) \
-             AND NOT EXISTS (SELECT 1 FROM {table} s WHERE s.ean = c.ean AND s.supersedes = c.id) \
-             ORDER BY c.from_us DESC LIMIT 1"
-        );
-        sqlx::query(&sql)
-            .bind(ean_key(ean))
-            .bind(micros(end))
-            .fetch_optional(self.conn())
-            .await?
-            .ok_or(StoreError::NothingToEnd { what, ean: ean.to_string(), at: end.to_string() })
-    }
-
     /// Ends the occupancy in force at `end` by superseding it with one that stops then.
     pub async fn end_occupancy(
         &mut self,
@@ -715,13 +713,13 @@ impl WriteTx {
         end: Timestamp,
         at: Timestamp,
     ) -> Result<RecordId, StoreError> {
-        let row = self.in_force("occupancy", "occupancies", ean, end).await?;
-        let current = occupancy_from(&self.sealer, &row, &PLAIN)?;
-        let ended = Occupancy {
-            period: current.value.period.ending_at(end).map_err(|e| corrupt(format!("period: {e}")))?,
-            ..current.value
-        };
-        self.record_occupancy(&ended, Some(current.id), at).await
+        let effective = self.effective_periods(RecordKind::Occupancy, ean).await?;
+        let (id, period) = rules::end(RecordKind::Occupancy, ean, &effective, end)?;
+        let row = self.record_row(RecordKind::Occupancy, ean, id).await?;
+        let ended = Occupancy { period, ..occupancy_from(&self.sealer, &row, &PLAIN)?.value };
+        // The occupant's kind was checked when the record was written, and parties never change.
+        rules::new_record(RecordKind::Occupancy, &effective, ended.period, Some(id))?;
+        self.insert_occupancy(&ended, Some(id), at).await
     }
 
     /// The network users whose data a change just written (`written`) is about: the
@@ -800,13 +798,13 @@ impl WriteTx {
         end: Timestamp,
         at: Timestamp,
     ) -> Result<RecordId, StoreError> {
-        let row = self.in_force("registration", "registrations", ean, end).await?;
-        let current = registration_from(&row, &PLAIN)?;
-        let ended = Registration {
-            period: current.value.period.ending_at(end).map_err(|e| corrupt(format!("period: {e}")))?,
-            ..current.value
-        };
-        self.record_registration(&ended, Some(current.id), at).await
+        let effective = self.effective_periods(RecordKind::Registration, ean).await?;
+        let (id, period) = rules::end(RecordKind::Registration, ean, &effective, end)?;
+        let row = self.record_row(RecordKind::Registration, ean, id).await?;
+        let ended = Registration { period, ..registration_from(&row, &PLAIN)?.value };
+        // The supplier's kind was checked when the record was written, and parties never change.
+        rules::new_record(RecordKind::Registration, &effective, ended.period, Some(id))?;
+        self.insert_registration(&ended, Some(id), at).await
     }
 
     /// Records a network user on an access point, or a correction of an effective occupancy
@@ -818,15 +816,19 @@ impl WriteTx {
         at: Timestamp,
     ) -> Result<RecordId, StoreError> {
         let kind = self.party_kind("network_user", &occupancy.network_user).await?;
-        if !matches!(kind.as_str(), "person" | "company") {
-            return Err(StoreError::WrongPartyKind {
-                field: "network_user",
-                id: occupancy.network_user.to_string(),
-                found: kind,
-                expected: "person or company",
-            });
-        }
-        self.check_period("occupancy", "occupancies", occupancy.ean, occupancy.period, supersedes).await?;
+        rules::network_user(&occupancy.network_user, &kind)?;
+        let effective = self.effective_periods(RecordKind::Occupancy, occupancy.ean).await?;
+        rules::new_record(RecordKind::Occupancy, &effective, occupancy.period, supersedes)?;
+        self.insert_occupancy(occupancy, supersedes, at).await
+    }
+
+    /// Writes an occupancy record the rules allowed.
+    async fn insert_occupancy(
+        &mut self,
+        occupancy: &Occupancy,
+        supersedes: Option<RecordId>,
+        at: Timestamp,
+    ) -> Result<RecordId, StoreError> {
         let sealed = self.sealer.seal_json(
             &shipping_context(occupancy.ean, &occupancy.network_user),
             &occupancy.shipping_address,
@@ -856,16 +858,19 @@ impl WriteTx {
         at: Timestamp,
     ) -> Result<RecordId, StoreError> {
         let kind = self.party_kind("supplier", &registration.supplier).await?;
-        if kind != "supplier" {
-            return Err(StoreError::WrongPartyKind {
-                field: "supplier",
-                id: registration.supplier.to_string(),
-                found: kind,
-                expected: "supplier",
-            });
-        }
-        self.check_period("registration", "registrations", registration.ean, registration.period, supersedes)
-            .await?;
+        rules::supplier(&registration.supplier, &kind)?;
+        let effective = self.effective_periods(RecordKind::Registration, registration.ean).await?;
+        rules::new_record(RecordKind::Registration, &effective, registration.period, supersedes)?;
+        self.insert_registration(registration, supersedes, at).await
+    }
+
+    /// Writes a registration record the rules allowed.
+    async fn insert_registration(
+        &mut self,
+        registration: &Registration,
+        supersedes: Option<RecordId>,
+        at: Timestamp,
+    ) -> Result<RecordId, StoreError> {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO registrations (ean, party_id, from_us, to_us, recorded_at, supersedes) \
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",

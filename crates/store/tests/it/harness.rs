@@ -8,7 +8,7 @@ use domain::{
 };
 use jiff::Timestamp;
 use rand::RngCore;
-use store::{Keys, MasterKey, Opening, Store, StoreError, Written};
+use store::{Applied, Command, Done, Keys, MasterKey, Opening, Store, StoreError, WriteTx, Written};
 
 /// A store on a database that exists only for one test.
 pub struct TestDb {
@@ -167,6 +167,116 @@ pub fn template() -> journal::Entry {
         decision: journal::Decision { allowed: true, policies: vec!["test".into()] },
         outcome: String::new(),
         data_digest: None,
+    }
+}
+
+/// A request as the store answers it once committed: what it wrote (or why it was refused)
+/// and the entries journaling it.
+#[derive(Debug)]
+pub struct Journaled<T> {
+    pub written: Result<T, StoreError>,
+    pub entries: std::ops::Range<u64>,
+}
+
+/// The suite's writes, as commands of the store's writer journaled the way the application
+/// journals them (one entry per change under its action, `refused:{code}` for a refusal), so
+/// the store is tested through the same primitives without depending on `app`.
+pub(crate) trait Writes {
+    /// Applies changes as one request, all or nothing, and waits for the commit.
+    fn apply(
+        &self,
+        template: journal::Entry,
+        changes: Vec<(Timestamp, Change)>,
+    ) -> impl std::future::Future<Output = Result<Journaled<Vec<Written>>, StoreError>> + Send;
+
+    /// Creates a token for `party` in `role` until `expires`; a refusal is journaled too.
+    fn create_token(
+        &self,
+        template: journal::Entry,
+        party: &str,
+        role: &str,
+        expires: Timestamp,
+    ) -> impl std::future::Future<Output = Result<store::NewToken, StoreError>> + Send;
+}
+
+impl Writes for Store {
+    async fn apply(
+        &self,
+        template: journal::Entry,
+        changes: Vec<(Timestamp, Change)>,
+    ) -> Result<Journaled<Vec<Written>>, StoreError> {
+        let committed = self.submit(Changes { template, changes }).await?.wait().await?;
+        Ok(Journaled { written: committed.output, entries: committed.entries })
+    }
+
+    async fn create_token(
+        &self,
+        template: journal::Entry,
+        party: &str,
+        role: &str,
+        expires: Timestamp,
+    ) -> Result<store::NewToken, StoreError> {
+        let role = role.parse().expect("a test token's role");
+        let command =
+            Token { template, token: store::NewToken::generate(expires), party: party.to_owned(), role };
+        self.submit(command).await?.wait().await?.output
+    }
+}
+
+struct Changes {
+    template: journal::Entry,
+    changes: Vec<(Timestamp, Change)>,
+}
+
+impl Command for Changes {
+    type Output = Result<Vec<Written>, StoreError>;
+
+    async fn run(self, tx: &mut WriteTx) -> Result<Done<Self::Output>, StoreError> {
+        let entry = |change: &Change, concerned: &[PartyId], outcome: String| {
+            let mut subjects = change.subjects();
+            subjects
+                .extend(concerned.iter().map(|p| p.to_string()).filter(|p| !change.subjects().contains(p)));
+            journal::Entry { action: change.action().to_owned(), subjects, outcome, ..self.template.clone() }
+        };
+        Ok(match tx.apply_all(&self.changes).await? {
+            Applied::Written(written) => Done {
+                entries: self
+                    .changes
+                    .iter()
+                    .zip(&written)
+                    .map(|((_, c), (_, p))| entry(c, p, "ok".into()))
+                    .collect(),
+                output: Ok(written.into_iter().map(|(w, _)| w).collect()),
+            },
+            Applied::Refused { index, error } => Done {
+                entries: vec![entry(&self.changes[index].1, &[], format!("refused:{}", error.code()))],
+                output: Err(error),
+            },
+        })
+    }
+}
+
+struct Token {
+    template: journal::Entry,
+    token: store::NewToken,
+    party: String,
+    role: domain::Role,
+}
+
+impl Command for Token {
+    type Output = Result<store::NewToken, StoreError>;
+
+    async fn run(self, tx: &mut WriteTx) -> Result<Done<Self::Output>, StoreError> {
+        let result = tx.create_token(&self.token, &self.party, self.role, Timestamp::now()).await;
+        let outcome = match &result {
+            Ok(_) => "ok".to_owned(),
+            Err(e) if e.is_input() => format!("refused:{}", e.code()),
+            Err(e) => return Err(StoreError::Journal(e.to_string())),
+        };
+        let subjects = vec![self.party.clone(), self.token.token_id.clone()];
+        let entry =
+            journal::Entry { action: "admin.token.create".into(), subjects, outcome, ..self.template };
+        Ok(Done { output: result.map(|_| self.token), entries: vec![entry] })
     }
 }
 

@@ -1,0 +1,62 @@
+//! The journal in the database: group-committed appends, proofs, search and verification.
+//!
+//! Storage: entries with their leaf hashes, and every perfect subtree hash of level ≥ 1 keyed
+//! by the leaf that completed it, so a proof reads O(log n) rows by key and a verifier streams
+//! entries and nodes side by side in one pass with O(log n) memory. The signed head of the
+//! whole journal is rewritten by every commit (an entry slipped in later is covered by no
+//! signature); checkpoint heads are kept append-only every ten seconds, every million entries
+//! and on demand. Tables refuse UPDATE and DELETE in the database.
+//!
+//! One module per job: [`writer`] (the group-commit writer and the [`Command`]s it runs),
+//! `batch` (what one batch appends and the heads it ends with), `sqlite_commit` (the SQLite
+//! path of entries alone, and the WAL checkpointer), `rows` (stored hashes and heads), `heads`
+//! (signed heads and checkpoints), `nodes` (tree nodes, proofs, the frontier), `search`
+//! (entries by index, subject, actor and period) and `verify` (the whole journal against its
+//! heads). Only the writer writes; it knows no capability's tables, only the journal's.
+
+mod batch;
+mod heads;
+mod nodes;
+mod rows;
+mod search;
+mod sqlite_commit;
+mod verify;
+pub mod writer;
+
+use ed25519_dalek::SigningKey;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+use crate::MasterKey;
+
+pub(crate) use heads::initialise;
+pub use search::{JournalQuery, StoredEntry};
+pub use verify::{JournalFault, Verified, VerifyError};
+pub(crate) use writer::WriterHandle;
+pub use writer::{Command, Committed, Done, Ticket};
+
+/// The keys a store works with.
+#[derive(Clone)]
+pub struct Keys {
+    /// Seals personal data at rest.
+    pub seal: MasterKey,
+    /// Signs the journal's tree heads.
+    pub journal: SigningKey,
+}
+
+impl Keys {
+    /// Both keys from one master key: the journal key is derived, so a newcomer configures
+    /// one secret. Production may configure a separate journal key with [`Keys::new`].
+    pub fn derived(master: MasterKey) -> Keys {
+        let mut mac =
+            <Hmac<Sha256> as Mac>::new_from_slice(master.bytes()).expect("HMAC takes keys of any length");
+        mac.update(b"cloison journal signing v1");
+        let seed: [u8; 32] = mac.finalize().into_bytes().into();
+        Keys { seal: master, journal: SigningKey::from_bytes(&seed) }
+    }
+
+    /// Separate keys.
+    pub fn new(seal: MasterKey, journal: SigningKey) -> Keys {
+        Keys { seal, journal }
+    }
+}

@@ -1,0 +1,82 @@
+//! The writer's transaction, as commands see it.
+//!
+//! The journal writer begins one [`WriteTx`] per batch and hands it to each command in turn;
+//! the register (`register.rs`) and the tokens (`tokens.rs`) add their persistence
+//! primitives to it, and the writer appends the batch's entries and commits it. A command
+//! never commits: it only holds `&mut WriteTx`, so its writes and its journal entries stay
+//! one unit (I1).
+
+use std::sync::Arc;
+
+use sqlx::{Any, Transaction};
+
+use crate::{Backend, Sealer, Store, StoreError};
+
+/// One write transaction: reads, checks and writes of the batch's commands; nothing is
+/// visible to others until the writer commits it, and a dropped transaction rolls back.
+pub struct WriteTx {
+    pub(crate) tx: Transaction<'static, Any>,
+    pub(crate) sealer: Arc<Sealer>,
+    pub(crate) backend: Backend,
+    /// Savepoints opened so far, to name the next one.
+    savepoints: u32,
+}
+
+/// An open savepoint of a [`WriteTx`]; give it back to [`WriteTx::release`] or
+/// [`WriteTx::rollback_to`]. Not `Clone`, so it is closed once.
+#[derive(Debug)]
+#[must_use = "a savepoint is closed by release or rollback_to"]
+pub struct Savepoint {
+    name: String,
+}
+
+impl Store {
+    /// Starts a write transaction.
+    pub(crate) async fn begin(&self) -> Result<WriteTx, StoreError> {
+        let tx = match self.backend {
+            // IMMEDIATE takes the write lock now, so the checks below read what the insert
+            // will be judged against, and no other process can upgrade in between.
+            Backend::Sqlite => self.write.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.write.begin().await?,
+        };
+        Ok(WriteTx { tx, sealer: self.sealer.clone(), backend: self.backend, savepoints: 0 })
+    }
+}
+
+impl WriteTx {
+    /// The database transaction, for other modules of the store that write in the same unit.
+    pub(crate) fn conn(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.tx
+    }
+
+    /// Commits: when this returns, the writes are durable.
+    pub(crate) async fn commit(self) -> Result<(), StoreError> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+
+    /// Opens a savepoint: what is written after it can be undone alone by
+    /// [`WriteTx::rollback_to`], so a command refusing halfway through several writes leaves
+    /// nothing of them while the rest of the batch goes on. Savepoints nest.
+    pub async fn savepoint(&mut self) -> Result<Savepoint, StoreError> {
+        self.savepoints += 1;
+        let name = format!("cloison_savepoint_{}", self.savepoints);
+        sqlx::query(&format!("SAVEPOINT {name}")).execute(self.conn()).await?;
+        Ok(Savepoint { name })
+    }
+
+    /// Keeps what was written since `savepoint`.
+    pub async fn release(&mut self, savepoint: Savepoint) -> Result<(), StoreError> {
+        sqlx::query(&format!("RELEASE SAVEPOINT {}", savepoint.name)).execute(self.conn()).await?;
+        Ok(())
+    }
+
+    /// Undoes what was written since `savepoint`, and closes it. After a database error
+    /// inside the savepoint this also clears PostgreSQL's aborted state, so the batch can
+    /// go on.
+    pub async fn rollback_to(&mut self, savepoint: Savepoint) -> Result<(), StoreError> {
+        sqlx::query(&format!("ROLLBACK TO SAVEPOINT {}", savepoint.name)).execute(self.conn()).await?;
+        sqlx::query(&format!("RELEASE SAVEPOINT {}", savepoint.name)).execute(self.conn()).await?;
+        Ok(())
+    }
+}
