@@ -8,13 +8,13 @@
 //! same key is refused, so what a setting said cannot silently change.
 //!
 //! Both acts pass the gate (`ReadSetting`, `WriteSetting` on the installation) and are
-//! journaled with a digest: of the answer read, of the value written. The write and its entry
-//! are two steps, not one transaction: the entry is appended after the write and before the
-//! answer (I2).
+//! journaled with a digest: of the answer read, of the value written. A write is a command of
+//! the store's writer, so the value and its entry commit together (I1).
 
 use policy::{Action, Resource};
 
 use crate::gate::Ask;
+use crate::write::PutSetting;
 use crate::{Actor, AppError, Cloison, StoreError};
 
 /// The longest key: a name, not a document.
@@ -82,28 +82,24 @@ impl Cloison {
     pub async fn put_setting(&self, actor: &Actor, key: &str, value: &[u8]) -> Result<(), AppError> {
         let ask = ask(Action::WriteSetting, "settings.write", key);
         self.write(actor, vec![ask], |template| async move {
-            let written = match refuse_key(key) {
-                Err(refused) => Err(refused),
-                Ok(()) if value.len() > MAX_VALUE_LEN => Err(invalid(
-                    "value",
-                    format!("must be at most {MAX_VALUE_LEN} bytes, found {}", value.len()),
-                )),
-                Ok(()) => self.store.put_meta(key, value).await.map_err(|e| match e {
-                    // The store names its table; the caller gave a key.
-                    StoreError::Duplicate { value, .. } => {
-                        StoreError::Duplicate { field: "key", value }.into()
-                    }
-                    other => other.into(),
-                }),
-            };
-            let (outcome, data_digest) = match &written {
-                Ok(()) => ("ok".to_owned(), Some(journal::Hash::digest(value))),
-                Err(AppError::Invalid(e)) => (format!("refused:{}", e.code()), None),
-                Err(_) => ("error".to_owned(), None),
-            };
-            let entry = journal::Entry { outcome, data_digest, ..template };
-            self.store.append(vec![entry]).await.map_err(AppError::Internal)?;
-            written
+            let checked = refuse_key(key).and_then(|()| match value.len() {
+                len if len > MAX_VALUE_LEN => {
+                    Err(invalid("value", format!("must be at most {MAX_VALUE_LEN} bytes, found {len}")))
+                }
+                _ => Ok(()),
+            });
+            if let Err(refused) = checked {
+                // Refused before the store is asked: journaled here, with nothing written.
+                let outcome = match &refused {
+                    AppError::Invalid(e) => format!("refused:{}", e.code()),
+                    _ => "error".to_owned(),
+                };
+                let entry = journal::Entry { outcome, ..template };
+                self.store.append(vec![entry]).await.map_err(AppError::Internal)?;
+                return Err(refused);
+            }
+            let command = PutSetting { template, key: key.to_owned(), value: value.to_vec() };
+            Ok(self.store.submit(command).await?.wait().await?.output?)
         })
         .await
     }

@@ -131,3 +131,36 @@ fn token_done<T>(
 fn refused(error: &StoreError) -> String {
     format!("refused:{}", error.code())
 }
+
+/// The journal's name of a setting's write.
+const SETTING_WRITE: &str = "settings.write";
+
+/// Writes an installation setting once, in the writer's transaction with its entry (I1):
+/// the entry carries the digest of the value written, or `refused:duplicate`.
+pub(crate) struct PutSetting {
+    /// The acting party's entry; outcome and digest are filled here.
+    pub(crate) template: Entry,
+    /// The setting's name, checked by the use case.
+    pub(crate) key: String,
+    /// Its value.
+    pub(crate) value: Vec<u8>,
+}
+
+impl Command for PutSetting {
+    type Output = Result<(), StoreError>;
+
+    async fn run(self, tx: &mut WriteTx) -> Result<Done<Self::Output>, StoreError> {
+        let written = match tx.put_meta(&self.key, &self.value).await {
+            // The store names its table; the caller gave a key.
+            Err(StoreError::Duplicate { value, .. }) => Err(StoreError::Duplicate { field: "key", value }),
+            Err(e) if !e.is_input() => return Err(e),
+            other => other,
+        };
+        let (outcome, data_digest) = match &written {
+            Ok(()) => ("ok".to_owned(), Some(journal::Hash::digest(&self.value))),
+            Err(e) => (format!("refused:{}", e.code()), None),
+        };
+        let entry = Entry { action: SETTING_WRITE.to_owned(), outcome, data_digest, ..self.template };
+        Ok(Done { output: written, entries: vec![entry] })
+    }
+}

@@ -400,19 +400,6 @@ impl Store {
             .await?)
     }
 
-    /// Records a meta value once; a second write of the same name is refused.
-    pub async fn put_meta(&self, name: &str, value: &[u8]) -> Result<(), StoreError> {
-        if self.meta(name).await?.is_some() {
-            return Err(StoreError::Duplicate { field: "meta", value: name.to_owned() });
-        }
-        sqlx::query("INSERT INTO meta (name, value) VALUES ($1, $2)")
-            .bind(name)
-            .bind(value)
-            .execute(&self.write)
-            .await?;
-        Ok(())
-    }
-
     /// Refuses a journal signing key other than the one the journal began with. Checked
     /// before anything is signed, so a mis-set key writes nothing.
     ///

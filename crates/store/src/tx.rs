@@ -79,4 +79,22 @@ impl WriteTx {
         sqlx::query(&format!("RELEASE SAVEPOINT {}", savepoint.name)).execute(self.conn()).await?;
         Ok(())
     }
+
+    /// Records a meta value once, in this transaction, so the value and the journal entry
+    /// that describes it commit together; a second write of the same name is refused.
+    pub async fn put_meta(&mut self, name: &str, value: &[u8]) -> Result<(), StoreError> {
+        let exists: Option<Vec<u8>> = sqlx::query_scalar("SELECT value FROM meta WHERE name = $1")
+            .bind(name)
+            .fetch_optional(self.conn())
+            .await?;
+        if exists.is_some() {
+            return Err(StoreError::Duplicate { field: "meta", value: name.to_owned() });
+        }
+        sqlx::query("INSERT INTO meta (name, value) VALUES ($1, $2)")
+            .bind(name)
+            .bind(value)
+            .execute(self.conn())
+            .await?;
+        Ok(())
+    }
 }
