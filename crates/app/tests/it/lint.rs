@@ -59,3 +59,80 @@ fn no_decision_is_written_outside_the_gate() {
     }
     assert!(offences.is_empty(), "decisions written outside app/src/gate.rs:\n{}", offences.join("\n"));
 }
+
+/// The top-level module a source file belongs to within its crate (`None`: the crate root).
+fn top_module(src: &Path, file: &Path) -> Option<String> {
+    let relative = file.strip_prefix(src).ok()?;
+    let first = relative.components().next()?.as_os_str().to_string_lossy().into_owned();
+    match first.as_str() {
+        "lib.rs" | "main.rs" => None,
+        name => Some(name.trim_end_matches(".rs").to_owned()),
+    }
+}
+
+/// No two modules of a crate import from each other, directly or around a circle: each
+/// module says what it is, and what it needs comes from below it (the crate root's
+/// re-exports aside, which name items, not modules).
+#[test]
+fn no_module_imports_from_a_module_that_imports_it_back() {
+    let crates = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("crates/").to_path_buf();
+    let mut checked = 0;
+    for krate in std::fs::read_dir(&crates).expect("read crates/").filter_map(Result::ok) {
+        let src = krate.path().join("src");
+        if !src.is_dir() {
+            continue;
+        }
+        let files: Vec<PathBuf> = sources().into_iter().filter(|f| f.starts_with(&src)).collect();
+        let modules: std::collections::BTreeSet<String> =
+            files.iter().filter_map(|f| top_module(&src, f)).collect();
+        let mut edges: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
+            Default::default();
+        for file in &files {
+            let Some(from) = top_module(&src, file) else { continue };
+            for (_, line) in code(file) {
+                for (i, _) in line.match_indices("crate::") {
+                    let rest = &line[i + "crate::".len()..];
+                    let name: String =
+                        rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                    let braced = rest.starts_with('{');
+                    let named: Vec<String> = if braced {
+                        let inner = rest[1..].split('}').next().unwrap_or("");
+                        inner
+                            .split(',')
+                            .map(|s| s.trim().split("::").next().unwrap_or("").to_owned())
+                            .collect()
+                    } else {
+                        vec![name]
+                    };
+                    for to in named {
+                        if to != from && modules.contains(&to) {
+                            edges.entry(from.clone()).or_default().insert(to);
+                        }
+                    }
+                }
+            }
+        }
+        // A circle exists when some module reaches itself.
+        for start in &modules {
+            let mut seen = std::collections::BTreeSet::new();
+            let mut stack: Vec<(String, Vec<String>)> = vec![(start.clone(), vec![start.clone()])];
+            while let Some((at, path)) = stack.pop() {
+                for next in edges.get(&at).into_iter().flatten() {
+                    assert!(
+                        next != start,
+                        "{}: an import circle: {} -> {next}",
+                        krate.path().display(),
+                        path.join(" -> ")
+                    );
+                    if seen.insert(next.clone()) {
+                        let mut longer = path.clone();
+                        longer.push(next.clone());
+                        stack.push((next.clone(), longer));
+                    }
+                }
+            }
+        }
+        checked += modules.len();
+    }
+    assert!(checked > 20, "the walk found the workspace's modules ({checked})");
+}
