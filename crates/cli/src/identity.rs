@@ -3,10 +3,10 @@
 //!
 //! Every command that reads or writes data acts as one party in one role, named by `--as
 //! PARTY:ROLE`, else `CLOISON_AS`, else the settings file's `operator`, else `system:system`
-//! (the installation's own batch work, which the policies let keep the register, hand out
-//! tokens and settings, but not read the journal's entries: that is the ethics committee's,
-//! `--as someone:auditor`). Nothing is guessed from the environment: the journal names whom
-//! the operator said they were, and the policies decide what that identity may do.
+//! (the console's own identity, which the policies let keep the register, hand out tokens and
+//! settings, and read the journal: it holds the database and its keys anyway, and through the
+//! door its reading is journaled). Nothing is guessed from the environment: the journal names
+//! whom the operator said they were, and the policies decide what that identity may do.
 
 use std::path::Path;
 use std::sync::OnceLock;

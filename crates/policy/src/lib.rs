@@ -829,7 +829,7 @@ mod tests {
             ("system", ReadHistory, none.clone(), (true, All)),
             ("system", WriteRegister, none.clone(), (true, All)),
             ("system", ReadJournalHead, none.clone(), (true, Nothing)),
-            ("system", ReadJournalEntries, none.clone(), deny.clone()),
+            ("system", ReadJournalEntries, none.clone(), (true, All)),
             ("system", ReadOwnAccessLog, both(), deny.clone()),
             ("system", ReadAccessLog, both(), deny.clone()),
             // A role nobody wrote a policy for.
@@ -1063,6 +1063,7 @@ mod tests {
                 "system-manages-tokens",
                 "system-reads-and-writes-register",
                 "system-reads-and-writes-settings",
+                "system-reads-journal-entries",
                 "system-writes-notes-and-checkpoints",
             ]
         );

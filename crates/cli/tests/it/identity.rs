@@ -57,17 +57,36 @@ fn a_register_write_the_policies_refuse_exits_4_and_is_journaled() {
 }
 
 #[test]
-fn the_default_identity_is_the_system_role_which_reads_no_journal_entries() {
+fn the_identity_comes_from_the_flag_the_settings_file_or_the_default() {
     let dir = Workdir::new();
     dir.ok(&["demo", "--no-serve", "--access-points", "10"]);
-    let out = dir.run(&["journal", "search", "--actor", "cloison-demo"]);
+    // Support runs the system and reads no journal entries (R10).
+    let out = dir.run(&["--as", "staff-ines:support", "journal", "search", "--actor", "cloison-demo"]);
     assert_eq!(out.status.code(), Some(4), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("system:system"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("staff-ines:support"));
     let out = dir.run(&["--as", "nobody", "register", "show", "541448000000000196"]);
     assert_eq!(out.status.code(), Some(2), "--as without a role is an input error");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("--as") && stderr.contains("PARTY:ROLE"), "{stderr}");
-    // A settings file names the operator too.
-    std::fs::write(dir.file("cloison.toml"), "operator = \"ethics-1:auditor\"\n").expect("write settings");
+    // A settings file names the operator too, and the journal says who it was.
+    std::fs::write(dir.file("cloison.toml"), "operator = \"staff-ines:support\"\n").expect("write settings");
+    let out = dir.run(&["journal", "search", "--actor", "cloison-demo"]);
+    assert_eq!(out.status.code(), Some(4), "the file's identity decides");
+    std::fs::remove_file(dir.file("cloison.toml")).expect("remove settings");
+    // Without any, the console's own identity: system, whose reading is journaled as such.
     dir.ok(&["journal", "search", "--actor", "cloison-demo"]);
+    let found = dir.json(&["journal", "search", "--actor", "system", "--json"]);
+    let acts: Vec<(&str, &str)> = found
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|e| (e["entry"]["action"].as_str().unwrap_or(""), e["entry"]["outcome"].as_str().unwrap_or("")))
+        .collect();
+    assert!(acts.contains(&("journal.search", "ok")), "{acts:?}");
+    let refused = dir.json(&["journal", "search", "--actor", "staff-ines", "--json"]);
+    let refused = refused.as_array().expect("list");
+    assert_eq!(refused.len(), 2, "both refusals of support are journaled: {refused:?}");
+    assert!(refused.iter().all(
+        |e| e["entry"]["decision"]["policies"] == serde_json::json!(["support-reads-no-journal-entries"])
+    ));
 }
