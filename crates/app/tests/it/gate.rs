@@ -5,7 +5,7 @@
 use app::{AccessLogQuery, AppError, Change, Cloison, JournalQuery, Role, StoredEntry};
 use domain::Ean;
 
-use crate::both_backends;
+use crate::each_backend;
 use crate::harness::{access_point, actor, at, ean, party_of, small_register};
 
 /// The use cases, by name, so a failure says which.
@@ -132,7 +132,7 @@ async fn every_use_case_for_every_role_leaves_one_entry_with_real_policies(app: 
         }
     }
 }
-both_backends!(
+each_backend!(
     every_use_case_leaves_one_entry,
     every_use_case_for_every_role_leaves_one_entry_with_real_policies
 );
@@ -157,7 +157,7 @@ async fn who_may_do_what(app: &Cloison) {
         }
     }
 }
-both_backends!(each_role_may_do_what_the_policies_say, who_may_do_what);
+each_backend!(each_role_may_do_what_the_policies_say, who_may_do_what);
 
 /// A register write by a role `register.cedar` does not permit is refused before the store is
 /// asked, journaled with the forbidding policy, and changes nothing.
@@ -185,7 +185,7 @@ async fn a_refused_write_is_journaled_and_writes_nothing(app: &Cloison) {
         .expect("the register team may end an occupancy");
     assert_eq!(written.len(), 1);
 }
-both_backends!(refused_writes, a_refused_write_is_journaled_and_writes_nothing);
+each_backend!(refused_writes, a_refused_write_is_journaled_and_writes_nothing);
 
 /// The bytes an answer carries are the bytes whose digest the journal holds (I2, R7).
 async fn the_journal_digests_exactly_what_is_sent(app: &Cloison) {
@@ -199,4 +199,4 @@ async fn the_journal_digests_exactly_what_is_sent(app: &Cloison) {
     let parsed: serde_json::Value = serde_json::from_slice(sent.json()).expect("JSON");
     assert_eq!(parsed["ean"], ean().to_string());
 }
-both_backends!(digest_of_what_is_sent, the_journal_digests_exactly_what_is_sent);
+each_backend!(digest_of_what_is_sent, the_journal_digests_exactly_what_is_sent);

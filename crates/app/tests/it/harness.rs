@@ -70,6 +70,15 @@ pub fn auditor() -> Actor {
     Actor { role: Role::Auditor, ..system() }
 }
 
+/// A test body may take the `TestApp` (to reopen its database) or just the application.
+impl std::ops::Deref for TestApp {
+    type Target = Cloison;
+
+    fn deref(&self) -> &Cloison {
+        &self.app
+    }
+}
+
 /// Declares one test per backend running the same async body with a fresh `TestApp`.
 #[macro_export]
 macro_rules! each_backend {
@@ -89,31 +98,6 @@ macro_rules! each_backend {
                     return;
                 };
                 super::$body(&t).await;
-                t.finish().await;
-            }
-        }
-    };
-}
-
-/// Declares one test per backend running the same async body with a fresh application.
-#[macro_export]
-macro_rules! both_backends {
-    ($name:ident, $body:ident) => {
-        mod $name {
-            #[tokio::test]
-            async fn sqlite() {
-                let t = $crate::harness::TestApp::sqlite().await;
-                super::$body(&t.app).await;
-                t.finish().await;
-            }
-
-            #[tokio::test]
-            async fn postgres() {
-                let Some(t) = $crate::harness::TestApp::postgres().await else {
-                    eprintln!("CLOISON_TEST_POSTGRES_URL is not set: the PostgreSQL run is in .ci/run");
-                    return;
-                };
-                super::$body(&t.app).await;
                 t.finish().await;
             }
         }
