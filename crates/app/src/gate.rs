@@ -124,7 +124,7 @@ fn outcome_of(error: &AppError) -> String {
         AppError::UnknownAccessPoint(_) | AppError::NoSuchEntry(_) => "not_found".into(),
         AppError::NotVisible => "not_visible".into(),
         AppError::Forbidden => "forbidden".into(),
-        AppError::Invalid(e) => format!("refused:{}", e.code()),
+        AppError::Invalid(e) => crate::write::refused(e),
         AppError::Internal(_) => "error".into(),
     }
 }

@@ -91,7 +91,7 @@ impl Cloison {
             if let Err(refused) = checked {
                 // Refused before the store is asked: journaled here, with nothing written.
                 let outcome = match &refused {
-                    AppError::Invalid(e) => format!("refused:{}", e.code()),
+                    AppError::Invalid(e) => crate::write::refused(e),
                     _ => "error".to_owned(),
                 };
                 let entry = journal::Entry { outcome, ..template };

@@ -13,11 +13,6 @@ use jiff::Timestamp;
 use journal::Entry;
 use store::{Applied, Command, Done, NewToken, StoreError, WriteTx, Written};
 
-/// The journal's name of a token's creation.
-const TOKEN_CREATE: &str = "admin.token.create";
-/// The journal's name of a token's revocation.
-const TOKEN_REVOKE: &str = "admin.token.revoke";
-
 /// One request's register changes, all or nothing, each journaled under its own action with
 /// the network users it concerns among its subjects (R4); a refusal journals the refused
 /// change alone.
@@ -87,7 +82,7 @@ impl Command for CreateToken {
     async fn run(self, tx: &mut WriteTx) -> Result<Done<Self::Output>, StoreError> {
         let written = tx.create_token(&self.token, &self.party, self.role, Timestamp::now()).await;
         let subjects = vec![self.party, self.token.token_id.clone()];
-        token_done(self.template, TOKEN_CREATE, subjects, written.map(|_| self.token))
+        token_done(self.template, subjects, written.map(|_| self.token))
     }
 }
 
@@ -104,16 +99,15 @@ impl Command for RevokeToken {
 
     async fn run(self, tx: &mut WriteTx) -> Result<Done<Self::Output>, StoreError> {
         let written = tx.revoke_token(&self.token_id, Timestamp::now()).await;
-        token_done(self.template, TOKEN_REVOKE, vec![self.token_id], written.map(|_| ()))
+        token_done(self.template, vec![self.token_id], written.map(|_| ()))
     }
 }
 
-/// A token operation's answer and entry. Its checks all come before its one write, so a
-/// refusal leaves nothing to undo; a database error fails the batch, since the transaction
-/// may be spoilt (PostgreSQL aborts it).
+/// A token operation's answer and entry, under the act the gate named in the template. Its
+/// checks all come before its one write, so a refusal leaves nothing to undo; a database
+/// error fails the batch, since the transaction may be spoilt (PostgreSQL aborts it).
 fn token_done<T>(
     template: Entry,
-    action: &str,
     subjects: Vec<String>,
     result: Result<T, StoreError>,
 ) -> Result<Done<Result<T, StoreError>>, StoreError> {
@@ -122,18 +116,15 @@ fn token_done<T>(
         Err(e) if e.is_input() => refused(e),
         Err(e) => return Err(StoreError::Journal(e.to_string())),
     };
-    let entry = Entry { action: action.to_owned(), subjects, outcome, ..template };
+    let entry = Entry { subjects, outcome, ..template };
     Ok(Done { output: result, entries: vec![entry] })
 }
 
 /// The journal's outcome of a refusal: its stable code, never its message (which may name
 /// what the actor gave, and is answered to the actor alone).
-fn refused(error: &StoreError) -> String {
+pub(crate) fn refused(error: &StoreError) -> String {
     format!("refused:{}", error.code())
 }
-
-/// The journal's name of a setting's write.
-const SETTING_WRITE: &str = "settings.write";
 
 /// Writes an installation setting once, in the writer's transaction with its entry (I1):
 /// the entry carries the digest of the value written, or `refused:duplicate`.
@@ -158,9 +149,9 @@ impl Command for PutSetting {
         };
         let (outcome, data_digest) = match &written {
             Ok(()) => ("ok".to_owned(), Some(journal::Hash::digest(&self.value))),
-            Err(e) => (format!("refused:{}", e.code()), None),
+            Err(e) => (refused(e), None),
         };
-        let entry = Entry { action: SETTING_WRITE.to_owned(), outcome, data_digest, ..self.template };
+        let entry = Entry { outcome, data_digest, ..self.template };
         Ok(Done { output: written, entries: vec![entry] })
     }
 }
