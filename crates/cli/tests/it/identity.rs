@@ -90,3 +90,29 @@ fn the_identity_comes_from_the_flag_the_settings_file_or_the_default() {
         |e| e["entry"]["decision"]["policies"] == serde_json::json!(["support-reads-no-journal-entries"])
     ));
 }
+
+#[test]
+fn a_bad_ending_is_refused_naming_the_field_and_writes_nothing() {
+    let dir = Workdir::new();
+    dir.ok(&["demo", "--no-serve", "--access-points", "40"]);
+    let ean = occupied(&dir);
+    let before = dir.ok(&["register", "history", &ean, "--json"]);
+    let unknown = domain::Ean::from_body(54_144_700_000_000_001).expect("body").to_string();
+    let mut wrong_digit = ean.clone();
+    let last = wrong_digit.pop().expect("digit").to_digit(10).expect("digit");
+    wrong_digit.push(char::from_digit((last + 1) % 10, 10).expect("digit"));
+    for (args, field) in [
+        (vec!["register", "end-occupancy", &wrong_digit, "--at", "2026-01-05"], "ean"),
+        (vec!["register", "end-occupancy", &ean, "--at", "2026-03-29T02:30"], "--at"),
+        (vec!["register", "end-registration", &ean, "--at", "yesterday"], "--at"),
+        // Before any occupancy of the demo's window: nothing in force to end.
+        (vec!["register", "end-occupancy", &ean, "--at", "1990-01-01"], "occupancy"),
+        (vec!["register", "end-occupancy", &unknown, "--at", "2026-01-05"], &unknown),
+    ] {
+        let out = dir.run(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(field), "{args:?} names {field}: {stderr}");
+    }
+    assert_eq!(dir.ok(&["register", "history", &ean, "--json"]), before, "nothing was written");
+}
