@@ -335,6 +335,22 @@ pub struct Entry {
     outcome: String,
     /// SHA-256 of the data sent, hex, if any.
     data_digest: Option<String>,
+    /// 128 random bits, hex, that make the leaf hash unguessable; absent from entries written
+    /// before salts.
+    salt: Option<String>,
+    /// The rows the act wrote, each bound by the digest of the salt and its canonical encoding.
+    rows: Vec<EntryRow>,
+}
+
+/// A row bound to a journal entry.
+#[derive(Serialize, ToSchema)]
+pub struct EntryRow {
+    /// Its table.
+    table: String,
+    /// Its key in that table.
+    key: String,
+    /// SHA-256 of the entry's salt and the row's canonical encoding, hex.
+    digest: String,
 }
 
 /// A journal entry with its exact bytes and leaf hash, for an auditor to verify.

@@ -179,6 +179,8 @@ impl Cloison {
             decision: journal::Decision { allowed, policies },
             outcome,
             data_digest,
+            salt: None,
+            rows: Vec::new(),
         }
     }
 

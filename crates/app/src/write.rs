@@ -43,19 +43,19 @@ impl Command for RegisterChanges {
     async fn run(self, tx: &mut WriteTx) -> Result<Done<Self::Output>, StoreError> {
         match tx.apply_all(&self.changes).await? {
             Applied::Written(written) => {
-                let entries = self
-                    .changes
-                    .iter()
-                    .zip(&written)
-                    .map(|((_, change), (_, concerned))| self.describe(change, concerned, "ok".into()))
-                    .collect();
-                Ok(Done { output: Ok(written.into_iter().map(|(w, _)| w).collect()), entries })
+                let mut entries = Vec::with_capacity(written.len());
+                let mut outputs = Vec::with_capacity(written.len());
+                for ((_, change), (w, concerned, slot)) in self.changes.iter().zip(written) {
+                    entries.push(slot.fill(self.describe(change, &concerned, "ok".into())));
+                    outputs.push(w);
+                }
+                Ok(Done { output: Ok(outputs), entries })
             }
             Applied::Refused { index, error } => {
                 let entries = self
                     .changes
                     .get(index)
-                    .map(|(_, change)| self.describe(change, &[], refused(&error)))
+                    .map(|(_, change)| tx.slot().fill(self.describe(change, &[], refused(&error))))
                     .into_iter()
                     .collect();
                 Ok(Done { output: Err(error), entries })
@@ -82,7 +82,7 @@ impl Command for CreateToken {
     async fn run(self, tx: &mut WriteTx) -> Result<Done<Self::Output>, StoreError> {
         let written = tx.create_token(&self.token, &self.party, self.role, Timestamp::now()).await;
         let subjects = vec![self.party, self.token.token_id.clone()];
-        token_done(self.template, subjects, written.map(|_| self.token))
+        token_done(tx, self.template, subjects, written.map(|_| self.token))
     }
 }
 
@@ -99,7 +99,7 @@ impl Command for RevokeToken {
 
     async fn run(self, tx: &mut WriteTx) -> Result<Done<Self::Output>, StoreError> {
         let written = tx.revoke_token(&self.token_id, Timestamp::now()).await;
-        token_done(self.template, vec![self.token_id], written.map(|_| ()))
+        token_done(tx, self.template, vec![self.token_id], written.map(|_| ()))
     }
 }
 
@@ -107,6 +107,7 @@ impl Command for RevokeToken {
 /// checks all come before its one write, so a refusal leaves nothing to undo; a database
 /// error fails the batch, since the transaction may be spoilt (PostgreSQL aborts it).
 fn token_done<T>(
+    tx: &mut WriteTx,
     template: Entry,
     subjects: Vec<String>,
     result: Result<T, StoreError>,
@@ -116,7 +117,7 @@ fn token_done<T>(
         Err(e) if e.is_input() => refused(e),
         Err(e) => return Err(StoreError::Journal(e.to_string())),
     };
-    let entry = Entry { subjects, outcome, ..template };
+    let entry = tx.slot().fill(Entry { subjects, outcome, ..template });
     Ok(Done { output: result, entries: vec![entry] })
 }
 
@@ -151,7 +152,7 @@ impl Command for PutSetting {
             Ok(()) => ("ok".to_owned(), Some(journal::Hash::digest(&self.value))),
             Err(e) => (refused(e), None),
         };
-        let entry = Entry { outcome, data_digest, ..self.template };
+        let entry = tx.slot().fill(Entry { outcome, data_digest, ..self.template });
         Ok(Done { output: written, entries: vec![entry] })
     }
 }

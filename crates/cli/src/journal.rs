@@ -303,10 +303,13 @@ pub async fn run(config_file: Option<&Path>, command: JournalCommand) -> Result<
                         )?;
                     } else {
                         outln!(
-                            "journal intact: {} entries, {} tree nodes and {} checkpoint heads checked; root {}",
+                            "journal intact: {} entries, {} tree nodes, {} checkpoint heads, {} bound rows and \
+                             {} subject index rows checked; root {}",
                             verified.size,
                             verified.nodes,
                             verified.checkpoints,
+                            verified.rows,
+                            verified.subjects,
                             verified.root
                         )?;
                     }

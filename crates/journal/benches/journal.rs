@@ -35,6 +35,8 @@ fn encoded_entries(count: u64) -> Vec<Vec<u8>> {
                 decision: Decision { allowed: true, policies: vec!["R1".into()] },
                 outcome: "ok".into(),
                 data_digest: None,
+                salt: None,
+                rows: Vec::new(),
             }
             .encode()
             .expect("a small entry always encodes")

@@ -13,14 +13,14 @@
 //! data in it (subjects are identifiers such as EANs and party ids, and data
 //! sent is recorded by its SHA-256 digest, never in clear).
 //!
-//! # Layout, version 1
+//! # Layout, version 2 (version 1 without the last two fields)
 //!
 //! Integers are big-endian. A *string* is a u32 byte length followed by that
 //! many bytes of UTF-8. A *list* is a u32 item count followed by the items.
 //!
 //! | field             | encoding                                     |
 //! |-------------------|----------------------------------------------|
-//! | version           | u8, `0x01`                                   |
+//! | version           | u8, `0x02` (`0x01`: entries written before salts) |
 //! | `sequence`        | u64                                          |
 //! | `time_micros`     | i64, microseconds since the Unix epoch, UTC  |
 //! | `actor.party_id`  | string                                       |
@@ -33,6 +33,20 @@
 //! | `decision.policies` | list of strings                            |
 //! | `outcome`         | string                                       |
 //! | `data_digest`     | u8 `0x00` (none), or `0x01` then 32 bytes    |
+//! | `salt`            | 16 bytes (version 2 only)                    |
+//! | `rows`            | list of: string table, string key, 32 bytes (version 2 only) |
+//!
+//! The **salt** is 128 random bits drawn by the writer. Inclusion proofs are public and hand
+//! out neighbouring leaf hashes, so every leaf hash is public; without a salt, an entry whose
+//! fields can all be guessed (a supplier, an EAN, a period, a rough time) could be confirmed
+//! by hashing candidates until one matches its leaf (R2). With one, a leaf hash confirms
+//! nothing. Version 1 entries, written before, have none and stay valid.
+//!
+//! The **rows** bind the business rows the entry's act wrote: for each, the table, the row's
+//! key and the SHA-256 of the salt and the row's canonical encoding (the store defines the
+//! encoding, table by table). A verifier that recomputes each row's digest from the database
+//! finds any row edited, deleted or slipped in behind the journal's back; the salt keeps the
+//! digests from confirming guesses too. Rows are listed sorted by table, then key.
 //!
 //! Decoding rejects anything else: an unknown version, a length or count
 //! running past the end, invalid UTF-8, a flag other than 0 or 1, and trailing
@@ -46,8 +60,44 @@ use thiserror::Error;
 
 use crate::hash::Hash;
 
-/// The current encoding version of [`Entry`].
-pub const ENTRY_VERSION: u8 = 1;
+/// The current encoding version of [`Entry`]: what every new entry is written as.
+pub const ENTRY_VERSION: u8 = 2;
+/// The first encoding version, without salt or rows: still read, never written by the writer.
+pub const ENTRY_VERSION_1: u8 = 1;
+
+/// 128 random bits inside an entry's leaf bytes, so that a public leaf hash confirms no guess
+/// of the entry's fields (see the module documentation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(into = "String", try_from = "String")]
+pub struct Salt(pub [u8; 16]);
+
+impl From<Salt> for String {
+    fn from(salt: Salt) -> String {
+        hex::encode(salt.0)
+    }
+}
+
+impl TryFrom<String> for Salt {
+    type Error = String;
+    fn try_from(text: String) -> Result<Salt, String> {
+        hex::decode(&text)
+            .ok()
+            .and_then(|bytes| <[u8; 16]>::try_from(bytes).ok())
+            .map(Salt)
+            .ok_or_else(|| format!("a salt is 32 hexadecimal digits, found {text:?}"))
+    }
+}
+
+/// A business row an entry's act wrote, bound to the entry by its digest.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct BoundRow {
+    /// The table, e.g. `occupancies`.
+    pub table: String,
+    /// The row's key in that table, as text (e.g. `17`, or `541448820000012345:2`).
+    pub key: String,
+    /// SHA-256 of the entry's salt and the row's canonical encoding.
+    pub digest: Hash,
+}
 
 /// Who acted.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -90,11 +140,19 @@ pub struct Entry {
     pub outcome: String,
     /// SHA-256 of the data sent, if any; never the data itself.
     pub data_digest: Option<Hash>,
+    /// Random bits that make the leaf hash unguessable; `None` only for version 1 entries
+    /// (the writer draws one for every entry it appends).
+    pub salt: Option<Salt>,
+    /// The rows the act wrote, sorted by table then key; empty for reads and refusals.
+    pub rows: Vec<BoundRow>,
 }
 
 /// Why an entry cannot be encoded.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum EncodeError {
+    /// Rows are bound through the salt, so an entry without one cannot carry any.
+    #[error("an entry with rows must have a salt")]
+    RowsWithoutSalt,
     /// A string is longer than its u32 length prefix can say.
     #[error("{field} is longer than 4 GiB")]
     TooLong {
@@ -200,7 +258,10 @@ fn put_list(
 
 impl Entry {
     fn write(&self, sink: &mut impl Sink) -> Result<(), EncodeError> {
-        sink.put(&[ENTRY_VERSION]);
+        if self.salt.is_none() && !self.rows.is_empty() {
+            return Err(EncodeError::RowsWithoutSalt);
+        }
+        sink.put(&[if self.salt.is_some() { ENTRY_VERSION } else { ENTRY_VERSION_1 }]);
         sink.put(&self.sequence.to_be_bytes());
         sink.put(&self.time_micros.to_be_bytes());
         put_str(sink, "actor.party_id", &self.actor.party_id)?;
@@ -217,6 +278,16 @@ impl Entry {
             Some(digest) => {
                 sink.put(&[1]);
                 sink.put(digest.as_bytes());
+            }
+        }
+        if let Some(salt) = &self.salt {
+            sink.put(&salt.0);
+            let count = u32::try_from(self.rows.len()).map_err(|_| EncodeError::TooMany { field: "rows" })?;
+            sink.put(&count.to_be_bytes());
+            for row in &self.rows {
+                put_str(sink, "rows[].table", &row.table)?;
+                put_str(sink, "rows[].key", &row.key)?;
+                sink.put(row.digest.as_bytes());
             }
         }
         Ok(())
@@ -241,7 +312,7 @@ impl Entry {
     /// Decodes a canonical encoding, rejecting anything that is not exactly one.
     pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
         let mut reader = Reader::open(bytes)?;
-        let entry = Entry {
+        let mut entry = Entry {
             sequence: u64::from_be_bytes(reader.array("sequence")?),
             time_micros: i64::from_be_bytes(reader.array("time_micros")?),
             actor: Actor {
@@ -262,9 +333,55 @@ impl Entry {
             } else {
                 None
             },
+            salt: None,
+            rows: Vec::new(),
         };
+        if reader.version == ENTRY_VERSION {
+            entry.salt = Some(Salt(reader.array("salt")?));
+            entry.rows = reader
+                .rows()?
+                .into_iter()
+                .map(|(table, key, digest)| BoundRow {
+                    table: table.to_owned(),
+                    key: key.to_owned(),
+                    digest: Hash::from_bytes(digest),
+                })
+                .collect();
+        }
         reader.finish()?;
         Ok(entry)
+    }
+
+    /// What a verifier compares with the database, borrowed from the encoding after checking
+    /// the whole of it exactly as [`Entry::decode`] does (same errors, in the same order):
+    /// the fields the searchable columns and the subject index repeat, and the bound rows.
+    pub fn view(bytes: &[u8]) -> Result<EntryView<'_>, DecodeError> {
+        let mut reader = Reader::open(bytes)?;
+        let sequence = u64::from_be_bytes(reader.array("sequence")?);
+        let time_micros = i64::from_be_bytes(reader.array("time_micros")?);
+        let party_id = reader.text("actor.party_id")?;
+        reader.text("actor.role")?;
+        reader.text("actor.session")?;
+        let action = reader.text("action")?;
+        let count = reader.count("subjects")?;
+        let mut subjects = Vec::with_capacity(count);
+        for _ in 0..count {
+            subjects.push(reader.text("subjects[]")?);
+        }
+        reader.text("purpose")?;
+        reader.flag("decision.allowed")?;
+        reader.skip_list("decision.policies", "decision.policies[]")?;
+        reader.text("outcome")?;
+        if reader.flag("data_digest")? {
+            reader.take(32, "data_digest")?;
+        }
+        let (salt, rows) = if reader.version == ENTRY_VERSION {
+            (Some(Salt(reader.array("salt")?)), reader.rows()?)
+        } else {
+            (None, Vec::new())
+        };
+        reader.finish()?;
+        Ok(EntryView { sequence, time_micros, party_id, action, subjects, salt, rows })
     }
 
     /// The sequence number of an encoded entry, after checking the whole encoding exactly as
@@ -286,6 +403,10 @@ impl Entry {
         reader.text("outcome")?;
         if reader.flag("data_digest")? {
             reader.take(32, "data_digest")?;
+        }
+        if reader.version == ENTRY_VERSION {
+            reader.take(16, "salt")?;
+            reader.rows()?;
         }
         reader.finish()?;
         Ok(sequence)
@@ -310,22 +431,51 @@ impl Entry {
             + 1
             + 1
             + 32
+            + if self.salt.is_some() {
+                16 + 4 + self.rows.iter().map(|r| 8 + r.table.len() + r.key.len() + 32).sum::<usize>()
+            } else {
+                0
+            }
     }
 }
+
+/// An entry's fields that the database repeats beside it, and its bound rows, borrowed from
+/// its encoding ([`Entry::view`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryView<'a> {
+    /// The sequence number the entry claims.
+    pub sequence: u64,
+    /// Its time, microseconds since the Unix epoch.
+    pub time_micros: i64,
+    /// The acting party (the searchable `actor` column).
+    pub party_id: &'a str,
+    /// The action (the searchable `action` column).
+    pub action: &'a str,
+    /// The subjects, in the entry's order (the subject index holds each once).
+    pub subjects: Vec<&'a str>,
+    /// The salt, for version 2 entries.
+    pub salt: Option<Salt>,
+    /// The bound rows: table, key, digest.
+    pub rows: Vec<RowRef<'a>>,
+}
+
+/// A bound row as an encoding holds it: table, key, digest.
+pub type RowRef<'a> = (&'a str, &'a str, [u8; 32]);
 
 /// A cursor over the bytes being decoded.
 struct Reader<'a> {
     rest: &'a [u8],
+    version: u8,
 }
 
 impl<'a> Reader<'a> {
     /// A reader past the version byte of an encoding this code knows.
     fn open(bytes: &'a [u8]) -> Result<Reader<'a>, DecodeError> {
         let version = *bytes.first().ok_or(DecodeError::Empty)?;
-        if version != ENTRY_VERSION {
+        if version != ENTRY_VERSION && version != ENTRY_VERSION_1 {
             return Err(DecodeError::UnknownVersion { version });
         }
-        Ok(Reader { rest: &bytes[1..] })
+        Ok(Reader { rest: &bytes[1..], version })
     }
 
     /// Refuses anything left after the last field.
@@ -391,6 +541,18 @@ impl<'a> Reader<'a> {
         (0..count).map(|_| self.string(item_field)).collect()
     }
 
+    /// The bound rows of a version 2 entry.
+    fn rows(&mut self) -> Result<Vec<RowRef<'a>>, DecodeError> {
+        let count = self.count("rows")?;
+        let mut rows = Vec::with_capacity(count);
+        for _ in 0..count {
+            let table = self.text("rows[].table")?;
+            let key = self.text("rows[].key")?;
+            rows.push((table, key, self.array("rows[].digest")?));
+        }
+        Ok(rows)
+    }
+
     fn skip_list(&mut self, field: &'static str, item_field: &'static str) -> Result<(), DecodeError> {
         for _ in 0..self.count(field)? {
             self.text(item_field)?;
@@ -422,6 +584,19 @@ mod tests {
             decision: Decision { allowed: true, policies: vec!["supplier-scope".into()] },
             outcome: "ok".into(),
             data_digest: Some(Hash::digest(b"the data sent")),
+            salt: None,
+            rows: Vec::new(),
+        }
+    }
+
+    fn salted() -> Entry {
+        Entry {
+            salt: Some(Salt([7; 16])),
+            rows: vec![
+                BoundRow { table: "occupancies".into(), key: "17".into(), digest: Hash::digest(b"row 17") },
+                BoundRow { table: "registrations".into(), key: "4".into(), digest: Hash::digest(b"row 4") },
+            ],
+            ..sample()
         }
     }
 
@@ -443,7 +618,7 @@ mod tests {
     fn encoding_is_the_documented_layout() {
         let entry = sample();
         let bytes = entry.encode().unwrap();
-        assert_eq!(bytes[0], ENTRY_VERSION);
+        assert_eq!(bytes[0], ENTRY_VERSION_1);
         assert_eq!(&bytes[1..9], &42u64.to_be_bytes());
         assert_eq!(&bytes[9..17], &1_700_000_000_123_456i64.to_be_bytes());
         assert_eq!(&bytes[17..21], &13u32.to_be_bytes());
@@ -456,6 +631,55 @@ mod tests {
     }
 
     #[test]
+    fn version_2_appends_the_salt_and_the_rows() {
+        let entry = salted();
+        let bytes = entry.encode().unwrap();
+        let v1 = sample().encode().unwrap();
+        assert_eq!(bytes[0], ENTRY_VERSION);
+        assert_eq!(&bytes[1..v1.len()], &v1[1..]);
+        let tail = &bytes[v1.len()..];
+        assert_eq!(&tail[..16], &[7; 16]);
+        assert_eq!(&tail[16..20], &2u32.to_be_bytes());
+        assert_eq!(&tail[20..24], &11u32.to_be_bytes());
+        assert_eq!(&tail[24..35], b"occupancies");
+        assert_eq!(&tail[35..39], &2u32.to_be_bytes());
+        assert_eq!(&tail[39..41], b"17");
+        assert_eq!(&tail[41..73], Hash::digest(b"row 17").as_bytes());
+        assert_eq!(bytes.len(), entry.encoded_len_hint());
+        assert_eq!(Entry::decode(&bytes), Ok(entry.clone()));
+        assert_eq!(entry.leaf_hash().unwrap(), leaf_hash(&bytes));
+    }
+
+    #[test]
+    fn the_same_fields_with_two_salts_give_two_leaves() {
+        let one = Entry { salt: Some(Salt([1; 16])), ..sample() };
+        let two = Entry { salt: Some(Salt([2; 16])), ..sample() };
+        assert_ne!(one.leaf_hash().unwrap(), two.leaf_hash().unwrap());
+    }
+
+    #[test]
+    fn rows_need_a_salt() {
+        let entry = Entry { salt: None, ..salted() };
+        assert_eq!(entry.encode(), Err(EncodeError::RowsWithoutSalt));
+    }
+
+    #[test]
+    fn the_view_borrows_what_the_database_repeats() {
+        let entry = salted();
+        let bytes = entry.encode().unwrap();
+        let view = Entry::view(&bytes).unwrap();
+        assert_eq!(view.sequence, 42);
+        assert_eq!(view.time_micros, entry.time_micros);
+        assert_eq!(view.party_id, "5414567000001");
+        assert_eq!(view.action, "register.show");
+        assert_eq!(view.subjects, vec!["541448820000012345"]);
+        assert_eq!(view.salt, Some(Salt([7; 16])));
+        assert_eq!(view.rows[1], ("registrations", "4", *Hash::digest(b"row 4").as_bytes()));
+        let v1 = sample().encode().unwrap();
+        assert_eq!(Entry::view(&v1).unwrap().salt, None);
+    }
+
+    #[test]
     fn decoding_rejects_malformed_input() {
         let entry = sample();
         let bytes = entry.encode().unwrap();
@@ -463,7 +687,7 @@ mod tests {
             assert_eq!(Entry::decode(bytes), Err(expected));
         };
         check(&[], DecodeError::Empty);
-        check(&[2], DecodeError::UnknownVersion { version: 2 });
+        check(&[3], DecodeError::UnknownVersion { version: 3 });
         check(&[1, 0, 0], DecodeError::Truncated { field: "sequence" });
 
         let mut trailing = bytes.clone();
@@ -538,10 +762,33 @@ mod tests {
                 text(),
                 prop::option::of(any::<[u8; 32]>()),
             ),
+            prop::option::of((
+                any::<[u8; 16]>(),
+                prop::collection::vec((text(), text(), any::<[u8; 32]>()), 0..3),
+            )),
         )
             .prop_map(
-                |((sequence, time_micros, actor, action), (subjects, purpose, decision, outcome, digest))| {
+                |(
+                    (sequence, time_micros, actor, action),
+                    (subjects, purpose, decision, outcome, digest),
+                    salted,
+                )| {
+                    let (salt, rows) = match salted {
+                        Some((salt, rows)) => (
+                            Some(Salt(salt)),
+                            rows.into_iter()
+                                .map(|(table, key, digest)| BoundRow {
+                                    table,
+                                    key,
+                                    digest: Hash::from_bytes(digest),
+                                })
+                                .collect(),
+                        ),
+                        None => (None, Vec::new()),
+                    };
                     Entry {
+                        salt,
+                        rows,
                         sequence,
                         time_micros,
                         actor,
@@ -583,6 +830,8 @@ mod tests {
             bytes.extend(extra);
             let decoded = Entry::decode(&bytes).map(|e| e.sequence);
             let checked = Entry::sequence_of(&bytes);
+            let viewed = Entry::view(&bytes).map(|v| v.sequence);
+            prop_assert_eq!(viewed.map_err(|e| e.to_string()), decoded.clone().map_err(|e| e.to_string()));
             prop_assert_eq!(checked.map_err(|e| e.to_string()), decoded.map_err(|e| e.to_string()));
         }
 

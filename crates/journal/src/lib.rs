@@ -29,7 +29,7 @@ pub mod head;
 pub mod tree;
 
 pub use checkpoint::{Checkpoint, DEFAULT_ORIGIN, NoteError, Origin, OriginError, open_note, sign_note};
-pub use entry::{Actor, Decision, DecodeError, EncodeError, Entry};
+pub use entry::{Actor, BoundRow, Decision, DecodeError, EncodeError, Entry, EntryView, Salt};
 pub use frontier::{CompletedNode, Frontier};
 pub use hash::{Hash, HashParseError, empty_root, leaf_hash, node_hash};
 pub use head::{HeadError, SignedTreeHead, TreeHead};

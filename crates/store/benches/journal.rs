@@ -81,6 +81,8 @@ fn entry(n: u64) -> Entry {
         decision: Decision { allowed: true, policies: vec!["role:register_staff".into()] },
         outcome: "ok".into(),
         data_digest: Some(Hash::digest(format!("view {n}").as_bytes())),
+        salt: None,
+        rows: Vec::new(),
     }
 }
 

@@ -17,6 +17,7 @@
 //! keyed by the EAN.
 #![warn(missing_docs)]
 
+mod bound;
 pub mod journal;
 mod local;
 mod register;
@@ -31,6 +32,7 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions, Connection, Executor};
 
+pub use bound::Slot;
 pub use journal::{
     Command, Committed, Done, JournalFault, JournalQuery, Keys, StoredEntry, Ticket, Verified, VerifyError,
 };

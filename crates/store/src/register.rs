@@ -18,6 +18,7 @@ use sqlx::any::AnyRow;
 
 use std::sync::LazyLock;
 
+use crate::bound::{ACCESS_POINTS, OCCUPANCIES, PARTIES, REGISTRATIONS, Slot, Table};
 use crate::local::{ColumnNames, Columns, Named};
 use crate::{Backend, Sealer, Store, StoreError, WriteTx, corrupt};
 
@@ -64,9 +65,10 @@ pub enum Written {
 /// How a request's changes went ([`WriteTx::apply_all`]).
 #[derive(Debug)]
 pub enum Applied {
-    /// Every change was written: what each wrote, and the network users whose data it is
-    /// about (for the journal's subjects, R4), in the order of the changes.
-    Written(Vec<(Written, Vec<PartyId>)>),
+    /// Every change was written: what each wrote, the network users whose data it is
+    /// about (for the journal's subjects, R4), and the slot of the entry that describes it,
+    /// holding the rows it wrote, in the order of the changes.
+    Written(Vec<(Written, Vec<PartyId>, Slot)>),
     /// The change at `index` was refused, and nothing of the request was written.
     Refused {
         /// Which change, counting from zero.
@@ -571,11 +573,13 @@ impl WriteTx {
         let sealer = self.sealer.clone();
         let id = &party.id;
         let seal = |what: &str, value: &str| sealer.seal_json(&format!("parties.{what}|{id}"), &value);
-        sqlx::query(
+        let seq = self.journal_seq();
+        let row = sqlx::query(&format!(
             "INSERT INTO parties (party_id, kind, gln, name_sealed, phone_sealed, phone_index, \
-                                  email_sealed, email_index, recorded_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
+                                  email_sealed, email_index, recorded_at, journal_seq) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING {}",
+            PARTIES.column_list()
+        ))
         .bind(id.as_str())
         .bind(party.kind.as_str())
         .bind(gln)
@@ -585,9 +589,10 @@ impl WriteTx {
         .bind(party.email.as_ref().map(|e| seal("email", e.as_str())))
         .bind(party.email.as_ref().map(|e| sealer.blind_index("email", e.as_str())))
         .bind(micros(at))
-        .execute(self.conn())
+        .bind(seq)
+        .fetch_one(self.conn())
         .await?;
-        Ok(())
+        self.bind(&PARTIES, &row)
     }
 
     /// Adds an access point, or a new version of it (meter change, status change). Returns
@@ -600,11 +605,13 @@ impl WriteTx {
             .await?;
         let version = latest.unwrap_or(0) + 1;
         let sealed = self.sealer.seal_json(&address_context(ap.ean), &ap.address);
-        sqlx::query(
+        let seq = self.journal_seq();
+        let row = sqlx::query(&format!(
             "INSERT INTO access_points (ean, version, energy, address_sealed, postal_code, municipality, \
-                                        substation, regime, meter, grid_status, recorded_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-        )
+                                        substation, regime, meter, grid_status, recorded_at, journal_seq) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING {}",
+            ACCESS_POINTS.column_list()
+        ))
         .bind(ean_key(ap.ean))
         .bind(version)
         .bind(ap.energy.as_str())
@@ -616,8 +623,10 @@ impl WriteTx {
         .bind(ap.meter.as_str())
         .bind(ap.grid_status.as_str())
         .bind(micros(at))
-        .execute(self.conn())
+        .bind(seq)
+        .fetch_one(self.conn())
         .await?;
+        self.bind(&ACCESS_POINTS, &row)?;
         Ok(version)
     }
 
@@ -665,7 +674,7 @@ impl WriteTx {
             match self.apply(*at, change).await {
                 Ok(w) => {
                     let concerned = self.concerned(*at, change, &w).await?;
-                    written.push((w, concerned));
+                    written.push((w, concerned, self.slot()));
                 }
                 Err(error) => {
                     match savepoint {
@@ -829,14 +838,18 @@ impl WriteTx {
         supersedes: Option<RecordId>,
         at: Timestamp,
     ) -> Result<RecordId, StoreError> {
+        const TABLE: &Table = &OCCUPANCIES;
         let sealed = self.sealer.seal_json(
             &shipping_context(occupancy.ean, &occupancy.network_user),
             &occupancy.shipping_address,
         );
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO occupancies (ean, party_id, from_us, to_us, shipping_sealed, recorded_at, supersedes) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-        )
+        let seq = self.journal_seq();
+        let row = sqlx::query(&format!(
+            "INSERT INTO occupancies (ean, party_id, from_us, to_us, shipping_sealed, recorded_at, supersedes, \
+                                      journal_seq) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {}",
+            OCCUPANCIES.column_list()
+        ))
         .bind(ean_key(occupancy.ean))
         .bind(occupancy.network_user.as_str())
         .bind(micros(occupancy.period.from()))
@@ -844,8 +857,11 @@ impl WriteTx {
         .bind(sealed)
         .bind(micros(at))
         .bind(supersedes.map(|r| r.0))
+        .bind(seq)
         .fetch_one(self.conn())
         .await?;
+        let id: i64 = row.try_get("id")?;
+        self.bind(TABLE, &row)?;
         Ok(RecordId(id))
     }
 
@@ -871,18 +887,24 @@ impl WriteTx {
         supersedes: Option<RecordId>,
         at: Timestamp,
     ) -> Result<RecordId, StoreError> {
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO registrations (ean, party_id, from_us, to_us, recorded_at, supersedes) \
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-        )
+        const TABLE: &Table = &REGISTRATIONS;
+        let seq = self.journal_seq();
+        let row = sqlx::query(&format!(
+            "INSERT INTO registrations (ean, party_id, from_us, to_us, recorded_at, supersedes, journal_seq) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {}",
+            REGISTRATIONS.column_list()
+        ))
         .bind(ean_key(registration.ean))
         .bind(registration.supplier.as_str())
         .bind(micros(registration.period.from()))
         .bind(registration.period.to().map(micros))
         .bind(micros(at))
         .bind(supersedes.map(|r| r.0))
+        .bind(seq)
         .fetch_one(self.conn())
         .await?;
+        let id: i64 = row.try_get("id")?;
+        self.bind(TABLE, &row)?;
         Ok(RecordId(id))
     }
 }

@@ -13,6 +13,7 @@ use rand::RngCore;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::bound::{TOKEN_REVOCATIONS, TOKENS};
 use crate::local::Columns;
 use crate::register::kind_from;
 use crate::{Store, StoreError, WriteTx, Written};
@@ -102,32 +103,50 @@ impl WriteTx {
                 expected: "a party whose kind fits the role (staff roles need a staff member)",
             });
         }
-        sqlx::query(
-            "INSERT INTO tokens (token_hash, token_id, party_id, role, created_us, expires_us) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
+        let seq = self.journal_seq();
+        let row = sqlx::query(&format!(
+            "INSERT INTO tokens (token_hash, token_id, party_id, role, created_us, expires_us, journal_seq) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {}",
+            TOKENS.column_list()
+        ))
         .bind(hash_secret(&token.secret))
         .bind(token.token_id.clone())
         .bind(party.to_owned())
         .bind(role.as_str())
         .bind(at.as_microsecond())
         .bind(token.expires.as_microsecond())
-        .execute(self.conn())
+        .bind(seq)
+        .fetch_one(self.conn())
         .await?;
+        self.bind(&TOKENS, &row)?;
         Ok(Written::Token)
     }
 
     /// Revokes the active token `token_id` at `at`; refused if no active token has that id.
     pub async fn revoke_token(&mut self, token_id: &str, at: Timestamp) -> Result<Written, StoreError> {
-        let done =
-            sqlx::query("UPDATE tokens SET revoked_us = $1 WHERE token_id = $2 AND revoked_us IS NULL")
-                .bind(at.as_microsecond())
-                .bind(token_id.to_owned())
-                .execute(self.conn())
-                .await?;
-        if done.rows_affected() == 0 {
+        // A token that exists and is not yet revoked; the revocation is a row of its own, so
+        // tokens stay append-only and each row is bound to the one entry that wrote it.
+        let active: Option<String> = sqlx::query_scalar(
+            "SELECT t.token_id FROM tokens t WHERE t.token_id = $1 \
+             AND NOT EXISTS (SELECT 1 FROM token_revocations r WHERE r.token_id = t.token_id)",
+        )
+        .bind(token_id.to_owned())
+        .fetch_optional(self.conn())
+        .await?;
+        if active.is_none() {
             return Err(StoreError::UnknownToken { token_id: token_id.to_owned() });
         }
+        let seq = self.journal_seq();
+        let row = sqlx::query(&format!(
+            "INSERT INTO token_revocations (token_id, revoked_us, journal_seq) VALUES ($1, $2, $3) RETURNING {}",
+            TOKEN_REVOCATIONS.column_list()
+        ))
+        .bind(token_id.to_owned())
+        .bind(at.as_microsecond())
+        .bind(seq)
+        .fetch_one(self.conn())
+        .await?;
+        self.bind(&TOKEN_REVOCATIONS, &row)?;
         Ok(Written::Token)
     }
 }
@@ -152,8 +171,9 @@ impl Store {
     }
 }
 
-const AUTHENTICATE_SQL: &str = "SELECT token_id, party_id, role, expires_us FROM tokens \
-     WHERE token_hash = $1 AND revoked_us IS NULL AND expires_us > $2";
+const AUTHENTICATE_SQL: &str = "SELECT t.token_id, t.party_id, t.role, t.expires_us FROM tokens t \
+     WHERE t.token_hash = $1 AND t.expires_us > $2 \
+     AND NOT EXISTS (SELECT 1 FROM token_revocations r WHERE r.token_id = t.token_id)";
 
 fn bearer_from(row: &impl Columns) -> Result<Bearer, StoreError> {
     let expires = row.int("expires_us")?;

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use sqlx::{Any, Transaction};
 
+use crate::bound::{PendingRow, SETTINGS, Slot, Table};
 use crate::{Backend, Sealer, Store, StoreError};
 
 /// One write transaction: reads, checks and writes of the batch's commands; nothing is
@@ -20,6 +21,11 @@ pub struct WriteTx {
     pub(crate) backend: Backend,
     /// Savepoints opened so far, to name the next one.
     savepoints: u32,
+    /// The sequence number of the entry the running command will make next: every row it
+    /// writes now names it (`journal_seq`).
+    next_entry: u64,
+    /// Rows written since the last [`WriteTx::slot`], to bind to the next entry.
+    pending: Vec<PendingRow>,
 }
 
 /// An open savepoint of a [`WriteTx`]; give it back to [`WriteTx::release`] or
@@ -28,6 +34,9 @@ pub struct WriteTx {
 #[must_use = "a savepoint is closed by release or rollback_to"]
 pub struct Savepoint {
     name: String,
+    /// What to restore of the binding state when rolled back to.
+    pending: usize,
+    next_entry: u64,
 }
 
 impl Store {
@@ -39,7 +48,14 @@ impl Store {
             Backend::Sqlite => self.write.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.write.begin().await?,
         };
-        Ok(WriteTx { tx, sealer: self.sealer.clone(), backend: self.backend, savepoints: 0 })
+        Ok(WriteTx {
+            tx,
+            sealer: self.sealer.clone(),
+            backend: self.backend,
+            savepoints: 0,
+            next_entry: 0,
+            pending: Vec::new(),
+        })
     }
 }
 
@@ -47,6 +63,40 @@ impl WriteTx {
     /// The database transaction, for other modules of the store that write in the same unit.
     pub(crate) fn conn(&mut self) -> &mut sqlx::AnyConnection {
         &mut self.tx
+    }
+
+    /// Where the next command's entries start in the journal.
+    pub(crate) fn start_command(&mut self, first_entry: u64) {
+        self.next_entry = first_entry;
+        self.pending.clear();
+    }
+
+    /// Where the command that just ran stopped: the sequence number after its last slot,
+    /// and how many rows it wrote that no entry binds (which fails the batch).
+    pub(crate) fn end_command(&mut self) -> (u64, usize) {
+        (self.next_entry, std::mem::take(&mut self.pending).len())
+    }
+
+    /// The `journal_seq` of a row written now: the entry the next slot will hold.
+    pub(crate) fn journal_seq(&self) -> i64 {
+        self.next_entry as i64
+    }
+
+    /// Binds a row just written to the next slot, from what the database returned for it
+    /// (`INSERT … RETURNING` the table's columns, in order).
+    pub(crate) fn bind(&mut self, table: &'static Table, row: &sqlx::any::AnyRow) -> Result<(), StoreError> {
+        let (key, encoding) = table.encode(row)?;
+        self.pending.push(PendingRow { table: table.name, key, encoding });
+        Ok(())
+    }
+
+    /// The place of the command's next entry, with the rows written since the last slot: a
+    /// command takes one slot per entry, in the order it returns the entries, and fills each
+    /// with [`Slot::fill`]. A refusal that wrote nothing takes a slot too.
+    pub fn slot(&mut self) -> Slot {
+        let slot = Slot { sequence: self.next_entry, rows: std::mem::take(&mut self.pending) };
+        self.next_entry += 1;
+        slot
     }
 
     /// Commits: when this returns, the writes are durable.
@@ -62,7 +112,7 @@ impl WriteTx {
         self.savepoints += 1;
         let name = format!("cloison_savepoint_{}", self.savepoints);
         sqlx::query(&format!("SAVEPOINT {name}")).execute(self.conn()).await?;
-        Ok(Savepoint { name })
+        Ok(Savepoint { name, pending: self.pending.len(), next_entry: self.next_entry })
     }
 
     /// Keeps what was written since `savepoint`.
@@ -77,6 +127,8 @@ impl WriteTx {
     pub async fn rollback_to(&mut self, savepoint: Savepoint) -> Result<(), StoreError> {
         sqlx::query(&format!("ROLLBACK TO SAVEPOINT {}", savepoint.name)).execute(self.conn()).await?;
         sqlx::query(&format!("RELEASE SAVEPOINT {}", savepoint.name)).execute(self.conn()).await?;
+        self.pending.truncate(savepoint.pending);
+        self.next_entry = savepoint.next_entry;
         Ok(())
     }
 
@@ -90,11 +142,16 @@ impl WriteTx {
         if exists.is_some() {
             return Err(StoreError::Duplicate { field: "meta", value: name.to_owned() });
         }
-        sqlx::query("INSERT INTO meta (name, value) VALUES ($1, $2)")
-            .bind(name)
-            .bind(value)
-            .execute(self.conn())
-            .await?;
-        Ok(())
+        let seq = self.journal_seq();
+        let row = sqlx::query(&format!(
+            "INSERT INTO meta (name, value, journal_seq) VALUES ($1, $2, $3) RETURNING {}",
+            SETTINGS.column_list()
+        ))
+        .bind(name)
+        .bind(value)
+        .bind(seq)
+        .fetch_one(self.conn())
+        .await?;
+        self.bind(&SETTINGS, &row)
     }
 }

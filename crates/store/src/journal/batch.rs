@@ -11,6 +11,7 @@ use journal::{Entry, Frontier, Hash, SignedTreeHead, TreeHead, leaf_hash};
 
 use super::nodes::completing_leaf;
 use crate::StoreError;
+use crate::bound::fresh_salt;
 
 /// Checkpoint heads are kept at least this often while entries arrive.
 const CHECKPOINT_EVERY: Duration = Duration::from_secs(10);
@@ -26,15 +27,33 @@ pub(super) struct Appended {
 }
 
 impl Appended {
-    /// Appends `entries` to `frontier` in order; returns their sequence numbers.
+    /// Appends `entries` to `frontier` in order; returns their sequence numbers. Entries
+    /// alone (reads, refusals) are numbered here and given a salt; a command's entries come
+    /// from its slots ([`crate::WriteTx::slot`]), numbered and salted already, and must
+    /// fall exactly where their rows said they would, or the batch fails.
     pub(super) fn push(
         &mut self,
         frontier: &mut Frontier,
         entries: Vec<Entry>,
+        from_slots: bool,
     ) -> Result<Range<u64>, StoreError> {
         let first = frontier.size();
         for mut entry in entries {
-            entry.sequence = frontier.size();
+            if from_slots {
+                if entry.sequence != frontier.size() || entry.salt.is_none() {
+                    return Err(StoreError::Journal(format!(
+                        "a command returned an entry for place {} where the journal is at {}: \
+                         each entry must fill the command's next slot, in order",
+                        entry.sequence,
+                        frontier.size()
+                    )));
+                }
+            } else {
+                entry.sequence = frontier.size();
+                if entry.salt.is_none() {
+                    entry.salt = Some(fresh_salt());
+                }
+            }
             let bytes =
                 entry.encode().map_err(|e| StoreError::Journal(format!("entry cannot be encoded: {e}")))?;
             let leaf = leaf_hash(&bytes);

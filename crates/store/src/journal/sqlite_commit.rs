@@ -236,7 +236,7 @@ fn commit_local(
                 Vec::new()
             }
         };
-        ranges.push(appended.push(&mut frontier, entries)?);
+        ranges.push(appended.push(&mut frontier, entries, false)?);
     }
     {
         let mut insert = tx.prepare_cached(

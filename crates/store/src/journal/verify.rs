@@ -1,14 +1,18 @@
 //! Verification of the whole journal: every leaf, every stored node and every signed head
 //! recomputed from the stored entries in one streaming pass with O(log n) memory, naming the
-//! first bad index.
+//! first bad index; and beside each entry, what the database keeps about it: its searchable
+//! columns and subject index rows recomputed from its bytes, and every business row it bound
+//! (`bound.rs`) recomputed from the tables, so an edited, deleted or slipped-in row or index
+//! row is named by its table and key.
 
 use ed25519_dalek::VerifyingKey;
-use journal::{Entry, Frontier, Hash, SignedTreeHead, leaf_hash};
+use journal::{Entry, EntryView, Frontier, Hash, SignedTreeHead, leaf_hash};
 use serde::Serialize;
 use sqlx::Row;
 use tokio::sync::mpsc;
 
 use super::rows::{hash_from, signed_head_from};
+use crate::bound::{TABLES, Table, row_digest};
 use crate::local::Columns;
 use crate::{Store, StoreError, corrupt};
 
@@ -33,6 +37,10 @@ pub struct Verified {
     pub checkpoints: u64,
     /// Stored interior nodes checked.
     pub nodes: u64,
+    /// Business rows checked against the entries that wrote them.
+    pub rows: u64,
+    /// Subject index rows checked against their entries.
+    pub subjects: u64,
 }
 
 /// Verification ended: the journal is intact, or the first fault, or the database failed.
@@ -120,8 +128,8 @@ impl Store {
                         progress(after);
                     }
                 }
-                Ok(Chunk::End { stray_node, stray_checkpoint }) => {
-                    break fold.end(&latest, stray_node, stray_checkpoint, &progress);
+                Ok(Chunk::End { stray_node, stray_checkpoint, stray_row }) => {
+                    break fold.end(&latest, stray_node, stray_checkpoint, stray_row, &progress);
                 }
             }
         };
@@ -145,6 +153,12 @@ struct Page {
     entries: Vec<PageEntry>,
     nodes: Vec<(i64, i64, Result<Hash, StoreError>)>,
     checkpoints: Vec<SignedTreeHead>,
+    /// A bound row or subject index row in the page's range naming an entry the page does
+    /// not hold: its entry number and what it is.
+    orphan: Option<(i64, String)>,
+    /// Bound rows and subject index rows read.
+    rows: u64,
+    subjects: u64,
 }
 
 /// An entry as the reader saw it: its leaf hash is computed there, so the fold only compares.
@@ -154,6 +168,9 @@ struct PageEntry {
     stored_leaf_matches: bool,
     /// What the decoded entry says of itself: its sequence number, or why it does not decode.
     decoded: Result<u64, String>,
+    /// The first difference between the entry and what the database keeps beside it (its
+    /// searchable columns, its subject index rows, the rows it bound), if any.
+    binding: Option<String>,
 }
 
 enum Chunk {
@@ -162,6 +179,8 @@ enum Chunk {
     End {
         stray_node: Option<i64>,
         stray_checkpoint: Option<u64>,
+        /// A bound row naming no entry, or one beyond the last: what it is.
+        stray_row: Option<String>,
     },
 }
 
@@ -194,18 +213,178 @@ fn feed(
     }
 }
 
-fn page_entry(seq: i64, bytes: &[u8], stored_leaf: &[u8]) -> PageEntry {
+/// What the database keeps beside one entry: its searchable columns.
+struct Searchable<'a> {
+    time_us: i64,
+    actor: &'a str,
+    action: &'a str,
+}
+
+fn page_entry(
+    seq: i64,
+    bytes: &[u8],
+    stored_leaf: &[u8],
+    searchable: Searchable<'_>,
+    beside: &mut Beside,
+) -> PageEntry {
     let leaf = leaf_hash(bytes);
-    PageEntry {
-        seq,
-        stored_leaf_matches: leaf.as_bytes().as_slice() == stored_leaf,
-        decoded: Entry::sequence_of(bytes).map_err(|e| e.to_string()),
-        leaf,
+    let (decoded, binding) = match Entry::view(bytes) {
+        Ok(view) => {
+            let binding = beside.check(seq, &view, &searchable);
+            (Ok(view.sequence), binding)
+        }
+        Err(e) => (Err(e.to_string()), None),
+    };
+    PageEntry { seq, stored_leaf_matches: leaf.as_bytes().as_slice() == stored_leaf, decoded, leaf, binding }
+}
+
+/// A bound row as read back: the entry it names, its table and key, its encoding.
+struct SeenRow {
+    seq: i64,
+    table: &'static str,
+    key: String,
+    encoding: Vec<u8>,
+}
+
+/// The subject index rows and bound rows of one page, sorted by the entry they name, consumed
+/// entry by entry as the page's entries are checked.
+#[derive(Default)]
+struct Beside {
+    subjects: Vec<(i64, String, i64)>,
+    next_subject: usize,
+    rows: Vec<SeenRow>,
+    next_row: usize,
+    /// Entries whose rows were skipped because they came before the next one checked.
+    orphan: Option<(i64, String)>,
+}
+
+impl Beside {
+    fn new(mut subjects: Vec<(i64, String, i64)>, mut rows: Vec<SeenRow>) -> Beside {
+        subjects.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+        rows.sort_by(|a, b| a.seq.cmp(&b.seq).then_with(|| (a.table, &a.key).cmp(&(b.table, &b.key))));
+        Beside { subjects, rows, ..Beside::default() }
+    }
+
+    /// Skips rows naming entries before `seq` (none should: the page holds every entry of its
+    /// range), remembering the first as an orphan.
+    fn skip_before(&mut self, seq: i64) {
+        while let Some((s, subject, _)) = self.subjects.get(self.next_subject) {
+            if *s >= seq {
+                break;
+            }
+            self.orphan.get_or_insert_with(|| (*s, format!("the subject index row {subject:?}")));
+            self.next_subject += 1;
+        }
+        while let Some(row) = self.rows.get(self.next_row) {
+            if row.seq >= seq {
+                break;
+            }
+            self.orphan.get_or_insert_with(|| (row.seq, format!("table {}, key {}", row.table, row.key)));
+            self.next_row += 1;
+        }
+    }
+
+    /// The first difference between entry `seq` and what the database keeps beside it.
+    fn check(&mut self, seq: i64, view: &EntryView<'_>, searchable: &Searchable<'_>) -> Option<String> {
+        self.skip_before(seq);
+        let subjects_from = self.next_subject;
+        while self.subjects.get(self.next_subject).is_some_and(|s| s.0 == seq) {
+            self.next_subject += 1;
+        }
+        let rows_from = self.next_row;
+        while self.rows.get(self.next_row).is_some_and(|r| r.seq == seq) {
+            self.next_row += 1;
+        }
+        if searchable.time_us != view.time_micros {
+            return Some(format!(
+                "its searchable time column says {} where the entry says {}",
+                searchable.time_us, view.time_micros
+            ));
+        }
+        if searchable.actor != view.party_id {
+            return Some(format!(
+                "its searchable actor column says {:?} where the entry says {:?}",
+                searchable.actor, view.party_id
+            ));
+        }
+        if searchable.action != view.action {
+            return Some(format!(
+                "its searchable action column says {:?} where the entry says {:?}",
+                searchable.action, view.action
+            ));
+        }
+        let mut expected: Vec<&str> = view.subjects.clone();
+        expected.sort_unstable();
+        expected.dedup();
+        let stored = &self.subjects[subjects_from..self.next_subject];
+        let mut stored_iter = stored.iter().peekable();
+        for subject in expected {
+            match stored_iter.peek() {
+                Some((_, s, time)) if s == subject => {
+                    if *time != view.time_micros {
+                        return Some(format!("its subject index row {subject:?} has another time"));
+                    }
+                    stored_iter.next();
+                }
+                Some((_, s, _)) if s.as_str() < subject => {
+                    return Some(format!("the subject index row {s:?} is not one of its subjects"));
+                }
+                _ => return Some(format!("the subject index row {subject:?} is missing")),
+            }
+        }
+        if let Some((_, s, _)) = stored_iter.next() {
+            return Some(format!("the subject index row {s:?} is not one of its subjects"));
+        }
+        let mut claimed: Vec<&(&str, &str, [u8; 32])> = view.rows.iter().collect();
+        claimed.sort_unstable();
+        let seen = &self.rows[rows_from..self.next_row];
+        let mut seen_iter = seen.iter().peekable();
+        for (table, key, digest) in claimed {
+            match seen_iter.peek() {
+                Some(row) if (row.table, row.key.as_str()) == (*table, *key) => {
+                    let salt = view.salt.as_ref()?;
+                    if row_digest(salt, &row.encoding).as_bytes() != digest {
+                        return Some(format!(
+                            "table {table}, key {key}: the row is not the one the entry bound (altered)"
+                        ));
+                    }
+                    seen_iter.next();
+                }
+                Some(row) if (row.table, row.key.as_str()) < (*table, *key) => {
+                    return Some(format!(
+                        "table {}, key {}: a row names this entry, which does not bind it",
+                        row.table, row.key
+                    ));
+                }
+                _ => return Some(format!("table {table}, key {key}: the row the entry bound is missing")),
+            }
+        }
+        if let Some(row) = seen_iter.next() {
+            return Some(format!(
+                "table {}, key {}: a row names this entry, which does not bind it",
+                row.table, row.key
+            ));
+        }
+        None
+    }
+
+    /// After the page's last entry: any row left names an entry the page does not hold.
+    fn finish(mut self) -> (Option<(i64, String)>, u64, u64) {
+        self.skip_before(i64::MAX);
+        (self.orphan, self.rows.len() as u64, self.subjects.len() as u64)
     }
 }
 
-const PAGE_ENTRIES_SQL: &str =
-    "SELECT seq, entry, leaf_hash FROM journal_entries WHERE seq >= $1 ORDER BY seq LIMIT $2";
+fn orphan_fault((seq, what): (i64, String)) -> VerifyError {
+    fault(seq.max(0) as u64, format!("{what} names entry {seq}, which is not in the journal"))
+}
+
+const PAGE_ENTRIES_SQL: &str = "SELECT seq, entry, leaf_hash, time_us, actor, action FROM journal_entries \
+     WHERE seq >= $1 ORDER BY seq LIMIT $2";
+const PAGE_SUBJECTS_SQL: &str =
+    "SELECT seq, subject, time_us FROM journal_subjects WHERE seq >= $1 AND seq <= $2";
+const STRAY_SUBJECT_SQL: &str =
+    "SELECT seq, subject FROM journal_subjects WHERE seq >= $1 ORDER BY seq LIMIT 1";
 const PAGE_NODES_SQL: &str =
     "SELECT leaf, level, hash FROM journal_nodes WHERE leaf >= $1 AND leaf <= $2 ORDER BY leaf, level";
 const PAGE_HEADS_SQL: &str = "SELECT size, root, time_us, signature FROM journal_heads \
@@ -224,16 +403,46 @@ fn chunk_range_local(conn: &rusqlite::Connection, page: i64) -> Result<Chunk, St
     let from = if page == 0 { i64::MIN } else { page * VERIFY_PAGE };
     let to = (page + 1) * VERIFY_PAGE;
     let heads_after = from.max(0);
+    // One read transaction: the page's entries and what is kept beside them, as of one moment.
+    let snapshot = conn.unchecked_transaction()?;
+    let conn: &rusqlite::Connection = &snapshot;
+    let mut beside = {
+        let mut subjects = Vec::new();
+        let mut statement = conn.prepare_cached(
+            "SELECT seq, subject, time_us FROM journal_subjects WHERE seq >= ?1 AND seq < ?2",
+        )?;
+        let mut rows = statement.query([from, to])?;
+        while let Some(row) = rows.next()? {
+            subjects.push((row.get(0)?, row.get(1)?, row.get(2)?));
+        }
+        let mut seen = Vec::new();
+        for table in TABLES {
+            let mut statement = conn
+                .prepare_cached(&format!("{} AND journal_seq >= ?1 AND journal_seq < ?2", table.select()))?;
+            let mut rows = statement.query([from, to])?;
+            while let Some(row) = rows.next()? {
+                let (key, encoding) = table.encode(row)?;
+                seen.push(SeenRow { seq: row.get(table.columns.len())?, table: table.name, key, encoding });
+            }
+        }
+        Beside::new(subjects, seen)
+    };
     let mut entries = Vec::with_capacity(VERIFY_PAGE as usize);
     {
         let mut statement = conn.prepare_cached(
-            "SELECT seq, entry, leaf_hash FROM journal_entries WHERE seq >= ?1 AND seq < ?2 ORDER BY seq",
+            "SELECT seq, entry, leaf_hash, time_us, actor, action FROM journal_entries \
+             WHERE seq >= ?1 AND seq < ?2 ORDER BY seq",
         )?;
         let mut rows = statement.query([from, to])?;
         while let Some(row) = rows.next()? {
             let bytes = row.get_ref(1)?.as_blob()?;
             let stored = row.get_ref(2)?.as_blob()?;
-            entries.push(page_entry(row.get(0)?, bytes, stored));
+            let searchable = Searchable {
+                time_us: row.get(3)?,
+                actor: row.get_ref(4)?.as_str()?,
+                action: row.get_ref(5)?.as_str()?,
+            };
+            entries.push(page_entry(row.get(0)?, bytes, stored, searchable, &mut beside));
         }
     }
     if entries.is_empty() {
@@ -252,7 +461,26 @@ fn chunk_range_local(conn: &rusqlite::Connection, page: i64) -> Result<Chunk, St
                 .next()?
                 .map(|r| r.get(0))
                 .transpose()?;
-            return Ok(Chunk::End { stray_node, stray_checkpoint: stray_head.map(|s| s as u64) });
+            let mut stray_row = None;
+            for table in TABLES {
+                let mut statement = conn.prepare_cached(&format!(
+                    "{} AND (journal_seq IS NULL OR journal_seq >= ?1) LIMIT 1",
+                    table.select()
+                ))?;
+                let mut rows = statement.query([from])?;
+                if let Some(row) = rows.next()? {
+                    stray_row = Some(stray(table, table.encode(row)?.0, row.get(table.columns.len())?));
+                    break;
+                }
+            }
+            if stray_row.is_none() {
+                let mut statement = conn.prepare_cached(STRAY_SUBJECT_SQL)?;
+                let mut rows = statement.query([from])?;
+                if let Some(row) = rows.next()? {
+                    stray_row = Some(stray_subject(row.get(0)?, row.get(1)?));
+                }
+            }
+            return Ok(Chunk::End { stray_node, stray_checkpoint: stray_head.map(|s| s as u64), stray_row });
         }
     }
     let mut nodes = Vec::with_capacity(entries.len() + 64);
@@ -273,24 +501,75 @@ fn chunk_range_local(conn: &rusqlite::Connection, page: i64) -> Result<Chunk, St
             checkpoints.push(signed_head_from(row)?);
         }
     }
-    Ok(Chunk::Page(Page { entries, nodes, checkpoints }))
+    let (orphan, rows, subjects) = beside.finish();
+    Ok(Chunk::Page(Page { entries, nodes, checkpoints, orphan, rows, subjects }))
+}
+
+/// A bound row that no entry binds (`journal_seq` NULL) or that names an entry beyond the
+/// journal's last.
+fn stray(table: &Table, key: String, seq: Option<i64>) -> String {
+    match seq {
+        None => format!("table {}, key {}: a row no journal entry binds", table.name, key),
+        Some(seq) => {
+            format!("table {}, key {}: a row names entry {seq}, which is not in the journal", table.name, key)
+        }
+    }
+}
+
+fn stray_subject(seq: i64, subject: String) -> String {
+    format!("the subject index row {subject:?} names entry {seq}, which is not in the journal")
 }
 
 async fn chunk_any(pool: &sqlx::AnyPool, lower: i64, heads_after: i64) -> Result<Chunk, StoreError> {
     let rows = sqlx::query(PAGE_ENTRIES_SQL).bind(lower).bind(VERIFY_PAGE).fetch_all(pool).await?;
-    let mut entries = Vec::with_capacity(rows.len());
-    for row in &rows {
-        let bytes: &[u8] = row.try_get("entry")?;
-        let stored: &[u8] = row.try_get("leaf_hash")?;
-        entries.push(page_entry(row.try_get("seq")?, bytes, stored));
-    }
-    let Some(last) = entries.last().map(|e| e.seq) else {
+    let Some(last) = rows.last().map(|r| r.try_get::<i64, _>("seq")).transpose()? else {
         let stray_node: Option<i64> =
             sqlx::query_scalar(STRAY_NODE_SQL).bind(lower).fetch_optional(pool).await?;
         let stray_head: Option<i64> =
             sqlx::query_scalar(STRAY_HEAD_SQL).bind(heads_after).fetch_optional(pool).await?;
-        return Ok(Chunk::End { stray_node, stray_checkpoint: stray_head.map(|s| s as u64) });
+        let mut stray_row = None;
+        for table in TABLES {
+            let sql = format!("{} AND (journal_seq IS NULL OR journal_seq >= $1) LIMIT 1", table.select());
+            if let Some(row) = sqlx::query(&sql).bind(lower).fetch_optional(pool).await? {
+                stray_row = Some(stray(table, table.encode(&row)?.0, row.try_get(table.columns.len())?));
+                break;
+            }
+        }
+        if stray_row.is_none() {
+            if let Some(row) = sqlx::query(STRAY_SUBJECT_SQL).bind(lower).fetch_optional(pool).await? {
+                stray_row = Some(stray_subject(row.try_get("seq")?, row.try_get("subject")?));
+            }
+        }
+        return Ok(Chunk::End { stray_node, stray_checkpoint: stray_head.map(|s| s as u64), stray_row });
     };
+    let subjects = sqlx::query(PAGE_SUBJECTS_SQL)
+        .bind(lower)
+        .bind(last)
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|row| Ok((row.try_get("seq")?, row.try_get("subject")?, row.try_get("time_us")?)))
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    let mut seen = Vec::new();
+    for table in TABLES {
+        let sql = format!("{} AND journal_seq >= $1 AND journal_seq <= $2", table.select());
+        for row in sqlx::query(&sql).bind(lower).bind(last).fetch_all(pool).await? {
+            let (key, encoding) = table.encode(&row)?;
+            seen.push(SeenRow { seq: row.try_get(table.columns.len())?, table: table.name, key, encoding });
+        }
+    }
+    let mut beside = Beside::new(subjects, seen);
+    let mut entries = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let bytes: &[u8] = row.try_get("entry")?;
+        let stored: &[u8] = row.try_get("leaf_hash")?;
+        let searchable = Searchable {
+            time_us: row.try_get("time_us")?,
+            actor: row.try_get("actor")?,
+            action: row.try_get("action")?,
+        };
+        entries.push(page_entry(row.try_get("seq")?, bytes, stored, searchable, &mut beside));
+    }
     let nodes = sqlx::query(PAGE_NODES_SQL)
         .bind(lower)
         .bind(last)
@@ -307,7 +586,8 @@ async fn chunk_any(pool: &sqlx::AnyPool, lower: i64, heads_after: i64) -> Result
         .iter()
         .map(signed_head_from)
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(Chunk::Page(Page { entries, nodes, checkpoints }))
+    let (orphan, rows, subjects) = beside.finish();
+    Ok(Chunk::Page(Page { entries, nodes, checkpoints, orphan, rows, subjects }))
 }
 
 fn hash_from_slice(bytes: &[u8], what: &str) -> Result<Hash, StoreError> {
@@ -321,11 +601,21 @@ struct Fold<'k> {
     completed: Vec<(u8, u64, Hash)>,
     checkpoints: u64,
     nodes: u64,
+    rows: u64,
+    subjects: u64,
 }
 
 impl<'k> Fold<'k> {
     fn new(key: &'k VerifyingKey) -> Fold<'k> {
-        Fold { key, frontier: Frontier::new(), completed: Vec::with_capacity(64), checkpoints: 0, nodes: 0 }
+        Fold {
+            key,
+            frontier: Frontier::new(),
+            completed: Vec::with_capacity(64),
+            checkpoints: 0,
+            nodes: 0,
+            rows: 0,
+            subjects: 0,
+        }
     }
 
     fn page(&mut self, page: Page) -> Result<(), VerifyError> {
@@ -349,6 +639,9 @@ impl<'k> Fold<'k> {
             }
             if !entry.stored_leaf_matches {
                 return Err(fault(seq, "the stored leaf hash does not match the entry's bytes"));
+            }
+            if let Some(problem) = entry.binding {
+                return Err(fault(seq, problem));
             }
             let completed = &mut self.completed;
             completed.clear();
@@ -405,6 +698,11 @@ impl<'k> Fold<'k> {
                 format!("a stored tree node (level {level}) has no entries under it"),
             ));
         }
+        if let Some(orphan) = page.orphan {
+            return Err(orphan_fault(orphan));
+        }
+        self.rows += page.rows;
+        self.subjects += page.subjects;
         if let Some(head) = checkpoints.next() {
             let size = self.frontier.size();
             return Err(fault(
@@ -420,10 +718,14 @@ impl<'k> Fold<'k> {
         latest: &SignedTreeHead,
         stray_node: Option<i64>,
         stray_checkpoint: Option<u64>,
+        stray_row: Option<String>,
         progress: &impl Fn(u64),
     ) -> Result<Verified, VerifyError> {
         let size = self.frontier.size();
         progress(size);
+        if let Some(problem) = stray_row {
+            return Err(fault(size, problem));
+        }
         if let Some(signed) = stray_checkpoint {
             return Err(fault(
                 size,
@@ -446,7 +748,14 @@ impl<'k> Fold<'k> {
             ));
         }
         check_head(latest, &self.frontier, self.key, "the signed head")?;
-        Ok(Verified { size, root: self.frontier.root(), checkpoints: self.checkpoints, nodes: self.nodes })
+        Ok(Verified {
+            size,
+            root: self.frontier.root(),
+            checkpoints: self.checkpoints,
+            nodes: self.nodes,
+            rows: self.rows,
+            subjects: self.subjects,
+        })
     }
 }
 

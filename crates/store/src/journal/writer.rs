@@ -294,15 +294,28 @@ impl Writer {
         let mut force_checkpoint = false;
         let mut ranges = Vec::with_capacity(requests.len());
         for request in requests.iter_mut() {
-            let entries = match request {
-                Request::Entries { entries, .. } => std::mem::take(entries),
+            let (entries, from_slots) = match request {
+                Request::Entries { entries, .. } => (std::mem::take(entries), false),
                 Request::Checkpoint { .. } => {
                     force_checkpoint = true;
-                    Vec::new()
+                    (Vec::new(), false)
                 }
-                Request::Command(command) => command.run(&mut tx).await?,
+                Request::Command(command) => {
+                    let first = frontier.size();
+                    tx.start_command(first);
+                    let entries = command.run(&mut tx).await?;
+                    let (next, unbound) = tx.end_command();
+                    if unbound > 0 || next != first + entries.len() as u64 {
+                        return Err(StoreError::Journal(format!(
+                            "a command wrote {unbound} rows no entry binds, or took {} slots for {} entries",
+                            next - first,
+                            entries.len()
+                        )));
+                    }
+                    (entries, true)
+                }
             };
-            ranges.push(appended.push(&mut frontier, entries)?);
+            ranges.push(appended.push(&mut frontier, entries, from_slots)?);
         }
         insert_entries(tx.conn(), self.store.backend, &appended.rows).await?;
         insert_nodes(tx.conn(), self.store.backend, &appended.nodes).await?;

@@ -167,6 +167,8 @@ pub fn template() -> journal::Entry {
         decision: journal::Decision { allowed: true, policies: vec!["test".into()] },
         outcome: String::new(),
         data_digest: None,
+        salt: None,
+        rows: Vec::new(),
     }
 }
 
@@ -239,17 +241,21 @@ impl Command for Changes {
             journal::Entry { action: change.action().to_owned(), subjects, outcome, ..self.template.clone() }
         };
         Ok(match tx.apply_all(&self.changes).await? {
-            Applied::Written(written) => Done {
-                entries: self
-                    .changes
-                    .iter()
-                    .zip(&written)
-                    .map(|((_, c), (_, p))| entry(c, p, "ok".into()))
-                    .collect(),
-                output: Ok(written.into_iter().map(|(w, _)| w).collect()),
-            },
+            Applied::Written(written) => {
+                let mut entries = Vec::new();
+                let mut output = Vec::new();
+                for ((_, c), (w, p, slot)) in self.changes.iter().zip(written) {
+                    entries.push(slot.fill(entry(c, &p, "ok".into())));
+                    output.push(w);
+                }
+                Done { entries, output: Ok(output) }
+            }
             Applied::Refused { index, error } => Done {
-                entries: vec![entry(&self.changes[index].1, &[], format!("refused:{}", error.code()))],
+                entries: vec![tx.slot().fill(entry(
+                    &self.changes[index].1,
+                    &[],
+                    format!("refused:{}", error.code()),
+                ))],
                 output: Err(error),
             },
         })
@@ -274,8 +280,12 @@ impl Command for Token {
             Err(e) => return Err(StoreError::Journal(e.to_string())),
         };
         let subjects = vec![self.party.clone(), self.token.token_id.clone()];
-        let entry =
-            journal::Entry { action: "admin.token.create".into(), subjects, outcome, ..self.template };
+        let entry = tx.slot().fill(journal::Entry {
+            action: "admin.token.create".into(),
+            subjects,
+            outcome,
+            ..self.template
+        });
         Ok(Done { output: result.map(|_| self.token), entries: vec![entry] })
     }
 }

@@ -1,6 +1,7 @@
 //! The store conformance suite: every test runs on SQLite, and on PostgreSQL when
 //! `CLOISON_TEST_POSTGRES_URL` is set, each in a fresh database.
 
+mod bound;
 mod harness;
 mod journal;
 mod opening;

@@ -1,0 +1,322 @@
+//! Bound rows: every row that holds business data or decides access is digested into the
+//! journal entry that wrote it, and names that entry in its `journal_seq` column.
+//!
+//! The journal alone proves the entries were not altered; without this, a database
+//! administrator could still swap a registration's supplier, move an occupancy's start by a
+//! day or slip in a token, and the journal would verify. So each table below has one
+//! canonical encoding of a row (its name, then each column in the order listed, typed), and
+//! the entry that wrote the row carries `(table, key, SHA-256(label ‖ salt ‖ encoding))`.
+//! Verification reads each table in `journal_seq` order beside the entries and recomputes
+//! every digest: a row edited, deleted, inserted or re-pointed at another entry is named by
+//! its table and key. Sealed personal data are bound through their ciphertext, so
+//! verification needs no key.
+//!
+//! A row is digested from what the database returned for it (`INSERT … RETURNING`), read by
+//! the same code the verifier reads it with, so what is bound is what is stored, type
+//! affinities and all. Every bound table is append-only (a token's revocation is a row of its
+//! own), so each row is written, and bound, exactly once.
+//!
+//! # Encoding
+//!
+//! The table name as a string, then per column: `0x00` for NULL, `0x01` and an i64
+//! big-endian for an integer, `0x02` and a string for text, `0x03` and a string of bytes for
+//! a blob; a string is a u32 big-endian length and the bytes. A row's key is its key columns
+//! as text (integers in decimal, blobs in hexadecimal), joined by `:`.
+
+use journal::{BoundRow, Hash, Salt};
+use sha2::{Digest, Sha256};
+
+use crate::{StoreError, corrupt};
+
+/// What a column holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Int,
+    OptInt,
+    Text,
+    Blob,
+    OptBlob,
+}
+
+/// A table whose rows are bound to the journal.
+#[derive(Debug)]
+pub(crate) struct Table {
+    /// The table's name, in SQL and in the entries.
+    pub(crate) name: &'static str,
+    /// The columns, in encoding order.
+    pub(crate) columns: &'static [(&'static str, Kind)],
+    /// How many of the first columns make the key.
+    pub(crate) key: usize,
+    /// Rows that are not business data and are bound elsewhere (the store's own key checks
+    /// in `meta`), as an SQL condition.
+    pub(crate) exclude: Option<&'static str>,
+}
+
+use Kind::{Blob, Int, OptBlob, OptInt, Text};
+
+/// Parties: network users, suppliers, staff.
+pub(crate) const PARTIES: Table = Table {
+    name: "parties",
+    columns: &[
+        ("party_id", Text),
+        ("kind", Text),
+        ("gln", OptInt),
+        ("name_sealed", Blob),
+        ("phone_sealed", OptBlob),
+        ("phone_index", OptBlob),
+        ("email_sealed", OptBlob),
+        ("email_index", OptBlob),
+        ("recorded_at", Int),
+    ],
+    key: 1,
+    exclude: None,
+};
+
+/// Access points, one row per version.
+pub(crate) const ACCESS_POINTS: Table = Table {
+    name: "access_points",
+    columns: &[
+        ("ean", Int),
+        ("version", Int),
+        ("energy", Text),
+        ("address_sealed", Blob),
+        ("postal_code", Int),
+        ("municipality", Text),
+        ("substation", Text),
+        ("regime", Text),
+        ("meter", Text),
+        ("grid_status", Text),
+        ("recorded_at", Int),
+    ],
+    key: 2,
+    exclude: None,
+};
+
+/// Occupancies.
+pub(crate) const OCCUPANCIES: Table = Table {
+    name: "occupancies",
+    columns: &[
+        ("id", Int),
+        ("ean", Int),
+        ("party_id", Text),
+        ("from_us", Int),
+        ("to_us", OptInt),
+        ("shipping_sealed", Blob),
+        ("recorded_at", Int),
+        ("supersedes", OptInt),
+    ],
+    key: 1,
+    exclude: None,
+};
+
+/// Registrations.
+pub(crate) const REGISTRATIONS: Table = Table {
+    name: "registrations",
+    columns: &[
+        ("id", Int),
+        ("ean", Int),
+        ("party_id", Text),
+        ("from_us", Int),
+        ("to_us", OptInt),
+        ("recorded_at", Int),
+        ("supersedes", OptInt),
+    ],
+    key: 1,
+    exclude: None,
+};
+
+/// Bearer tokens (their hashes).
+pub(crate) const TOKENS: Table = Table {
+    name: "tokens",
+    columns: &[
+        ("token_id", Text),
+        ("token_hash", Blob),
+        ("party_id", Text),
+        ("role", Text),
+        ("created_us", Int),
+        ("expires_us", Int),
+    ],
+    key: 1,
+    exclude: None,
+};
+
+/// Token revocations.
+pub(crate) const TOKEN_REVOCATIONS: Table = Table {
+    name: "token_revocations",
+    columns: &[("token_id", Text), ("revoked_us", Int)],
+    key: 1,
+    exclude: None,
+};
+
+/// The installation's settings, beside the store's own key checks.
+pub(crate) const SETTINGS: Table = Table {
+    name: "meta",
+    columns: &[("name", Text), ("value", Blob)],
+    key: 1,
+    exclude: Some("name NOT IN ('seal_key_check', 'journal_public_key')"),
+};
+
+/// Every bound table.
+pub(crate) const TABLES: [&Table; 7] =
+    [&PARTIES, &ACCESS_POINTS, &OCCUPANCIES, &REGISTRATIONS, &TOKENS, &TOKEN_REVOCATIONS, &SETTINGS];
+
+/// One column's value, as either database returned it.
+pub(crate) enum Value<'a> {
+    Null,
+    Int(i64),
+    Text(&'a str),
+    Blob(&'a [u8]),
+}
+
+/// A row read by position, from sqlx or from rusqlite: the columns in the table's order.
+pub(crate) trait Positional {
+    /// Column `index`, read as `kind`.
+    fn value(&self, index: usize, kind: Kind, visit: &mut dyn FnMut(Value<'_>)) -> Result<(), StoreError>;
+}
+
+impl Positional for sqlx::any::AnyRow {
+    fn value(&self, index: usize, kind: Kind, visit: &mut dyn FnMut(Value<'_>)) -> Result<(), StoreError> {
+        use sqlx::Row;
+        match kind {
+            Int => visit(Value::Int(self.try_get(index)?)),
+            OptInt => visit(self.try_get::<Option<i64>, _>(index)?.map_or(Value::Null, Value::Int)),
+            Text => visit(Value::Text(self.try_get::<&str, _>(index)?)),
+            Blob => visit(Value::Blob(self.try_get::<&[u8], _>(index)?)),
+            OptBlob => visit(self.try_get::<Option<&[u8]>, _>(index)?.map_or(Value::Null, Value::Blob)),
+        }
+        Ok(())
+    }
+}
+
+impl Positional for rusqlite::Row<'_> {
+    fn value(&self, index: usize, kind: Kind, visit: &mut dyn FnMut(Value<'_>)) -> Result<(), StoreError> {
+        use rusqlite::types::ValueRef;
+        let value = self.get_ref(index)?;
+        let wrong = || corrupt(format!("column {index} is not of the type its table declares ({kind:?})"));
+        match (kind, value) {
+            (OptInt | OptBlob, ValueRef::Null) => visit(Value::Null),
+            (Int | OptInt, ValueRef::Integer(i)) => visit(Value::Int(i)),
+            (Text, ValueRef::Text(t)) => visit(Value::Text(std::str::from_utf8(t).map_err(|_| wrong())?)),
+            (Blob | OptBlob, ValueRef::Blob(b)) => visit(Value::Blob(b)),
+            _ => return Err(wrong()),
+        }
+        Ok(())
+    }
+}
+
+fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+    out.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
+    out.extend_from_slice(bytes);
+}
+
+impl Table {
+    /// The columns, comma-separated, in encoding order.
+    pub(crate) fn column_list(&self) -> String {
+        self.columns.iter().map(|(name, _)| *name).collect::<Vec<_>>().join(", ")
+    }
+
+    /// `SELECT` of the bound columns and then `journal_seq`, with the table's exclusion as a
+    /// first condition (`WHERE true` when it has none), for the caller to extend with `AND …`.
+    pub(crate) fn select(&self) -> String {
+        format!(
+            "SELECT {}, journal_seq FROM {} WHERE {}",
+            self.column_list(),
+            self.name,
+            self.exclude.unwrap_or("1 = 1")
+        )
+    }
+
+    /// The row's key and canonical encoding, from a row whose first columns are this table's.
+    pub(crate) fn encode(&self, row: &impl Positional) -> Result<(String, Vec<u8>), StoreError> {
+        let mut bytes = Vec::with_capacity(128);
+        put_bytes(&mut bytes, self.name.as_bytes());
+        let mut key = String::new();
+        for (index, &(_, kind)) in self.columns.iter().enumerate() {
+            row.value(index, kind, &mut |value| {
+                if index < self.key {
+                    if index > 0 {
+                        key.push(':');
+                    }
+                    match &value {
+                        Value::Null => key.push_str("null"),
+                        Value::Int(i) => key.push_str(&i.to_string()),
+                        Value::Text(t) => key.push_str(t),
+                        Value::Blob(b) => key.push_str(&hex::encode(b)),
+                    }
+                }
+                match value {
+                    Value::Null => bytes.push(0),
+                    Value::Int(i) => {
+                        bytes.push(1);
+                        bytes.extend_from_slice(&i.to_be_bytes());
+                    }
+                    Value::Text(t) => {
+                        bytes.push(2);
+                        put_bytes(&mut bytes, t.as_bytes());
+                    }
+                    Value::Blob(b) => {
+                        bytes.push(3);
+                        put_bytes(&mut bytes, b);
+                    }
+                }
+            })?;
+        }
+        Ok((key, bytes))
+    }
+}
+
+/// The digest an entry carries for a row: SHA-256 of a label, the entry's salt and the row's
+/// encoding. The salt keeps the digest from confirming a guess of the row.
+pub(crate) fn row_digest(salt: &Salt, encoding: &[u8]) -> Hash {
+    let mut hasher = Sha256::new();
+    hasher.update(b"cloison bound row v1\0");
+    hasher.update(salt.0);
+    hasher.update(encoding);
+    Hash::from_bytes(hasher.finalize().into())
+}
+
+/// A row written in the current transaction and not yet bound to an entry.
+#[derive(Debug, Clone)]
+pub(crate) struct PendingRow {
+    pub(crate) table: &'static str,
+    pub(crate) key: String,
+    pub(crate) encoding: Vec<u8>,
+}
+
+/// The place in the journal an entry will take, and the rows written for it: what a command
+/// turns into one entry with [`Slot::fill`]. Given by [`crate::WriteTx::slot`].
+#[derive(Debug)]
+#[must_use = "a slot is the place of an entry: fill it, or the batch fails"]
+pub struct Slot {
+    pub(crate) sequence: u64,
+    pub(crate) rows: Vec<PendingRow>,
+}
+
+impl Slot {
+    /// The entry in this slot: its sequence number, a fresh salt, and the digests of the
+    /// slot's rows under that salt, sorted by table and key.
+    pub fn fill(self, mut entry: journal::Entry) -> journal::Entry {
+        let salt = fresh_salt();
+        entry.sequence = self.sequence;
+        entry.rows = self
+            .rows
+            .into_iter()
+            .map(|row| BoundRow {
+                table: row.table.to_owned(),
+                key: row.key,
+                digest: row_digest(&salt, &row.encoding),
+            })
+            .collect();
+        entry.rows.sort();
+        entry.salt = Some(salt);
+        entry
+    }
+}
+
+/// 128 bits from a generator seeded by the operating system.
+pub(crate) fn fresh_salt() -> Salt {
+    use rand::RngCore;
+    let mut salt = [0u8; 16];
+    rand::thread_rng().fill_bytes(&mut salt);
+    Salt(salt)
+}
