@@ -390,3 +390,58 @@ async fn salts(db: &TestDb) {
     assert_ne!(a.leaf_hash, b.leaf_hash);
 }
 conformance!(identical_entries_get_different_leaves, salts);
+
+/// A journal begun before salts: its version 1 entry, written as the earlier code wrote it
+/// (no salt, no rows) and signed into the head, still verifies beside the salted entries
+/// appended after it.
+async fn version_1_entries_still_verify(db: &TestDb) {
+    use sqlx::Connection;
+    assert_eq!(db.store.journal_head().await.expect("head").head.size, 0, "a fresh journal is empty");
+    let old = Entry {
+        action: "register.show".into(),
+        subjects: vec!["nu-1".into()],
+        outcome: "ok".into(),
+        ..template()
+    };
+    let bytes = old.encode().expect("encodes");
+    assert_eq!(bytes[0], journal::entry::ENTRY_VERSION_1);
+    let leaf = journal::leaf_hash(&bytes);
+    let key = store::Keys::derived(db.key.clone()).journal;
+    let head = journal::TreeHead { size: 1, root: leaf, time_micros: old.time_micros }.sign(&key);
+    let mut conn = sqlx::AnyConnection::connect(&db.url).await.expect("raw connection");
+    sqlx::query(
+        "INSERT INTO journal_entries (seq, time_us, actor, action, entry, leaf_hash) VALUES (0, $1, $2, $3, $4, $5)",
+    )
+    .bind(old.time_micros)
+    .bind(old.actor.party_id.clone())
+    .bind(old.action.clone())
+    .bind(bytes.clone())
+    .bind(leaf.as_bytes().to_vec())
+    .execute(&mut conn)
+    .await
+    .expect("entry 0");
+    sqlx::query("INSERT INTO journal_subjects (subject, seq, time_us) VALUES ('nu-1', 0, $1)")
+        .bind(old.time_micros)
+        .execute(&mut conn)
+        .await
+        .expect("its subject");
+    sqlx::query("UPDATE journal_latest SET size = 1, root = $1, time_us = $2, signature = $3 WHERE id = 1")
+        .bind(leaf.as_bytes().to_vec())
+        .bind(head.head.time_micros)
+        .bind(head.signature.to_vec())
+        .execute(&mut conn)
+        .await
+        .expect("head");
+    conn.close().await.expect("closed");
+
+    fixture(db).await;
+    let verified = db.store.verify_journal(&db.store.journal_public_key(), |_| {}).await.expect("intact");
+    assert!(verified.size > 1);
+    assert_eq!(verified.rows, 8);
+    let first = db.store.journal_entry(0).await.expect("read").expect("exists");
+    assert_eq!(first.bytes, bytes, "entry 0 is still the version 1 encoding");
+    assert_eq!(first.entry.salt, None);
+    let later = db.store.journal_entry(1).await.expect("read").expect("exists");
+    assert_eq!(later.bytes[0], journal::entry::ENTRY_VERSION);
+}
+conformance!(entries_written_before_salts_still_verify, version_1_entries_still_verify);
