@@ -9,6 +9,7 @@
 
 mod access;
 mod access_log;
+mod against;
 mod audit;
 mod door;
 mod gate;
@@ -18,11 +19,12 @@ pub mod wire;
 mod write;
 
 pub use access_log::{ACCESS_LOG_MAX_LIMIT, AccessLog, AccessLogEntry, AccessLogQuery, Accessor};
+pub use against::Divergence;
 pub use domain::{Change, Role};
 pub use door::{AccessPointView, ClippedHistory, Me};
 pub use ed25519_dalek::{SigningKey, VerifyingKey};
 pub use gate::Sent;
-pub use journal::{Hash, Origin, SignedTreeHead};
+pub use journal::{Checkpoint, Hash, NoteError, Origin, SignedTreeHead};
 pub use policy::{Policy, PolicyError};
 pub use register::{HistoryView, Holder, PartyRef, RecordView, RegisterView, WriteTicket};
 pub use store::{

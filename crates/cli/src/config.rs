@@ -1,15 +1,21 @@
 //! Configuration: a TOML file, then the environment, then command-line flags, each
 //! overriding the one before.
 //!
-//! A newcomer needs none of it: the database defaults to `cloison.sqlite` and the seal key to
-//! `cloison.key`, both in the working directory, and `cloison demo` creates the key file
-//! (mode 0600) when it is missing. Production sets `CLOISON_DATABASE_URL` and
-//! `CLOISON_SEAL_KEY` (or `CLOISON_KEY_FILE`) and never lets a key sit beside the data.
+//! A newcomer needs none of it: the database defaults to `cloison.sqlite`, the seal key to
+//! `cloison.key` and the journal signing key to `cloison.journal.key`, all in the working
+//! directory, and `cloison demo` and `cloison init` create each key file (mode 0600) when it is
+//! missing. Production sets `CLOISON_DATABASE_URL`, `CLOISON_SEAL_KEY` (or `CLOISON_KEY_FILE`)
+//! and `CLOISON_JOURNAL_KEY` (or `CLOISON_JOURNAL_KEY_FILE`), and never lets a key sit beside
+//! the data.
+//!
+//! The two keys are two secrets, never one derived from the other: the seal key's holder
+//! reads personal data, the journal key's holder signs the journal, and a stolen seal key
+//! must not be enough to re-sign a truncated journal (see the README's threat model).
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
-use app::{Keys, MasterKey};
+use anyhow::{Context, Result};
+use app::{Keys, MasterKey, SigningKey};
 use serde::Deserialize;
 
 use crate::Failure;
@@ -41,8 +47,8 @@ pub struct Config {
     pub database_url: String,
     /// Where the seal key comes from.
     pub key: KeySource,
-    /// Where the journal's signing key comes from; derived from the seal key when absent.
-    pub journal_key: Option<KeySource>,
+    /// Where the journal's signing key comes from: its own secret, never the seal key.
+    pub journal_key: KeySource,
     /// The name of this journal in its C2SP checkpoints (first line, and the key name): it
     /// must tell this log from every other, so production sets its own.
     pub journal_origin: app::Origin,
@@ -71,19 +77,52 @@ pub struct ServerSettings {
     pub max_connections: Option<u32>,
 }
 
-/// Where the seal key comes from.
+/// Where a key comes from, with the setting that said so, for the error messages: an operator
+/// who sees "does not exist" must learn which of four places to fix.
 #[derive(Debug)]
 pub enum KeySource {
     /// Given inline (environment or file), as hex.
-    Inline(String),
+    Inline {
+        /// The key, hex.
+        hex: String,
+        /// The setting it came from (`CLOISON_SEAL_KEY`, `journal_key`…).
+        setting: &'static str,
+    },
     /// A file holding the hex key.
-    File(PathBuf),
+    File {
+        /// The file.
+        path: PathBuf,
+        /// The setting that named it, or `default` when none did.
+        setting: &'static str,
+    },
+}
+
+impl KeySource {
+    /// The key's file, when it comes from one.
+    pub fn file(&self) -> Option<&Path> {
+        match self {
+            KeySource::File { path, .. } => Some(path),
+            KeySource::Inline { .. } => None,
+        }
+    }
 }
 
 /// The default SQLite file of a newcomer's working directory.
 pub const DEFAULT_DB: &str = "cloison.sqlite";
 /// The default key file.
 pub const DEFAULT_KEY_FILE: &str = "cloison.key";
+/// The default journal signing key file, beside the default seal key file: a newcomer's demo
+/// has both in its working directory, in two files, so that production's separation (the
+/// journal key on another host or in an HSM) is one setting away, not a change of model.
+pub const DEFAULT_JOURNAL_KEY_FILE: &str = "cloison.journal.key";
+
+/// Where a setting was left unset and the built-in file applies.
+const DEFAULT: &str = "default";
+
+/// The settings that name the journal signing key, for the messages that must say where to
+/// fix it.
+const JOURNAL_KEY_SETTINGS: &str =
+    "CLOISON_JOURNAL_KEY, CLOISON_JOURNAL_KEY_FILE, or journal_key / journal_key_file in the settings file";
 
 impl Config {
     /// The operator identity (`PARTY:ROLE`) the settings file names, if any.
@@ -108,24 +147,20 @@ impl Config {
             .or_else(|| env("CLOISON_DATABASE_URL"))
             .or(file_config.database_url)
             .unwrap_or_else(|| database_url_of(DEFAULT_DB));
-        let key = if let Some(hex) = env("CLOISON_SEAL_KEY") {
-            KeySource::Inline(hex)
-        } else if let Some(path) = env("CLOISON_KEY_FILE") {
-            KeySource::File(path.into())
-        } else if let Some(hex) = file_config.seal_key {
-            KeySource::Inline(hex)
-        } else {
-            KeySource::File(file_config.key_file.unwrap_or_else(|| DEFAULT_KEY_FILE.into()))
-        };
-        let journal_key = if let Some(hex) = env("CLOISON_JOURNAL_KEY") {
-            Some(KeySource::Inline(hex))
-        } else if let Some(path) = env("CLOISON_JOURNAL_KEY_FILE") {
-            Some(KeySource::File(path.into()))
-        } else if let Some(hex) = file_config.journal_key {
-            Some(KeySource::Inline(hex))
-        } else {
-            file_config.journal_key_file.map(KeySource::File)
-        };
+        let key = key_source(
+            (env("CLOISON_SEAL_KEY"), "CLOISON_SEAL_KEY"),
+            (env("CLOISON_KEY_FILE").map(PathBuf::from), "CLOISON_KEY_FILE"),
+            (file_config.seal_key, "seal_key"),
+            (file_config.key_file, "key_file"),
+            DEFAULT_KEY_FILE,
+        );
+        let journal_key = key_source(
+            (env("CLOISON_JOURNAL_KEY"), "CLOISON_JOURNAL_KEY"),
+            (env("CLOISON_JOURNAL_KEY_FILE").map(PathBuf::from), "CLOISON_JOURNAL_KEY_FILE"),
+            (file_config.journal_key, "journal_key"),
+            (file_config.journal_key_file, "journal_key_file"),
+            DEFAULT_JOURNAL_KEY_FILE,
+        );
         let count = |name: &str, file: Option<u32>| -> Result<Option<u32>> {
             match env(name) {
                 Some(text) => Ok(Some(
@@ -159,64 +194,112 @@ impl Config {
         Ok(Config { database_url, key, journal_key, journal_origin, server })
     }
 
-    /// The seal key's file, when the key comes from one.
-    pub fn key_file(&self) -> Option<&Path> {
-        match &self.key {
-            KeySource::File(path) => Some(path),
-            KeySource::Inline(_) => None,
-        }
-    }
-
-    /// The seal key; with `create`, a missing key file is created with a fresh key. A key
-    /// that is there but malformed is the caller's input (exit 2), named by where it came from.
-    pub fn master_key(&self, create: bool) -> Result<MasterKey> {
-        match &self.key {
-            KeySource::Inline(hex) => MasterKey::from_hex(hex)
-                .map_err(|e| Failure::Invalid(format!("CLOISON_SEAL_KEY (or seal_key): {e}")).into()),
-            KeySource::File(path) => {
+    /// The seal key and the journal's signing key, each from its own source. With `create`
+    /// (`demo`, `init`), a missing key file is created with a fresh key; otherwise it is the
+    /// caller's configuration at fault (exit 2), named with the settings that point to it.
+    /// A key that is there but malformed is the caller's input too, named by where it came from.
+    pub fn keys(&self, create: bool) -> Result<ConfiguredKeys> {
+        let mut created = Vec::new();
+        let seal = match &self.key {
+            KeySource::Inline { hex, setting } => {
+                MasterKey::from_hex(hex).map_err(|e| Failure::Invalid(format!("{setting}: {e}")))?
+            }
+            KeySource::File { path, setting } => {
                 if !path.exists() {
                     if !create {
-                        bail!(
-                            "no seal key: {} does not exist; set CLOISON_SEAL_KEY or CLOISON_KEY_FILE, \
-                             or run `cloison demo` to create a demo database and its key",
-                            path.display()
-                        );
+                        return Err(Failure::Invalid(format!(
+                            "no seal key: {} ({}) does not exist; set CLOISON_SEAL_KEY or CLOISON_KEY_FILE \
+                             (seal_key / key_file in the settings file), or run `cloison demo` to create a \
+                             demo database and its keys",
+                            path.display(),
+                            named_by(setting)
+                        ))
+                        .into());
                     }
-                    write_key_file(path, &MasterKey::generate())?;
+                    write_secret(path, &MasterKey::generate().to_hex())?;
+                    created.push(path.clone());
                 }
                 let text = std::fs::read_to_string(path)
                     .with_context(|| format!("reading key file {}", path.display()))?;
                 MasterKey::from_hex(&text)
-                    .map_err(|e| Failure::Invalid(format!("key file {}: {e}", path.display())).into())
+                    .map_err(|e| Failure::Invalid(format!("key file {}: {e}", path.display())))?
             }
-        }
+        };
+        let journal = match &self.journal_key {
+            KeySource::Inline { hex, setting } => signing_key(hex, setting)?,
+            KeySource::File { path, setting } => {
+                if !path.exists() {
+                    if !create {
+                        return Err(Failure::Invalid(format!(
+                            "no journal signing key: {} ({}) does not exist; an existing database opens \
+                             only with the journal key it was created with: restore that file, or point \
+                             {JOURNAL_KEY_SETTINGS} to the key",
+                            path.display(),
+                            named_by(setting)
+                        ))
+                        .into());
+                    }
+                    let mut seed = [0u8; 32];
+                    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut seed);
+                    write_secret(path, &hex::encode(seed))?;
+                    created.push(path.clone());
+                }
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("reading journal key file {}", path.display()))?;
+                signing_key(&text, &format!("journal key file {}", path.display()))?
+            }
+        };
+        Ok(ConfiguredKeys { keys: Keys::new(seal, journal), created })
     }
 }
 
-impl Config {
-    /// The seal key and the journal's signing key.
-    pub fn keys(&self, create: bool) -> Result<Keys> {
-        let seal = self.master_key(create)?;
-        match &self.journal_key {
-            None => Ok(Keys::derived(seal)),
-            Some(source) => {
-                let hex = match source {
-                    KeySource::Inline(hex) => hex.clone(),
-                    KeySource::File(path) => std::fs::read_to_string(path)
-                        .with_context(|| format!("reading journal key file {}", path.display()))?,
-                };
-                let seed: [u8; 32] =
-                    hex::decode(hex.trim()).ok().and_then(|b| b.try_into().ok()).ok_or_else(|| {
-                        Failure::Invalid(
-                            "journal key (CLOISON_JOURNAL_KEY or journal_key_file): must be 64 hexadecimal \
-                             digits (an Ed25519 secret key)"
-                                .into(),
-                        )
-                    })?;
-                Ok(Keys::new(seal, app::SigningKey::from_bytes(&seed)))
-            }
-        }
+/// The keys of a run, and the key files it created for them.
+pub struct ConfiguredKeys {
+    /// The seal key and the journal signing key.
+    pub keys: Keys,
+    /// Key files this run created, to be reported, or taken back if the database turns out to
+    /// have keys of its own (see `database::open`).
+    pub created: Vec<PathBuf>,
+}
+
+/// Where a key source came from, in words for a message.
+fn named_by(setting: &str) -> String {
+    if setting == DEFAULT {
+        "the default, as no setting names one".into()
+    } else {
+        format!("named by {setting}")
     }
+}
+
+/// The first of: inline key from the environment, key file from the environment, inline key
+/// from the settings file, key file from the settings file, then the default file. The
+/// environment wins over the file, so a secret store can override what an image ships with.
+fn key_source(
+    env_hex: (Option<String>, &'static str),
+    env_file: (Option<PathBuf>, &'static str),
+    file_hex: (Option<String>, &'static str),
+    file_file: (Option<PathBuf>, &'static str),
+    default: &str,
+) -> KeySource {
+    let inline =
+        |(hex, setting): (Option<String>, &'static str)| hex.map(|hex| KeySource::Inline { hex, setting });
+    let file =
+        |(path, setting): (Option<PathBuf>, &'static str)| path.map(|path| KeySource::File { path, setting });
+    inline(env_hex)
+        .or_else(|| file(env_file))
+        .or_else(|| inline(file_hex))
+        .or_else(|| file(file_file))
+        .unwrap_or_else(|| KeySource::File { path: default.into(), setting: DEFAULT })
+}
+
+/// An Ed25519 secret key from 64 hex digits; `source` names where they came from.
+fn signing_key(hex: &str, source: &str) -> Result<SigningKey> {
+    let seed: [u8; 32] = hex::decode(hex.trim()).ok().and_then(|b| b.try_into().ok()).ok_or_else(|| {
+        Failure::Invalid(format!(
+            "journal key ({source}): must be 64 hexadecimal digits (an Ed25519 secret key)"
+        ))
+    })?;
+    Ok(SigningKey::from_bytes(&seed))
 }
 
 fn read_file(path: &Path) -> Result<FileConfig> {
@@ -238,10 +321,6 @@ pub fn sqlite_path(url: &str) -> Option<PathBuf> {
     let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next().unwrap_or(rest);
     (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
-}
-
-fn write_key_file(path: &Path, key: &MasterKey) -> Result<()> {
-    write_secret(path, &key.to_hex())
 }
 
 /// Writes a secret to a new file readable by its owner only.

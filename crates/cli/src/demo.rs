@@ -5,14 +5,14 @@
 
 use std::path::Path;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use app::{Actor, Cloison, Role};
 use clap::Args;
 use demo::{DemoConfig, DemoSummary, WINDOW_END, WINDOW_START};
 use domain::period::day_start;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::config::{Config, sqlite_path};
+use crate::config::{Config, ConfiguredKeys, sqlite_path};
 use crate::output::out;
 use crate::register::{render_history, render_show};
 
@@ -140,16 +140,15 @@ async fn demo_tokens(app: &Cloison, base: &str) -> Result<String> {
 }
 
 /// Makes sure the target holds nothing but, at most, an earlier demo, and clears that.
-async fn prepare(config: &Config, key: &app::Keys) -> Result<()> {
+async fn prepare(config: &Config, keys: &ConfiguredKeys) -> Result<()> {
     let url = &config.database_url;
     let existing_file = sqlite_path(url).filter(|p| p.exists());
     if sqlite_path(url).is_some() && existing_file.is_none() {
         return Ok(());
     }
-    let app = match Cloison::open(url, key, app::Opening::Existing).await {
-        Ok(app) => app,
-        Err(e) => bail!("{url} exists but cannot be opened with this seal key ({e}); choose another --db"),
-    };
+    let app = crate::database::open(config, keys, app::Opening::Existing)
+        .await
+        .with_context(|| format!("{url} exists but cannot be opened with these keys; choose another --db"))?;
     let checker = Actor { party: "cloison-demo".parse()?, role: Role::System, session: "demo-check".into() };
     let marker = demo::marker(&app, &checker).await?;
     let counts = app.register_counts(&checker).await?.into_view();

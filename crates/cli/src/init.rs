@@ -24,7 +24,6 @@ pub struct InitArgs {
 /// Creates (or checks) the database: schema, seal-key check value, journal key and empty head.
 pub async fn run(config_file: Option<&Path>, args: InitArgs) -> Result<()> {
     let config = Config::load(config_file, args.db.as_deref())?;
-    let key_file_missing = config.key_file().is_some_and(|path| !path.exists());
     let keys = config.keys(true)?;
     let existed = sqlite_path(&config.database_url).map(|path| path.exists());
     let app = crate::database::open(&config, &keys, Opening::CreateIfMissing).await?;
@@ -34,8 +33,10 @@ pub async fn run(config_file: Option<&Path>, args: InitArgs) -> Result<()> {
         Some(path) => path.display().to_string(),
         None => app::redacted(&config.database_url),
     };
-    if let Some(path) = config.key_file().filter(|_| key_file_missing) {
-        outln!("created the seal key file {} (mode 0600): keep it apart from the data", path.display())?;
+    for path in &keys.created {
+        let which =
+            if config.key.file() == Some(path.as_path()) { "seal key" } else { "journal signing key" };
+        outln!("created the {which} file {} (mode 0600): keep it apart from the data", path.display())?;
     }
     match existed {
         Some(false) => outln!("created an empty Cloison database at {target}")?,

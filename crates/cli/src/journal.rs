@@ -58,12 +58,17 @@ pub enum JournalCommand {
     #[command(subcommand)]
     Proof(ProofCommand),
     /// Recompute every leaf, node and root from the stored entries and check every signed
-    /// head; exits 1 naming the first bad index.
+    /// head; exits 1 naming the first bad index. With --against, also prove that a checkpoint
+    /// saved earlier is a prefix of the journal now; exits 1 on a rollback or a fork.
     Verify {
         /// The public key (64 hex digits) to check signatures with; default this
         /// installation's own key. An auditor passes the key published to them.
         #[arg(long)]
         public_key: Option<String>,
+        /// A checkpoint saved earlier (the signed note of `journal checkpoint --note`), signed
+        /// by the same key under the configured origin.
+        #[arg(long, value_name = "FILE")]
+        against: Option<PathBuf>,
         /// Database URL or SQLite file (default from configuration).
         #[arg(long)]
         db: Option<String>,
@@ -283,24 +288,46 @@ pub async fn run(config_file: Option<&Path>, command: JournalCommand) -> Result<
             app.close().await;
             print_proof("consistency", &result?, json)?;
         }
-        JournalCommand::Verify { public_key, db, json } => {
+        JournalCommand::Verify { public_key, against, db, json } => {
             let key = public_key.as_deref().map(parse_key).transpose()?;
+            let note = against.as_deref().map(crate::against::read).transpose()?;
             let app = open(config_file, db.as_deref()).await?;
             let key = key.unwrap_or_else(|| app.journal_public_key());
+            let saved = match (&against, &note) {
+                (Some(path), Some(note)) => match crate::against::open(&app, path, note, &key) {
+                    Ok(saved) => Some(saved),
+                    Err(e) => {
+                        app.close().await;
+                        return Err(e);
+                    }
+                },
+                _ => None,
+            };
             let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
             bar.set_style(ProgressStyle::with_template(
                 "{spinner} verifying the journal: {pos} entries ({per_sec})",
             )?);
             let result = app.journal_verify(&key, |n| bar.set_position(n)).await;
             bar.finish_and_clear();
+            let consistency = match (&result, &saved) {
+                (Ok(verified), Some(saved)) => Some(app.journal_consistent_with(saved, verified).await),
+                _ => None,
+            };
             app.close().await;
             match result {
                 Ok(verified) => {
+                    let consistent = match (&against, &saved, consistency) {
+                        (Some(path), Some(saved), Some(consistency)) => {
+                            Some(crate::against::judge(path, saved, &verified, consistency, json)?)
+                        }
+                        _ => None,
+                    };
                     if json {
-                        outln!(
-                            "{}",
-                            serde_json::to_string_pretty(&json!({ "ok": true, "verified": verified }))?
-                        )?;
+                        let mut answer = json!({ "ok": true, "verified": verified });
+                        if let Some(consistent) = &consistent {
+                            answer["against"] = serde_json::to_value(consistent)?;
+                        }
+                        outln!("{}", serde_json::to_string_pretty(&answer)?)?;
                     } else {
                         outln!(
                             "journal intact: {} entries, {} tree nodes, {} checkpoint heads, {} bound rows and \
@@ -312,6 +339,9 @@ pub async fn run(config_file: Option<&Path>, command: JournalCommand) -> Result<
                             verified.subjects,
                             verified.root
                         )?;
+                        if let Some(consistent) = &consistent {
+                            outln!("{consistent}")?;
+                        }
                     }
                 }
                 Err(VerifyError::Fault(fault)) => {

@@ -9,6 +9,7 @@
 //! output was closed by its reader (see `output`).
 
 mod admin;
+mod against;
 mod bench;
 mod config;
 mod database;

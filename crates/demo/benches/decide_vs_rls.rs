@@ -16,7 +16,7 @@
 
 use std::time::Duration;
 
-use app::{Actor, Cloison, Keys, MasterKey, Opening, Role, Store};
+use app::{Actor, Cloison, Keys, Opening, Role, Store};
 use criterion::Criterion;
 use demo::DemoConfig;
 use domain::{Ean, PartyId};
@@ -43,7 +43,7 @@ fn actor() -> Actor {
 /// Builds the demo at `url` and draws the questions: a supplier of the demo and an EAN,
 /// half of them an EAN that supplier held at some time.
 async fn fixture(url: &str) -> (Store, Vec<(PartyId, Ean)>) {
-    let keys = Keys::derived(MasterKey::generate());
+    let keys = Keys::generate();
     let app = Cloison::open(url, &keys, Opening::CreateIfMissing).await.expect("the bench database opens");
     demo::build(&app, &actor(), DemoConfig { access_points: ACCESS_POINTS, seed: 42 }, |_| {})
         .await

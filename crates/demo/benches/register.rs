@@ -14,7 +14,7 @@
 
 use std::time::{Duration, Instant};
 
-use app::{Actor, Backend, Cloison, Keys, MasterKey, Opening, Role, Store};
+use app::{Actor, Backend, Cloison, Keys, Opening, Role, Store};
 use criterion::Criterion;
 use demo::{DemoConfig, WINDOW_END, WINDOW_START};
 use domain::period::day_start;
@@ -62,7 +62,7 @@ fn access_points() -> u32 {
 impl Fixture {
     /// Builds the demo at `url`, prints how long it took, and draws the probes.
     async fn build(label: &'static str, url: &str, dir: Option<tempfile::TempDir>) -> Fixture {
-        let keys = Keys::derived(MasterKey::generate());
+        let keys = Keys::generate();
         let app =
             Cloison::open(url, &keys, Opening::CreateIfMissing).await.expect("the bench database opens");
         let actor = actor();

@@ -14,9 +14,10 @@
 //! server: each fixture creates a `cloison_bench_<random>` database and drops it at the end.
 //!
 //! The 10,000,000-entry journal takes minutes to build, so it is cached:
-//! `/tmp/cloison-bench-10m.sqlite` with its master key in hex in `/tmp/cloison-bench-10m.key`
-//! (the journal key is derived from it, as `cloison` does from `CLOISON_SEAL_KEY`, so the CLI's
-//! `journal verify` can be measured on the same file). Delete both to rebuild.
+//! `/tmp/cloison-bench-10m.sqlite` with its seal key in hex in `/tmp/cloison-bench-10m.key` and
+//! its journal signing key in `/tmp/cloison-bench-10m.journal.key` (two keys, as `cloison`
+//! keeps them, so the CLI's `journal verify` can be measured on the same file with
+//! `CLOISON_KEY_FILE` and `CLOISON_JOURNAL_KEY_FILE`). Delete all three to rebuild.
 //!
 //! The append group also runs the store with 256 writers (not a target row): 8 writers that
 //! each await their own commit get at most 8 entries per commit, so their rate is bounded by
@@ -33,6 +34,7 @@ use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkGroup, Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
+use ed25519_dalek::SigningKey;
 use futures_util::{StreamExt, TryStreamExt};
 use journal::{Actor, Decision, Entry, Frontier, Hash, leaf_hash, verify_inclusion};
 use rand::{Rng, RngCore, SeedableRng};
@@ -64,6 +66,7 @@ const SQLITE_BUILD_BATCH: u64 = 1_000;
 const POSTGRES_BUILD_BATCH: u64 = 1_000;
 const BIG_FILE: &str = "/tmp/cloison-bench-10m.sqlite";
 const BIG_KEY: &str = "/tmp/cloison-bench-10m.key";
+const BIG_JOURNAL_KEY: &str = "/tmp/cloison-bench-10m.journal.key";
 
 /// An entry shaped like the store tests' `read_entry`: staff showing one of 100 access points.
 fn entry(n: u64) -> Entry {
@@ -318,9 +321,8 @@ struct AppendFixture {
 
 impl AppendFixture {
     async fn new(db: FreshDb) -> AppendFixture {
-        let store = Store::open(&db.url, &Keys::derived(MasterKey::generate()), Opening::CreateIfMissing)
-            .await
-            .expect("open the store");
+        let store =
+            Store::open(&db.url, &Keys::generate(), Opening::CreateIfMissing).await.expect("open the store");
         // SQLite locks a whole file: the naive table gets a file of its own, so neither side
         // waits on the other's write lock. On PostgreSQL their locks never meet.
         let naive_db = match &db.postgres {
@@ -474,10 +476,9 @@ fn verification(c: &mut Criterion) {
                         Some(admin) => FreshDb::postgres(admin).await,
                         None => FreshDb::sqlite(),
                     };
-                    let store =
-                        Store::open(&db.url, &Keys::derived(MasterKey::generate()), Opening::CreateIfMissing)
-                            .await
-                            .expect("open the store");
+                    let store = Store::open(&db.url, &Keys::generate(), Opening::CreateIfMissing)
+                        .await
+                        .expect("open the store");
                     let batch = if admin.is_some() { POSTGRES_BUILD_BATCH } else { SQLITE_BUILD_BATCH };
                     build_journal(&store, size, batch).await;
                     VerifyFixture { db, store }
@@ -618,19 +619,30 @@ fn verification(c: &mut Criterion) {
 
 /// Opens the cached 10M-entry SQLite journal, building it first if it is missing or short.
 async fn big_journal() -> Store {
-    let key = match std::fs::read_to_string(BIG_KEY) {
-        Ok(hex) if Path::new(BIG_FILE).exists() => MasterKey::from_hex(hex.trim()).expect("the cached key"),
+    let cached = (std::fs::read_to_string(BIG_KEY), std::fs::read_to_string(BIG_JOURNAL_KEY));
+    let keys = match cached {
+        (Ok(seal), Ok(journal)) if Path::new(BIG_FILE).exists() => {
+            let seed: [u8; 32] = hex::decode(journal.trim())
+                .ok()
+                .and_then(|b| b.try_into().ok())
+                .expect("the cached journal key: 64 hex digits");
+            Keys::new(
+                MasterKey::from_hex(seal.trim()).expect("the cached key"),
+                SigningKey::from_bytes(&seed),
+            )
+        }
         _ => {
             let _ = std::fs::remove_file(BIG_FILE);
-            let key = MasterKey::generate();
-            std::fs::write(BIG_KEY, key.to_hex()).expect("write the key file");
-            key
+            let keys = Keys::generate();
+            std::fs::write(BIG_KEY, keys.seal.to_hex()).expect("write the key file");
+            std::fs::write(BIG_JOURNAL_KEY, hex::encode(keys.journal.to_bytes()))
+                .expect("write the journal key file");
+            keys
         }
     };
-    let store =
-        Store::open(&store::sqlite_url(Path::new(BIG_FILE)), &Keys::derived(key), Opening::CreateIfMissing)
-            .await
-            .expect("open the 10M journal");
+    let store = Store::open(&store::sqlite_url(Path::new(BIG_FILE)), &keys, Opening::CreateIfMissing)
+        .await
+        .expect("open the 10M journal");
     let size = store.journal_head().await.expect("head").head.size;
     if size < BIG {
         println!("building the {BIG}-entry journal in {BIG_FILE} (cached for later runs; {size} there now)");

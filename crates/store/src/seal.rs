@@ -51,10 +51,6 @@ impl MasterKey {
         MasterKey(key)
     }
 
-    pub(crate) fn bytes(&self) -> &[u8; 32] {
-        &self.0
-    }
-
     /// The key as 64 hex digits, to be written to a key file.
     pub fn to_hex(&self) -> String {
         hex::encode(self.0)

@@ -1,6 +1,6 @@
 //! A running server on a fresh database, a small register, and a token per kind of caller.
 
-use app::{Actor, Change, Cloison, Keys, MasterKey, Role};
+use app::{Actor, Change, Cloison, Keys, Role};
 use domain::{
     AccessPoint, Address, Ean, Energy, GridStatus, MeterKind, Occupancy, Party, PartyKind, Period,
     ReadingRegime, Registration,
@@ -141,9 +141,7 @@ impl Server {
         postgres: Option<(String, String)>,
         config: api::Config,
     ) -> Server {
-        let app = Cloison::open(&url, &Keys::derived(MasterKey::generate()), app::Opening::CreateIfMissing)
-            .await
-            .expect("open");
+        let app = Cloison::open(&url, &Keys::generate(), app::Opening::CreateIfMissing).await.expect("open");
         let system =
             Actor { party: "cloison-test".parse().expect("id"), role: Role::System, session: "t".into() };
         app.register_apply(&system, scenario()).await.expect("scenario");

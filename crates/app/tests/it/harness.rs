@@ -1,6 +1,6 @@
 //! A `Cloison` on a database that exists only for one test, on each backend, and a small register.
 
-use app::{Actor, Change, Cloison, Keys, MasterKey, Opening, Role};
+use app::{Actor, Change, Cloison, Keys, Opening, Role};
 use domain::{
     AccessPoint, Address, Ean, Energy, Gln, GridStatus, MeterKind, Occupancy, Party, PartyId, PartyKind,
     Period, ReadingRegime, Registration,
@@ -41,7 +41,7 @@ impl TestApp {
         dir: Option<tempfile::TempDir>,
         postgres: Option<(String, String)>,
     ) -> TestApp {
-        let keys = Keys::derived(MasterKey::generate());
+        let keys = Keys::generate();
         let app = Cloison::open(&url, &keys, Opening::CreateIfMissing).await.expect("open");
         TestApp { app, url, keys, _dir: dir, postgres }
     }

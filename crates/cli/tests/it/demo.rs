@@ -163,6 +163,7 @@ fn errors_say_why_and_exit_codes_differ() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("--at"));
 }
 
+/// A missing key file is the caller's configuration (exit 2), as a missing database is.
 #[test]
 fn a_missing_key_is_a_clear_error() {
     let dir = Workdir::new();
@@ -171,8 +172,9 @@ fn a_missing_key_is_a_clear_error() {
         "show",
         &domain::Ean::from_body(54_144_800_000_000_000).expect("b").to_string(),
     ]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no seal key"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("no seal key") && stderr.contains("cloison.key"), "{stderr}");
 }
 
 /// Names, streets, phones and e-mails of the demo, as the register shows them.

@@ -90,6 +90,24 @@ impl PgDb {
         Some(PgDb { admin, name, url })
     }
 
+    /// A copy of this database as it is now, as a DBA's backup would be: `CREATE DATABASE …
+    /// TEMPLATE`, retried while the server still counts a finished command's session.
+    pub async fn copy(&self) -> PgDb {
+        let name = format!("{}_copy", self.name);
+        let pool = sqlx::PgPool::connect(&self.admin).await.expect("reconnect");
+        let mut tries = 0;
+        while let Err(e) =
+            sqlx::query(&format!("CREATE DATABASE {name} TEMPLATE {}", self.name)).execute(&pool).await
+        {
+            tries += 1;
+            assert!(tries < 50, "copy {}: {e}", self.name);
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        pool.close().await;
+        let url = format!("{}{name}", &self.url[..self.url.len() - self.name.len()]);
+        PgDb { admin: self.admin.clone(), name, url }
+    }
+
     pub async fn drop_database(self) {
         let pool = sqlx::PgPool::connect(&self.admin).await.expect("reconnect");
         sqlx::query(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name))

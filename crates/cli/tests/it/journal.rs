@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use journal::{Hash, verify_consistency, verify_inclusion};
 
-use crate::harness::Workdir;
+use crate::harness::{PgDb, Workdir};
 
 fn hashes(value: &serde_json::Value) -> Vec<Hash> {
     value["hashes"]
@@ -195,4 +195,187 @@ fn checkpoint_note_is_signed_under_the_configured_origin() {
     let kept = dir.json(&["journal", "checkpoint", "--json"]);
     assert!(kept["time_micros"].as_i64().is_some(), "{kept}");
     assert!(kept["size"].as_u64() >= Some(checkpoint.size));
+}
+
+/// Where a rollback test's database lives, and how a DBA would back it up and restore it.
+trait Backup {
+    /// The `--db` of the live database.
+    fn db(&self) -> String;
+    /// Keeps a copy of the database as it is now.
+    async fn back_up(&mut self);
+    /// Puts the copy in service in place of the database; returns the `--db` naming it.
+    async fn restore(&mut self) -> String;
+}
+
+/// An SQLite file, copied aside and copied back over the original, as a file backup is.
+struct SqliteFile<'a>(&'a Workdir);
+
+impl Backup for SqliteFile<'_> {
+    fn db(&self) -> String {
+        "cloison.sqlite".into()
+    }
+
+    async fn back_up(&mut self) {
+        for suffix in ["", "-wal"] {
+            let from = self.0.file(&format!("cloison.sqlite{suffix}"));
+            if from.exists() {
+                std::fs::copy(from, self.0.file(&format!("backup.sqlite{suffix}"))).expect("back up");
+            }
+        }
+    }
+
+    async fn restore(&mut self) -> String {
+        for suffix in ["", "-wal", "-shm"] {
+            let live = self.0.file(&format!("cloison.sqlite{suffix}"));
+            if live.exists() {
+                std::fs::remove_file(&live).expect("remove the live file");
+            }
+            let kept = self.0.file(&format!("backup.sqlite{suffix}"));
+            if kept.exists() {
+                std::fs::copy(kept, live).expect("restore");
+            }
+        }
+        self.db()
+    }
+}
+
+/// A PostgreSQL database, copied with `CREATE DATABASE … TEMPLATE`; the copy is then the one
+/// in service.
+struct PgCopy {
+    live: PgDb,
+    copy: Option<PgDb>,
+}
+
+impl Backup for PgCopy {
+    fn db(&self) -> String {
+        self.live.url.clone()
+    }
+
+    async fn back_up(&mut self) {
+        self.copy = Some(self.live.copy().await);
+    }
+
+    async fn restore(&mut self) -> String {
+        self.copy.as_ref().expect("backed up first").url.clone()
+    }
+}
+
+fn size_of(dir: &Workdir, db: &str) -> u64 {
+    dir.json(&["journal", "head", "--json", "--db", db])["size"].as_u64().expect("size")
+}
+
+/// Appends `n` entries, as any journaled work would.
+fn grow(dir: &Workdir, db: &str, n: u64) {
+    dir.ok(&["bench", "journal", "--writers", "1", "--entries", &n.to_string(), "--db", db]);
+}
+
+/// Saves `journal checkpoint --note` in `name`, as an auditor keeps one; returns its size.
+fn save_note(dir: &Workdir, db: &str, name: &str) -> u64 {
+    let note = dir.ok(&["journal", "checkpoint", "--note", "--db", db]);
+    std::fs::write(dir.file(name), &note).expect("save the note");
+    note.lines().nth(1).expect("size line").parse().expect("size")
+}
+
+/// `verify --against`: fails with `code`, saying each of `says`.
+fn against_fails(dir: &Workdir, db: &str, note: &str, code: i32, says: &[&str]) {
+    let out = dir.run(&["journal", "verify", "--against", note, "--db", db]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(code), "--against {note}: {stderr}");
+    for text in says {
+        assert!(stderr.contains(text), "--against {note} should say {text:?}: {stderr}");
+    }
+}
+
+/// Issue 21, item 4: a database rolled back to an earlier copy passes `journal verify` (the copy
+/// agrees with its own heads) but not `journal verify --against` a checkpoint saved after the
+/// copy was taken; a copy written to again is a fork; a note edited by one byte is refused as
+/// input.
+async fn rollback_is_caught(dir: &Workdir, database: &mut impl Backup) {
+    let db = database.db();
+    let early = save_note(dir, &db, "early.note");
+    grow(dir, &db, 5);
+    database.back_up().await;
+    let copied = size_of(dir, &db);
+    grow(dir, &db, 5);
+    let later = save_note(dir, &db, "later.note");
+    assert!(early < copied && copied < later, "{early} < {copied} < {later}");
+    for note in ["early.note", "later.note"] {
+        let verified = dir.json(&["journal", "verify", "--against", note, "--json", "--db", &db]);
+        assert_eq!(verified["ok"], true, "{verified}");
+        assert_eq!(
+            verified["against"]["saved_size"].as_u64(),
+            Some(if note == "early.note" { early } else { later })
+        );
+    }
+    let text = dir.ok(&["journal", "verify", "--against", "later.note", "--db", &db]);
+    assert!(text.contains("consistent with the checkpoint saved in later.note"), "{text}");
+
+    let db = database.restore().await;
+    assert_eq!(size_of(dir, &db), copied, "the earlier copy is in service");
+    assert_eq!(dir.json(&["journal", "verify", "--json", "--db", &db])["ok"], true, "plain verify passes");
+    let later_size = later.to_string();
+    against_fails(dir, &db, "later.note", 1, &["rollback", "later.note", &later_size]);
+    let out = dir.run(&["journal", "verify", "--against", "later.note", "--json", "--db", &db]);
+    let answer: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on standard output");
+    assert_eq!(answer["ok"], false, "{answer}");
+    assert_eq!(answer["problem"], "rollback", "{answer}");
+    assert_eq!(answer["saved_size"].as_u64(), Some(later), "{answer}");
+    assert_eq!(
+        dir.json(&["journal", "verify", "--against", "early.note", "--json", "--db", &db])["ok"],
+        true
+    );
+
+    // Written to again past the saved size: other entries under the same indexes.
+    grow(dir, &db, later - copied + 3);
+    assert!(size_of(dir, &db) > later);
+    assert_eq!(dir.json(&["journal", "verify", "--json", "--db", &db])["ok"], true, "plain verify passes");
+    against_fails(dir, &db, "later.note", 1, &["fork", "later.note", &format!("first {later} entries")]);
+
+    // The note itself must be this journal's, signed, unchanged: else input, named (exit 2).
+    let note = std::fs::read_to_string(dir.file("early.note")).expect("read");
+    let root_at = note.find('\n').expect("origin line") + 1;
+    let root_at = root_at + note[root_at..].find('\n').expect("size line") + 1;
+    let mut bytes = note.clone().into_bytes();
+    bytes[root_at] = if bytes[root_at] == b'A' { b'B' } else { b'A' };
+    std::fs::write(dir.file("altered.note"), &bytes).expect("write");
+    against_fails(dir, &db, "altered.note", 2, &["altered.note", "does not verify"]);
+    std::fs::write(dir.file("garbage.note"), "not a checkpoint\n").expect("write");
+    against_fails(dir, &db, "garbage.note", 2, &["garbage.note", "blank line"]);
+    against_fails(dir, &db, "missing.note", 2, &["missing.note", "cannot be read"]);
+    let out = dir.run_env(
+        &["journal", "verify", "--against", "early.note", "--db", &db],
+        &[("CLOISON_JOURNAL_ORIGIN", "another.example/log")],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "a note of another origin: {stderr}");
+    assert!(stderr.contains("early.note"), "{stderr}");
+    let other_key = "22".repeat(32);
+    let out =
+        dir.run(&["journal", "verify", "--against", "early.note", "--public-key", &other_key, "--db", &db]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "a note not signed by the key verified with: {stderr}");
+    assert!(stderr.contains("early.note") && stderr.contains("no signature"), "{stderr}");
+}
+
+#[tokio::test]
+async fn verify_against_a_saved_checkpoint_catches_a_rollback_on_sqlite() {
+    let dir = Workdir::new();
+    dir.ok(&["demo", "--no-serve", "--access-points", "5"]);
+    rollback_is_caught(&dir, &mut SqliteFile(&dir)).await;
+}
+
+#[tokio::test]
+async fn verify_against_a_saved_checkpoint_catches_a_rollback_on_postgres() {
+    let Some(pg) = PgDb::create().await else {
+        eprintln!("CLOISON_TEST_POSTGRES_URL is not set: the PostgreSQL run is in .ci/run");
+        return;
+    };
+    let dir = Workdir::new();
+    dir.ok(&["demo", "--no-serve", "--access-points", "5", "--db", &pg.url]);
+    let mut database = PgCopy { live: pg, copy: None };
+    rollback_is_caught(&dir, &mut database).await;
+    database.live.drop_database().await;
+    if let Some(copy) = database.copy {
+        copy.drop_database().await;
+    }
 }

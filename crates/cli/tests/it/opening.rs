@@ -95,7 +95,9 @@ fn init_creates_an_empty_database_and_says_where() {
     let said = dir.ok(&["init", "--db", "fresh.sqlite"]);
     assert!(said.contains("created an empty Cloison database at") && said.contains("fresh.sqlite"), "{said}");
     assert!(said.contains("created the seal key file"), "{said}");
+    assert!(said.contains("created the journal signing key file cloison.journal.key"), "{said}");
     assert!(dir.file("fresh.sqlite").exists() && dir.file("cloison.key").exists());
+    assert!(dir.file("cloison.journal.key").exists());
     let ean = domain::Ean::from_body(54_144_800_000_000_000).expect("body").to_string();
     let out = dir.run(&["register", "show", &ean, "--db", "fresh.sqlite"]);
     assert_eq!(out.status.code(), Some(3), "an empty register knows no EAN");
@@ -151,4 +153,66 @@ fn opening_failures_are_quick_named_and_coded() {
     }
     let out = dir.run(&show("postgres://cloison:s3cret@127.0.0.1:1/register"));
     assert!(!String::from_utf8_lossy(&out.stderr).contains("s3cret"), "a password is never shown");
+}
+
+/// Issue 21, item 5: the journal signing key is a secret of its own, in its own file (mode
+/// 0600) beside the seal key's, never derived from the seal key; a database opens only with
+/// it, and a missing file is named with the settings that point to it.
+#[test]
+fn the_journal_key_is_its_own_file_and_a_missing_one_is_named() {
+    let dir = Workdir::new();
+    let ean = toured_ean(&dir.ok(&["demo", "--no-serve", "--access-points", "5"]));
+    let seal = std::fs::read_to_string(dir.file("cloison.key")).expect("the seal key file");
+    let journal = std::fs::read_to_string(dir.file("cloison.journal.key")).expect("the journal key file");
+    assert_ne!(seal.trim(), journal.trim(), "two keys");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.file("cloison.journal.key")).expect("metadata").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "readable by its owner only");
+    }
+    let seed: [u8; 32] = hex::decode(journal.trim()).expect("hex").try_into().expect("32 bytes");
+    let public = hex::encode(ed25519_dalek::SigningKey::from_bytes(&seed).verifying_key().as_bytes());
+    let head = dir.json(&["journal", "head", "--json"]);
+    assert_eq!(head["public_key"], public, "the journal signs with the key in its file");
+
+    // The same key given inline opens the database; the file is then not needed.
+    std::fs::rename(dir.file("cloison.journal.key"), dir.file("kept-elsewhere.key")).expect("move");
+    let out = dir.run_env(&["register", "show", &ean], &[("CLOISON_JOURNAL_KEY", journal.trim())]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    // Without it: refused, naming the file and where it is configured; nothing is created.
+    for args in [vec!["register", "show", ean.as_str()], vec!["journal", "verify"], vec!["serve"]] {
+        let out = dir.run(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        for says in
+            ["no journal signing key", "cloison.journal.key", "CLOISON_JOURNAL_KEY_FILE", "journal_key_file"]
+        {
+            assert!(stderr.contains(says), "{args:?} should say {says:?}: {stderr}");
+        }
+        assert!(!dir.file("cloison.journal.key").exists(), "{args:?} created a key file");
+    }
+    let out = dir.run_env(&["journal", "head"], &[("CLOISON_JOURNAL_KEY_FILE", "gone.key")]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("gone.key") && stderr.contains("named by CLOISON_JOURNAL_KEY_FILE"), "{stderr}");
+
+    // `init` and `demo` create a missing key file only for a new database: an existing one
+    // keeps its own key, and the key made for it is taken back, so the next command still
+    // says the file is missing rather than that a key does not match.
+    for args in [vec!["init"], vec!["demo", "--no-serve", "--access-points", "5"]] {
+        let out = dir.run(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("cloison.journal.key") && stderr.contains("was missing"),
+            "{args:?}: {stderr}"
+        );
+        assert!(!dir.file("cloison.journal.key").exists(), "{args:?} left a key file behind");
+    }
+
+    std::fs::rename(dir.file("kept-elsewhere.key"), dir.file("cloison.journal.key")).expect("restore");
+    dir.ok(&["register", "show", &ean]);
+    assert_eq!(dir.json(&["journal", "verify", "--json"])["ok"], true);
 }

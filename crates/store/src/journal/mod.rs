@@ -24,8 +24,6 @@ mod verify;
 pub mod writer;
 
 use ed25519_dalek::SigningKey;
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
 
 use crate::MasterKey;
 
@@ -35,7 +33,13 @@ pub use verify::{JournalFault, Verified, VerifyError};
 pub(crate) use writer::WriterHandle;
 pub use writer::{Command, Committed, Done, Ticket};
 
-/// The keys a store works with.
+/// The keys a store works with: two secrets, held apart.
+///
+/// Neither is derived from the other. The seal key belongs to the application, which must read
+/// personal data; the journal key signs what the application did, so whoever holds the seal
+/// key (a stolen key file, a compromised application host) must not also be able to truncate
+/// the journal and sign it again. An earlier version derived the journal key from the seal key
+/// to spare a newcomer a second secret, which made one stolen file enough for both.
 #[derive(Clone)]
 pub struct Keys {
     /// Seals personal data at rest.
@@ -45,18 +49,14 @@ pub struct Keys {
 }
 
 impl Keys {
-    /// Both keys from one master key: the journal key is derived, so a newcomer configures
-    /// one secret. Production may configure a separate journal key with [`Keys::new`].
-    pub fn derived(master: MasterKey) -> Keys {
-        let mut mac =
-            <Hmac<Sha256> as Mac>::new_from_slice(master.bytes()).expect("HMAC takes keys of any length");
-        mac.update(b"cloison journal signing v1");
-        let seed: [u8; 32] = mac.finalize().into_bytes().into();
-        Keys { seal: master, journal: SigningKey::from_bytes(&seed) }
-    }
-
-    /// Separate keys.
+    /// The two keys, each loaded from its own source.
     pub fn new(seal: MasterKey, journal: SigningKey) -> Keys {
         Keys { seal, journal }
+    }
+
+    /// Two fresh keys, drawn independently from the operating system's generator: a new
+    /// installation's, or a test's or benchmark's that keeps no files.
+    pub fn generate() -> Keys {
+        Keys { seal: MasterKey::generate(), journal: SigningKey::generate(&mut rand::rngs::OsRng) }
     }
 }

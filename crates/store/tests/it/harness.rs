@@ -8,13 +8,13 @@ use domain::{
 };
 use jiff::Timestamp;
 use rand::RngCore;
-use store::{Applied, Command, Done, Keys, MasterKey, Opening, Store, StoreError, WriteTx, Written};
+use store::{Applied, Command, Done, Keys, Opening, Store, StoreError, WriteTx, Written};
 
 /// A store on a database that exists only for one test.
 pub struct TestDb {
     pub store: Store,
     pub url: String,
-    pub key: MasterKey,
+    pub keys: Keys,
     pub sqlite_file: Option<PathBuf>,
     _dir: Option<tempfile::TempDir>,
     postgres: Option<(String, String)>,
@@ -25,11 +25,9 @@ impl TestDb {
         let dir = tempfile::tempdir().expect("temp dir");
         let file = dir.path().join("register.sqlite");
         let url = store::sqlite_url(&file);
-        let key = MasterKey::generate();
-        let store = Store::open(&url, &Keys::derived(key.clone()), Opening::CreateIfMissing)
-            .await
-            .expect("open sqlite store");
-        TestDb { store, url, key, sqlite_file: Some(file), _dir: Some(dir), postgres: None }
+        let keys = Keys::generate();
+        let store = Store::open(&url, &keys, Opening::CreateIfMissing).await.expect("open sqlite store");
+        TestDb { store, url, keys, sqlite_file: Some(file), _dir: Some(dir), postgres: None }
     }
 
     /// `None` when no PostgreSQL server is configured for tests.
@@ -40,11 +38,9 @@ impl TestDb {
         sqlx::query(&format!("CREATE DATABASE {name}")).execute(&pool).await.expect("create test database");
         pool.close().await;
         let url = replace_database(&admin, &name);
-        let key = MasterKey::generate();
-        let store = Store::open(&url, &Keys::derived(key.clone()), Opening::CreateIfMissing)
-            .await
-            .expect("open postgres store");
-        Some(TestDb { store, url, key, sqlite_file: None, _dir: None, postgres: Some((admin, name)) })
+        let keys = Keys::generate();
+        let store = Store::open(&url, &keys, Opening::CreateIfMissing).await.expect("open postgres store");
+        Some(TestDb { store, url, keys, sqlite_file: None, _dir: None, postgres: Some((admin, name)) })
     }
 
     /// Closes the store and drops a PostgreSQL test database.

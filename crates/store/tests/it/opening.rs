@@ -15,15 +15,13 @@ async fn other_journal_key_is_refused(db: &TestDb) {
     db.store.close().await;
     // The seal key is right; only the journal key is another, as with a mis-set
     // CLOISON_JOURNAL_KEY beside the right seal key.
-    let other = Keys::new(db.key.clone(), SigningKey::from_bytes(&[2; 32]));
+    let other = Keys::new(db.keys.seal.clone(), SigningKey::from_bytes(&[2; 32]));
     match Store::open(&db.url, &other, Opening::Existing).await {
         Err(StoreError::WrongJournalKey { expected }) => assert_eq!(expected, recorded),
         Err(e) => panic!("expected WrongJournalKey, got {e}"),
         Ok(_) => panic!("a store opened with another journal key"),
     }
-    let again = Store::open(&db.url, &Keys::derived(db.key.clone()), Opening::Existing)
-        .await
-        .expect("the right keys open");
+    let again = Store::open(&db.url, &db.keys, Opening::Existing).await.expect("the right keys open");
     assert_eq!(again.journal_head().await.expect("head"), before, "the refused open wrote nothing");
     again.close().await;
 }
@@ -48,7 +46,7 @@ async fn a_missing_file_is_not_created_unless_asked() {
     let dir = tempfile::tempdir().expect("temp dir");
     let file = dir.path().join("typo.sqlite");
     let url = store::sqlite_url(&file);
-    let keys = Keys::derived(store::MasterKey::generate());
+    let keys = Keys::generate();
     match Store::open(&url, &keys, Opening::Existing).await {
         Err(e @ StoreError::NoDatabase { .. }) => {
             assert!(e.to_string().contains(&file.display().to_string()), "{e}");
@@ -69,7 +67,7 @@ async fn a_file_that_is_not_a_database_fails_at_once_naming_it() {
     let dir = tempfile::tempdir().expect("temp dir");
     let file = dir.path().join("notes.sqlite");
     std::fs::write(&file, "these are notes, not a database\n".repeat(200)).expect("write");
-    let keys = Keys::derived(store::MasterKey::generate());
+    let keys = Keys::generate();
     let started = std::time::Instant::now();
     let result = Store::open(&store::sqlite_url(&file), &keys, Opening::Existing).await;
     // A hang guard, not a performance bound: the pool's retries took 60 s.
