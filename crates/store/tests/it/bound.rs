@@ -406,7 +406,7 @@ async fn version_1_entries_still_verify(db: &TestDb) {
     let bytes = old.encode().expect("encodes");
     assert_eq!(bytes[0], journal::entry::ENTRY_VERSION_1);
     let leaf = journal::leaf_hash(&bytes);
-    let key = store::Keys::derived(db.key.clone()).journal;
+    let key = db.keys.journal.clone();
     let head = journal::TreeHead { size: 1, root: leaf, time_micros: old.time_micros }.sign(&key);
     let mut conn = sqlx::AnyConnection::connect(&db.url).await.expect("raw connection");
     sqlx::query(
