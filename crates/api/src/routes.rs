@@ -317,15 +317,15 @@ async fn journal_head(State(state): State<AppState>) -> Result<Answer, ApiError>
 }
 
 /// The signed head as a C2SP `tlog-checkpoint` signed note, for transparency-log tools and
-/// witnesses: hashes only, public (R7).
+/// witnesses: hashes only, public (R7). Once witnesses have cosigned a checkpoint, that one is
+/// served with their cosignature lines after the journal's own signature.
 #[utoipa::path(get, path = "/v1/journal/checkpoint",
     responses(
-        (status = 200, description = "the checkpoint: origin, size and base64 root lines, a blank line, then `— <origin> <base64(key id ‖ Ed25519 signature)>` (c2sp.org/signed-note)", body = String, content_type = "text/plain; charset=utf-8"),
+        (status = 200, description = "the checkpoint: origin, size and base64 root lines, a blank line, then `— <origin> <base64(key id ‖ Ed25519 signature)>` (c2sp.org/signed-note). When `cloison serve` is configured with witnesses, the latest checkpoint they cosigned (it may trail the head by the witnesses' round trip, a few seconds), followed by one `— <witness name> <base64(key id ‖ u64 time ‖ Ed25519 signature)>` line per witness (c2sp.org/tlog-cosignature, cosignature/v1); until one has, the current head's", body = String, content_type = "text/plain; charset=utf-8"),
         (status = 429, description = "too many requests", body = schema::Error),
         (status = 500, description = "our failure; logged, not detailed", body = schema::Error)))]
 async fn journal_checkpoint(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
-    let head = state.app.journal_head().await?;
-    let note = state.app.journal_checkpoint_note(&head)?;
+    let note = state.app.journal_published_checkpoint().await?;
     Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], note))
 }
 

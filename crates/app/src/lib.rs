@@ -16,6 +16,7 @@ mod gate;
 mod register;
 mod settings;
 pub mod wire;
+mod witnessed;
 mod write;
 
 pub use access_log::{ACCESS_LOG_MAX_LIMIT, AccessLog, AccessLogEntry, AccessLogQuery, Accessor};
@@ -81,6 +82,8 @@ pub struct Cloison {
     store: Store,
     policy: std::sync::Arc<Policy>,
     origin: Origin,
+    /// The latest checkpoint note witnesses cosigned (`witnessed.rs`), shared by every clone.
+    cosigned: std::sync::Arc<std::sync::RwLock<Option<String>>>,
 }
 
 impl Cloison {
@@ -102,7 +105,12 @@ impl Cloison {
         policy: Policy,
     ) -> Result<Cloison, AppError> {
         let store = Store::open(url, keys, opening).await?;
-        Ok(Cloison { store, policy: std::sync::Arc::new(policy), origin: Origin::default() })
+        Ok(Cloison {
+            store,
+            policy: std::sync::Arc::new(policy),
+            origin: Origin::default(),
+            cosigned: std::sync::Arc::default(),
+        })
     }
 
     /// Names the journal in its checkpoint notes. Set after opening, since only the front ends

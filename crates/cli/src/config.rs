@@ -38,6 +38,8 @@ struct FileConfig {
     idle_timeout: Option<String>,
     max_connections: Option<u32>,
     operator: Option<String>,
+    witnesses: Option<Vec<String>>,
+    witness_interval: Option<String>,
 }
 
 /// Resolved settings.
@@ -54,6 +56,19 @@ pub struct Config {
     pub journal_origin: app::Origin,
     /// The server's settings from the file and the environment, before flags.
     pub server: ServerSettings,
+    /// The witnesses `serve` asks to cosign the journal's checkpoints.
+    pub witnesses: WitnessSettings,
+}
+
+/// Witnesses as the file and the environment give them, unparsed, each with where it was
+/// read (for the error message); `serve` checks them before opening anything.
+#[derive(Debug, Default)]
+pub struct WitnessSettings {
+    /// `URL VKEY` per witness.
+    pub entries: Vec<(String, &'static str)>,
+    /// How often the head is offered to the witnesses when it moved (a duration), and where
+    /// it was read.
+    pub interval: Option<(String, &'static str)>,
 }
 
 /// Server settings as the file and the environment give them; `None` where neither does, so
@@ -191,7 +206,24 @@ impl Config {
             Some((text, source)) => text.parse().map_err(|e| Failure::Invalid(format!("{source}: {e}")))?,
             None => app::Origin::default(),
         };
-        Ok(Config { database_url, key, journal_key, journal_origin, server })
+        // The environment replaces the file's list rather than adding to it, like every setting.
+        let witnesses = WitnessSettings {
+            entries: match env("CLOISON_WITNESSES") {
+                Some(list) => list
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|entry| !entry.is_empty())
+                    .map(|entry| (entry.to_owned(), "CLOISON_WITNESSES"))
+                    .collect(),
+                None => {
+                    file_config.witnesses.unwrap_or_default().into_iter().map(|e| (e, "witnesses")).collect()
+                }
+            },
+            interval: env("CLOISON_WITNESS_INTERVAL")
+                .map(|t| (t, "CLOISON_WITNESS_INTERVAL"))
+                .or(file_config.witness_interval.map(|t| (t, "witness_interval"))),
+        };
+        Ok(Config { database_url, key, journal_key, journal_origin, server, witnesses })
     }
 
     /// The seal key and the journal's signing key, each from its own source. With `create`

@@ -21,6 +21,7 @@ mod output;
 mod register;
 mod serve;
 mod time;
+mod witness;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -63,6 +64,10 @@ enum Command {
     /// Measure this installation under load.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+    /// Witness transparency logs (c2sp.org/tlog-witness): cosign only checkpoints that extend
+    /// what was cosigned before, so a rolled-back or forked journal gets no cosignature.
+    #[command(subcommand)]
+    Witness(witness::WitnessCommand),
 }
 
 /// How a command failed, for the exit code.
@@ -121,5 +126,6 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Journal(cmd) => journal::run(cli.config.as_deref(), cmd).await,
         Command::Admin(cmd) => admin::run(cli.config.as_deref(), cmd).await,
         Command::Bench(cmd) => bench::run(cli.config.as_deref(), cmd).await,
+        Command::Witness(cmd) => witness::run(cmd).await,
     }
 }

@@ -173,12 +173,60 @@ pub fn settings(config: &Config, flags: &ServerFlags) -> Result<api::Config> {
     Ok(api::Config { rate_limit, tls, connections })
 }
 
-/// Opens the application and serves it.
+/// How often the head is offered to witnesses when it moved, by default: a reader waits at
+/// most this long for a new checkpoint's cosignatures, and a witness sees at most one request
+/// per log in this time.
+const WITNESS_INTERVAL: Duration = Duration::from_secs(5);
+
+/// The configured witnesses and the interval, checked before anything is opened.
+fn witnesses(config: &Config) -> Result<(Vec<witness::Target>, Duration)> {
+    let targets = config
+        .witnesses
+        .entries
+        .iter()
+        .map(|(entry, source)| {
+            witness::Target::parse(entry)
+                .map_err(|e| crate::Failure::Invalid(format!("{source}: {e}")).into())
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let interval = match &config.witnesses.interval {
+        Some((text, source)) => duration(text, source)?,
+        None => WITNESS_INTERVAL,
+    };
+    Ok((targets, interval))
+}
+
+/// Opens the application and serves it, asking the configured witnesses to cosign its
+/// checkpoints meanwhile.
 pub async fn run(config_file: Option<&Path>, args: ServeArgs) -> Result<()> {
     let config = Config::load(config_file, args.db.as_deref())?;
     let server = settings(&config, &args.server)?;
+    let (targets, interval) = witnesses(&config)?;
     let app = crate::database::open(&config, &config.keys(false)?, app::Opening::Existing).await?;
-    serve(app, &args.listen, server).await
+    let log_key = journal::VerifierKey::new(
+        app.journal_origin().clone(),
+        journal::KeyType::Ed25519,
+        app.journal_public_key(),
+    );
+    eprintln!("journal verifier key (for witnesses' --log): {log_key}");
+    let (stop_witnesses, stopped) = tokio::sync::oneshot::channel::<()>();
+    let submitter = (!targets.is_empty()).then(|| {
+        eprintln!(
+            "asking {} witness(es) to cosign each new checkpoint, every {} s when the head moved: {}",
+            targets.len(),
+            interval.as_secs_f64(),
+            targets.iter().map(|t| t.url.as_str()).collect::<Vec<_>>().join(", ")
+        );
+        tokio::spawn(witness::submit(app.clone(), targets, interval, async {
+            let _ = stopped.await;
+        }))
+    });
+    let served = serve(app, &args.listen, server).await;
+    let _ = stop_witnesses.send(());
+    if let Some(task) = submitter {
+        let _ = task.await;
+    }
+    served
 }
 
 /// Serves an opened application until Ctrl-C, then closes it cleanly.

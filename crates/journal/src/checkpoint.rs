@@ -47,7 +47,7 @@ const SIGNATURE_PREFIX: &str = "\u{2014} ";
 ///
 /// Checked once, here, because a name with a space, a `+` or a newline would make a note that
 /// other verifiers split differently from us.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Origin(String);
 
 /// Why text is not an origin.
@@ -180,6 +180,38 @@ fn malformed(part: &'static str, reason: impl Into<String>) -> NoteError {
 /// cosignature may sit beside ours), but a signature by this key that fails rejects the note.
 /// Extension lines after the root are allowed and, being unsigned by convention, ignored.
 pub fn open_note(note: &str, origin: &Origin, key: &VerifyingKey) -> Result<Checkpoint, NoteError> {
+    let (text, signatures) = split_note(note)?;
+    let id = key_id(origin, key);
+    let ours = signatures
+        .into_iter()
+        .find(|line| line.name == origin.as_str() && line.bytes.len() == 68 && line.bytes[..4] == id)
+        .map(|line| line.bytes);
+    let name = origin.as_str().to_owned();
+    let bytes = ours.ok_or_else(|| NoteError::NoSignature { name: name.clone(), id: hex::encode(id) })?;
+    let signature =
+        Signature::from_slice(&bytes[4..]).map_err(|_| NoteError::BadSignature { name: name.clone() })?;
+    key.verify_strict(text.as_bytes(), &signature).map_err(|_| NoteError::BadSignature { name })?;
+
+    let (found, checkpoint) = parse_text(text)?;
+    if found != origin.as_str() {
+        return Err(NoteError::WrongOrigin { expected: origin.to_string(), found: found.to_owned() });
+    }
+    Ok(checkpoint)
+}
+
+/// One signature line of a signed note: the key name and the decoded bytes (key id first).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SignatureLine<'a> {
+    /// The key name the line gives.
+    pub(crate) name: &'a str,
+    /// base64-decoded: the 4-byte key id, then the signature.
+    pub(crate) bytes: Vec<u8>,
+}
+
+/// Splits a signed note into its text (with its final newline) and its signature lines,
+/// refusing what the signed-note format forbids. Shared by the checkpoint's own signature and
+/// the witnesses' cosignatures, so both read a note the same way.
+pub(crate) fn split_note(note: &str) -> Result<(&str, Vec<SignatureLine<'_>>), NoteError> {
     if let Some(c) = note.chars().find(|c| c.is_ascii_control() && *c != '\n') {
         return Err(malformed("note", format!("contains the control character {c:?}")));
     }
@@ -190,8 +222,7 @@ pub fn open_note(note: &str, origin: &Origin, key: &VerifyingKey) -> Result<Chec
     if signatures.is_empty() || !signatures.ends_with('\n') {
         return Err(malformed("signature lines", "are missing or do not end in a newline"));
     }
-    let id = key_id(origin, key);
-    let mut ours = None;
+    let mut lines = Vec::new();
     for line in signatures[..signatures.len() - 1].split('\n') {
         let rest = line.strip_prefix(SIGNATURE_PREFIX).ok_or_else(|| {
             malformed("signature line", format!("{line:?} does not start with an em dash and a space"))
@@ -202,20 +233,20 @@ pub fn open_note(note: &str, origin: &Origin, key: &VerifyingKey) -> Result<Chec
         let bytes = BASE64.decode(encoded).map_err(|e| {
             malformed("signature line", format!("of {name}: signature is not standard base64: {e}"))
         })?;
-        if name == origin.as_str() && bytes.len() == 68 && bytes[..4] == id {
-            ours = Some(bytes);
-        }
+        lines.push(SignatureLine { name, bytes });
     }
-    let name = origin.as_str().to_owned();
-    let bytes = ours.ok_or_else(|| NoteError::NoSignature { name: name.clone(), id: hex::encode(id) })?;
-    let signature =
-        Signature::from_slice(&bytes[4..]).map_err(|_| NoteError::BadSignature { name: name.clone() })?;
-    key.verify_strict(text.as_bytes(), &signature).map_err(|_| NoteError::BadSignature { name })?;
+    Ok((text, lines))
+}
 
-    let mut lines = text[..text.len() - 1].split('\n');
+/// The origin line and the size and root of a checkpoint's text (the note without its
+/// signatures). Extension lines after the root are allowed and, being unsigned by
+/// convention, ignored; an empty one is refused.
+pub(crate) fn parse_text(text: &str) -> Result<(&str, Checkpoint), NoteError> {
+    let body = text.strip_suffix('\n').ok_or_else(|| malformed("note", "text does not end in a newline"))?;
+    let mut lines = body.split('\n');
     let found = lines.next().unwrap_or_default();
-    if found != origin.as_str() {
-        return Err(NoteError::WrongOrigin { expected: origin.to_string(), found: found.to_owned() });
+    if found.is_empty() {
+        return Err(malformed("origin line", "is empty"));
     }
     let size_line = lines.next().ok_or_else(|| malformed("tree size", "line is missing"))?;
     let canonical =
@@ -231,7 +262,7 @@ pub fn open_note(note: &str, origin: &Origin, key: &VerifyingKey) -> Result<Chec
     if lines.any(str::is_empty) {
         return Err(malformed("extension lines", "must not be empty"));
     }
-    Ok(Checkpoint { size, root: Hash::from_bytes(root) })
+    Ok((found, Checkpoint { size, root: Hash::from_bytes(root) }))
 }
 
 #[cfg(test)]

@@ -18,17 +18,25 @@
 //! - [`frontier`]: O(log n) append state, also the streaming verifier.
 //! - [`head`]: signed tree heads.
 //! - [`checkpoint`]: the same heads as C2SP checkpoints (signed notes).
+//! - [`cosignature`]: witnesses' `cosignature/v1` signatures and verifier keys (vkeys).
+//! - [`witness`]: the `tlog-witness` request and the witness's decision.
 //! - [`entry`]: the entry and its canonical encoding.
 #![warn(missing_docs)]
 
 pub mod checkpoint;
+pub mod cosignature;
 pub mod entry;
 pub mod frontier;
 pub mod hash;
 pub mod head;
 pub mod tree;
+pub mod witness;
 
 pub use checkpoint::{Checkpoint, DEFAULT_ORIGIN, NoteError, Origin, OriginError, open_note, sign_note};
+pub use cosignature::{
+    COSIGNATURE_V1_TYPE, CosignatureError, Cosigner, KeyType, VerifierKey, VerifierKeyError,
+    verify_cosignature,
+};
 pub use entry::{Actor, BoundRow, Decision, DecodeError, EncodeError, Entry, EntryView, Salt};
 pub use frontier::{CompletedNode, Frontier};
 pub use hash::{Hash, HashParseError, empty_root, leaf_hash, node_hash};

@@ -9,3 +9,4 @@ mod journal;
 mod opening;
 mod output;
 mod serve;
+mod witness;
