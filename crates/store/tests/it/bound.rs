@@ -445,3 +445,28 @@ async fn version_1_entries_still_verify(db: &TestDb) {
     assert_eq!(later.bytes[0], journal::entry::ENTRY_VERSION);
 }
 conformance!(entries_written_before_salts_still_verify, version_1_entries_still_verify);
+
+/// A command that writes a row and journals an entry that does not bind it.
+struct Unbound;
+
+impl Command for Unbound {
+    type Output = Result<(), StoreError>;
+
+    async fn run(self, tx: &mut WriteTx) -> Result<Done<Self::Output>, StoreError> {
+        let result = tx.put_meta("unbound_setting", b"x").await;
+        let entry = Entry { action: "settings.write".into(), outcome: "ok".into(), ..template() };
+        Ok(Done { output: result, entries: vec![entry] })
+    }
+}
+
+/// I1: a write whose entry does not bind the row it wrote fails its whole batch, and neither
+/// the row nor the entry is kept.
+async fn an_unbound_write_is_refused(db: &TestDb) {
+    let size = db.store.journal_head().await.expect("head").head.size;
+    let outcome = db.store.submit(Unbound).await.expect("queued").wait().await;
+    assert!(matches!(outcome, Err(StoreError::Journal(_))), "the batch must fail: {outcome:?}");
+    assert_eq!(db.store.meta("unbound_setting").await.expect("read"), None, "nothing was written");
+    assert_eq!(db.store.journal_head().await.expect("head").head.size, size, "nothing was journaled");
+    db.store.verify_journal(&db.store.journal_public_key(), |_| {}).await.expect("still intact");
+}
+conformance!(a_write_its_entry_does_not_bind_fails_the_batch, an_unbound_write_is_refused);
