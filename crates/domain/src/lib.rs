@@ -1,4 +1,5 @@
-//! The pure domain of Cloison: identifiers, periods and the access register.
+//! The pure domain of Cloison: identifiers, periods, the access register and the market
+//! scenarios that change it.
 //!
 //! Nothing here does I/O, reads a clock or draws randomness: time and identifiers come in as
 //! arguments, so every rule can be property-tested and every other crate agrees on one
@@ -14,6 +15,7 @@ pub mod party;
 pub mod period;
 pub mod register;
 pub mod role;
+pub mod scenario;
 
 pub use access_point::{
     AccessPoint, Address, AddressError, Energy, GridStatus, MeterKind, ReadingRegime, SubstationId,
