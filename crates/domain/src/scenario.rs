@@ -55,9 +55,17 @@
 //! that answer is fed.
 
 mod conflict;
+mod effect;
 mod lifecycle;
+mod message;
 mod request;
+mod validate;
 
 pub use conflict::{Conflict, OnDay, Outcome, ROWS, Rule, TABLE, conflict, rule};
+pub use effect::{Effect, PointView, apply, effects, occupant_at, supplier_at};
 pub use lifecycle::{Parties, Scenario, Status, TransitionError, WorkOrder};
+pub use message::{
+    DsoService, Event, Mask, Message, MessageKind, Recipient, mask, messages, told_to_competitor,
+};
 pub use request::{Action, Config, LastResort, Request, ScenarioId, ScenarioKind, Window};
+pub use validate::{Accepted, REJECTION_CODES, Rejection, submit};

@@ -128,6 +128,12 @@ pub enum TransitionError {
         /// The day asked.
         today: Date,
     },
+    /// A scenario accepted after this one, and judged against its effect, is in progress.
+    #[error("ean: a scenario accepted after {id} is in progress on this access point")]
+    LaterScenarioInProgress {
+        /// The scenario.
+        id: ScenarioId,
+    },
     /// The transition does not leave the scenario's state.
     #[error("status: a {kind} scenario cannot go from {from} to {to}")]
     InvalidTransition {
@@ -147,6 +153,7 @@ impl TransitionError {
             TransitionError::NotTheInitiator { .. } => "not_the_initiator",
             TransitionError::TooLateToCancel { .. } => "too_late_to_cancel",
             TransitionError::NotYetEffective { .. } => "not_yet_effective",
+            TransitionError::LaterScenarioInProgress { .. } => "conflicting_scenario_in_progress",
             TransitionError::InvalidTransition { .. } => "invalid_transition",
         }
     }
@@ -171,12 +178,21 @@ impl Scenario {
         TransitionError::InvalidTransition { kind: self.kind(), from: self.status.as_str(), to: to.as_str() }
     }
 
-    /// Cancelled by `by` on `today`.
+    /// Cancelled by `by` on `today`; `on_the_point` are the other scenarios in progress on
+    /// the same access point.
     ///
     /// The initiator is checked first, before the state or the day: anyone else asking about
     /// a scenario id gets the same answer whatever the scenario is and wherever it stands, so
-    /// guessing ids teaches nothing (I5).
-    pub fn cancel(&self, by: &PartyId, today: Date) -> Result<Scenario, TransitionError> {
+    /// guessing ids teaches nothing (I5). A cancellation is also refused while a scenario
+    /// accepted after this one is in progress on the point: that one was judged, and its
+    /// parties told, against the register as this one would leave it; cancelling underneath
+    /// it would have it end the registration of a supplier it never told.
+    pub fn cancel(
+        &self,
+        by: &PartyId,
+        today: Date,
+        on_the_point: &[Scenario],
+    ) -> Result<Scenario, TransitionError> {
         if *by != self.request.initiator {
             return Err(TransitionError::NotTheInitiator { id: self.id });
         }
@@ -185,6 +201,12 @@ impl Scenario {
         }
         if today >= self.day() {
             return Err(TransitionError::TooLateToCancel { id: self.id, day: self.day(), today });
+        }
+        let built_upon = on_the_point
+            .iter()
+            .any(|s| s.id > self.id && s.request.ean == self.request.ean && s.status.is_in_progress());
+        if built_upon {
+            return Err(TransitionError::LaterScenarioInProgress { id: self.id });
         }
         Ok(self.to(Status::Cancelled))
     }
@@ -319,9 +341,21 @@ mod tests {
             (switch(Status::Superseded), "sup-a", before, Err("invalid_transition")),
         ];
         for (scenario, by, today, expected) in cases {
-            let got = scenario.cancel(&party(by), today).map(|s| s.status).map_err(|e| e.code());
+            let got = scenario.cancel(&party(by), today, &[]).map(|s| s.status).map_err(|e| e.code());
             assert_eq!(got, expected, "{:?} cancelled by {by} on {today}", scenario.status);
         }
+    }
+
+    #[test]
+    fn a_scenario_another_was_judged_against_cannot_be_cancelled() {
+        let before = Date::constant(2025, 4, 30);
+        let pending = switch(Status::Accepted);
+        let later = Scenario { id: ScenarioId(8), ..switch(Status::Accepted) };
+        let earlier = Scenario { id: ScenarioId(6), ..switch(Status::Accepted) };
+        let done = Scenario { id: ScenarioId(9), ..switch(Status::Cancelled) };
+        let refused = pending.cancel(&party("sup-a"), before, &[later]).expect_err("built upon");
+        assert_eq!(refused.code(), "conflicting_scenario_in_progress");
+        assert!(pending.cancel(&party("sup-a"), before, &[earlier, done]).is_ok());
     }
 
     #[test]
