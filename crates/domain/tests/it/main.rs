@@ -2,3 +2,4 @@
 //! use it.
 
 mod scenario;
+mod scenario_properties;
