@@ -11,7 +11,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use super::lifecycle::{Scenario, Status};
-use super::request::{Action, Config, LastResort, ScenarioKind};
+use super::request::{Action, Config, LastResort, ScenarioId, ScenarioKind};
 use super::validate::Rejection;
 use crate::access_point::{AccessPoint, GridStatus, MeterKind};
 use crate::period::{Period, day_start};
@@ -125,13 +125,14 @@ fn end_occupancy(view: &PointView, at: Timestamp) -> Option<Effect> {
     })
 }
 
-/// The scenario a rectification corrects, if it is a completed switch or move on this point.
-pub(super) fn corrected<'a>(scenario: &Scenario, view: &'a PointView) -> Option<&'a Scenario> {
-    let Action::Rectification { corrects } = scenario.request.action else { return None };
+/// The scenario `corrects`, if it is a completed switch or move on the point of `view`: the
+/// only scenarios a rectification may undo.
+pub(super) fn corrected(corrects: ScenarioId, view: &PointView) -> Option<&Scenario> {
+    let ean = view.access_point.as_ref().map(|ap| ap.ean);
     view.scenarios.iter().find(|s| {
         s.id == corrects
             && s.status == Status::Completed
-            && s.request.ean == scenario.request.ean
+            && Some(s.request.ean) == ean
             && matches!(s.kind(), ScenarioKind::SupplierSwitch | ScenarioKind::MoveIn | ScenarioKind::MoveOut)
     })
 }
@@ -203,7 +204,7 @@ pub fn effects(scenario: &Scenario, view: &PointView, config: &Config) -> Result
         Action::BudgetMeter { .. } => out.push(Effect::SetMeter { meter: MeterKind::Budget, from: at }),
         Action::Rectification { corrects } => {
             let not_rectifiable = || Rejection::NotRectifiable { corrects: *corrects };
-            let wrong = corrected(scenario, view).ok_or_else(not_rectifiable)?;
+            let wrong = corrected(*corrects, view).ok_or_else(not_rectifiable)?;
             match &wrong.request.action {
                 Action::SupplierSwitch { .. } => {
                     out.extend(

@@ -141,9 +141,12 @@ pub fn messages(scenario: &Scenario, event: Event) -> Vec<Message> {
         Event::Cancelled | Event::Superseded => {
             let own =
                 if event == Event::Cancelled { MessageKind::Cancelled } else { MessageKind::Superseded };
-            let mut told: Vec<Recipient> =
-                on_acceptance(scenario).into_iter().map(|(r, _)| r).filter(|r| *r != initiator).collect();
-            told.dedup();
+            let mut told: Vec<Recipient> = Vec::new();
+            for (recipient, _) in on_acceptance(scenario) {
+                if recipient != initiator && !told.contains(&recipient) {
+                    told.push(recipient);
+                }
+            }
             std::iter::once((initiator, own))
                 .chain(told.into_iter().map(|r| (r, MessageKind::Withdrawn)))
                 .collect()

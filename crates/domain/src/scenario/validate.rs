@@ -264,13 +264,7 @@ fn day_allowed(request: &Request, view: &PointView, config: &Config, today: Date
             let named =
                 view.scenarios.iter().find(|s| s.id == *corrects && s.request.initiator == request.initiator);
             let Some(named) = named else { return Err(Rejection::NotTheInitiator { corrects: *corrects }) };
-            let scenario = Scenario {
-                id: ScenarioId(0),
-                request: request.clone(),
-                status: Status::Completed,
-                parties: Parties::default(),
-            };
-            if corrected(&scenario, view).is_none() {
+            if corrected(*corrects, view).is_none() {
                 return Err(Rejection::NotRectifiable { corrects: *corrects });
             }
             let last = named.day().checked_add(Span::new().days(config.rectification_days)).ok();
@@ -324,7 +318,11 @@ fn parties(
                 Effect::ReplaceRegistration { registration, .. } => Some(&registration.supplier),
                 _ => None,
             });
-            (other(withdrawn), other(restored).filter(|p| Some(p) != other(withdrawn).as_ref()))
+            // Should a rectification hand the point back to the supplier it takes it from,
+            // that supplier is told once.
+            let losing = other(withdrawn);
+            let gaining = other(restored).filter(|p| Some(p) != losing.as_ref());
+            (losing, gaining)
         }
     };
     Parties { losing_supplier, gaining_supplier, work_orders }

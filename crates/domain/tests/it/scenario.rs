@@ -634,3 +634,57 @@ fn a_cancellation_reaches_exactly_those_told_at_acceptance() {
         Err("too_late_to_cancel")
     );
 }
+
+/// Completes `request` on point 1 as of its day, for rectifications of moves.
+fn completed(view: &mut PointView, id: i64, request: Request) -> Scenario {
+    let on = request.effective_day;
+    let mut scenario =
+        submit(ScenarioId(id), request, view, &Config::default(), TODAY).expect("accepted").scenario;
+    let changes = effects(&scenario, view, &Config::default()).expect("effects");
+    apply(view, &changes, start(on)).expect("applies");
+    scenario.status = Status::Completed;
+    view.scenarios.push(scenario.clone());
+    scenario
+}
+
+#[test]
+fn a_rectified_move_in_gives_the_point_back_to_the_earlier_occupant_and_supplier() {
+    let mut view = occupied(ean(1));
+    completed(&mut view, 3, move_in("sup-b", "nu-2", -10));
+    let mut request = rectify("sup-b", 3, 0);
+    request.effective_day = day(-10);
+    let accepted = submit(ScenarioId(4), request, &view, &Config::default(), TODAY).expect("rectifiable");
+    let told: Vec<_> =
+        messages(&accepted.scenario, Event::Accepted).into_iter().map(|m| (m.recipient, m.kind)).collect();
+    assert_eq!(told, vec![(recipient("sup-b"), Acc), (recipient("sup-a"), Rectified)]);
+    let changes = effects(&accepted.scenario, &view, &Config::default()).expect("effects");
+    apply(&mut view, &changes, start(TODAY)).expect("applies");
+    let since = Period::open(start(Date::constant(2024, 1, 1)));
+    let occupancies: Vec<_> =
+        view.occupancies.iter().map(|o| (o.value.network_user.clone(), o.value.period)).collect();
+    let registrations: Vec<_> =
+        view.registrations.iter().map(|r| (r.value.supplier.clone(), r.value.period)).collect();
+    assert_eq!(occupancies, vec![(party("nu-1"), since)]);
+    assert_eq!(registrations, vec![(party("sup-a"), since)]);
+}
+
+#[test]
+fn a_rectified_move_out_reopens_the_occupancy_unless_someone_moved_in() {
+    let mut view = occupied(ean(1));
+    completed(&mut view, 3, move_out("sup-a", "nu-1", -10));
+    let mut request = rectify("sup-a", 3, 0);
+    request.effective_day = day(-10);
+    let mut reopened = view.clone();
+    let accepted =
+        submit(ScenarioId(4), request.clone(), &reopened, &Config::default(), TODAY).expect("rectifiable");
+    let changes = effects(&accepted.scenario, &reopened, &Config::default()).expect("effects");
+    apply(&mut reopened, &changes, start(TODAY)).expect("applies");
+    let since = Period::open(start(Date::constant(2024, 1, 1)));
+    assert_eq!(reopened.occupancies.iter().map(|o| o.value.period).collect::<Vec<_>>(), vec![since]);
+    assert_eq!(reopened.registrations.iter().map(|r| r.value.period).collect::<Vec<_>>(), vec![since]);
+
+    // Once someone has moved in on that day, the move-out was real.
+    completed(&mut view, 5, move_in("sup-b", "nu-2", -10));
+    let refused = submit(ScenarioId(6), request, &view, &Config::default(), TODAY).expect_err("overtaken");
+    assert_eq!(refused.code(), "not_rectifiable");
+}
