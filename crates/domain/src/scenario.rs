@@ -47,6 +47,27 @@
 //! it. The rows of the end of contract, the drop and the budget meter agree in every column a
 //! competitor can send, which is what keeps them indistinguishable to it (R3).
 //!
+//! # Rejection codes
+//!
+//! [`submit`] answers with the first check that fails, in this order (see [`Rejection`]):
+//!
+//! - `unknown_ean`: the register has no such access point;
+//! - `not_suppliable`: the request is for the other energy, the point is removed, or it is
+//!   cut off and the scenario needs supply (a move-in reconnects it);
+//! - `effective_day_outside_window`: the day is outside the kind's [`Window`] (for a
+//!   rectification: not the corrected scenario's day, or too long ago); a rectification is
+//!   first refused as `not_the_initiator` or `not_rectifiable`;
+//! - `not_the_supplier`, `customer_mismatch`, `already_the_supplier`, `already_the_occupant`,
+//!   `already_a_budget_meter`: who sends it and for whom, against the register as recorded;
+//! - `same_day_conflict`, `conflicting_scenario_in_progress`, `end_of_contract_in_progress`:
+//!   the conflict table;
+//! - the same party checks against the register as the scenarios in progress will leave it;
+//! - `overlap`, `nothing_to_end`, `not_effective`: the register's own rules on the changes.
+//!
+//! A transition of an accepted scenario is refused with `not_the_initiator`,
+//! `too_late_to_cancel`, `conflicting_scenario_in_progress` (a later scenario was judged
+//! against it), `not_yet_effective` or `invalid_transition` ([`TransitionError`]).
+//!
 //! # R3
 //!
 //! A supplier starting a switch where a drop or a budget-meter placement is in progress is

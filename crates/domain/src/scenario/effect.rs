@@ -14,7 +14,7 @@ use super::lifecycle::{Scenario, Status};
 use super::request::{Action, Config, LastResort, ScenarioId, ScenarioKind};
 use super::validate::Rejection;
 use crate::access_point::{AccessPoint, GridStatus, MeterKind};
-use crate::period::{Period, day_start};
+use crate::period::Period;
 use crate::register::rules::{self, RecordKind, RuleError};
 use crate::register::{Occupancy, Periodic, RecordId, Recorded, Registration, periods};
 
@@ -145,7 +145,8 @@ pub(super) fn corrected(corrects: ScenarioId, view: &PointView) -> Option<&Scena
 /// overlap.
 pub fn effects(scenario: &Scenario, view: &PointView, config: &Config) -> Result<Vec<Effect>, Rejection> {
     let request = &scenario.request;
-    let at = day_start(request.effective_day)
+    let at = request
+        .effective_instant()
         .map_err(|_| Rejection::EffectiveDayOutsideWindow { day: request.effective_day })?;
     let nothing = |what: RecordKind| {
         Rejection::Register(RuleError::NothingToEnd { what: what.as_str(), ean: request.ean, at })
@@ -290,13 +291,13 @@ fn restore_registration(
     Some(out)
 }
 
-/// The supplier whose registration is in force at `at` and started before it: the one a
-/// scenario of that day takes the point from.
+/// The registration in force at `at`: whose supplier a scenario of that instant is judged
+/// against.
 pub fn supplier_at(view: &PointView, at: Timestamp) -> Option<&Recorded<Registration>> {
-    cut(&view.registrations, at).map(|(r, _)| r)
+    view.registrations.iter().find(|r| r.value.period.contains(at))
 }
 
-/// The network user whose occupancy holds at `at`.
+/// The occupancy in force at `at`: whose network user a scenario of that instant names.
 pub fn occupant_at(view: &PointView, at: Timestamp) -> Option<&Recorded<Occupancy>> {
     view.occupancies.iter().find(|o| o.value.period.contains(at))
 }

@@ -9,13 +9,14 @@
 
 use std::fmt;
 
-use jiff::Span;
 use jiff::civil::Date;
+use jiff::{Span, Timestamp};
 use serde::{Deserialize, Serialize};
 
 use crate::access_point::{Address, Energy};
 use crate::gs1::Ean;
 use crate::party::PartyId;
+use crate::period::{PeriodError, day_start};
 
 /// The key of one scenario, given by the store; increasing in the order scenarios were
 /// accepted, which is also the order two scenarios of the same day are applied in.
@@ -175,6 +176,12 @@ impl Request {
     /// The kind of scenario requested.
     pub fn kind(&self) -> ScenarioKind {
         self.action.kind()
+    }
+
+    /// The first instant of the effective day in Europe/Brussels: where the register's
+    /// records end and start, whatever the length of that day.
+    pub fn effective_instant(&self) -> Result<Timestamp, PeriodError> {
+        day_start(self.effective_day)
     }
 }
 

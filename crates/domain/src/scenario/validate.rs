@@ -14,15 +14,13 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
 use super::conflict::{Conflict, OnDay, Outcome, conflict};
-use super::effect::{Effect, PointView, apply, corrected, effects, occupant_at};
+use super::effect::{Effect, PointView, apply, corrected, effects, occupant_at, supplier_at};
 use super::lifecycle::{Parties, Scenario, Status, WorkOrder};
 use super::request::{Action, Config, LastResort, Request, ScenarioId, ScenarioKind};
 use crate::access_point::{AccessPoint, GridStatus, MeterKind};
 use crate::gs1::Ean;
 use crate::party::PartyId;
-use crate::period::day_start;
 use crate::register::rules::RuleError;
-use crate::register::{Recorded, Registration};
 
 /// Why a request was refused. Each variant names the field at fault and keeps the code the
 /// API answers with ([`Rejection::code`]). None carries anything about another party's
@@ -177,11 +175,6 @@ pub struct Accepted {
     pub supersedes: Vec<ScenarioId>,
 }
 
-/// The registration in force at `at`.
-fn registration_at(view: &PointView, at: Timestamp) -> Option<&Recorded<Registration>> {
-    view.registrations.iter().find(|r| r.value.period.contains(at))
-}
-
 fn suppliable(ap: &AccessPoint, request: &Request) -> Result<(), Rejection> {
     let refuse = |field, reason| Err(Rejection::NotSuppliable { field, ean: request.ean, reason });
     if ap.energy != request.energy {
@@ -207,7 +200,7 @@ fn suppliable(ap: &AccessPoint, request: &Request) -> Result<(), Rejection> {
 /// Who may send the request, against `view` on the effective instant `at`.
 fn parties_allowed(request: &Request, view: &PointView, at: Timestamp) -> Result<(), Rejection> {
     let (ean, day) = (request.ean, request.effective_day);
-    let supplier = registration_at(view, at).map(|r| &r.value.supplier);
+    let supplier = supplier_at(view, at).map(|r| &r.value.supplier);
     let occupant = occupant_at(view, at).map(|o| &o.value.network_user);
     let is_supplier = supplier == Some(&request.initiator);
     let occupies = |customer: &PartyId| occupant == Some(customer);
@@ -284,7 +277,7 @@ fn parties(
     changes: &[Effect],
 ) -> Parties {
     let other = |p: Option<&PartyId>| p.filter(|p| **p != request.initiator).cloned();
-    let current = registration_at(view, at).map(|r| &r.value.supplier);
+    let current = supplier_at(view, at).map(|r| &r.value.supplier);
     let default_supplier = match &config.last_resort {
         LastResort::DefaultSupplier { supplier } => Some(supplier),
         LastResort::Deenergise => None,
@@ -355,7 +348,8 @@ pub fn submit(
         .ok_or(Rejection::UnknownEan { ean: request.ean })?;
     suppliable(ap, &request)?;
     day_allowed(&request, view, config, today)?;
-    let at = day_start(request.effective_day)
+    let at = request
+        .effective_instant()
         .map_err(|_| Rejection::EffectiveDayOutsideWindow { day: request.effective_day })?;
     parties_allowed(&request, view, at)?;
 
@@ -382,7 +376,9 @@ pub fn submit(
     let mut projected = view.clone();
     for scenario in staying {
         let changes = effects(scenario, &projected, config)?;
-        let when = day_start(scenario.day())
+        let when = scenario
+            .request
+            .effective_instant()
             .map_err(|_| Rejection::EffectiveDayOutsideWindow { day: scenario.day() })?;
         apply(&mut projected, &changes, when)?;
     }
