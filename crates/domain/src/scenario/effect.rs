@@ -14,6 +14,7 @@ use super::lifecycle::{Scenario, Status};
 use super::request::{Action, Config, LastResort, ScenarioId, ScenarioKind};
 use super::validate::Rejection;
 use crate::access_point::{AccessPoint, GridStatus, MeterKind};
+use crate::party::PartyId;
 use crate::period::Period;
 use crate::register::rules::{self, RecordKind, RuleError};
 use crate::register::{Occupancy, Periodic, RecordId, Recorded, Registration, periods};
@@ -142,7 +143,8 @@ pub(super) fn corrected(corrects: ScenarioId, view: &PointView) -> Option<&Scena
 ///
 /// Ends come before openings, and withdrawals before restorations, so that [`apply`], which
 /// checks each change against the records as they are at that moment, never sees a transient
-/// overlap.
+/// overlap. A rectification restores occupancies and registrations only: a reconnection or
+/// a meter placed since stays, as it happened in the field.
 pub fn effects(scenario: &Scenario, view: &PointView, config: &Config) -> Result<Vec<Effect>, Rejection> {
     let request = &scenario.request;
     let at = request
@@ -273,11 +275,7 @@ pub fn effects(scenario: &Scenario, view: &PointView, config: &Config) -> Result
 
 /// Withdraws the registration `wrong` opened at `at` and lets the one that ended at `at`
 /// run on to where the withdrawn one ended: `None` when `wrong` opened nothing there.
-fn restore_registration(
-    view: &PointView,
-    at: Timestamp,
-    wrong: &crate::party::PartyId,
-) -> Option<Vec<Effect>> {
+fn restore_registration(view: &PointView, at: Timestamp, wrong: &PartyId) -> Option<Vec<Effect>> {
     let opened =
         view.registrations.iter().find(|r| r.value.supplier == *wrong && r.value.period.from() == at)?;
     let mut out = vec![Effect::WithdrawRegistration { supersedes: opened.id }];
