@@ -156,9 +156,85 @@ pub(crate) const SETTINGS: Table = Table {
     exclude: Some("name NOT IN ('seal_key_check', 'journal_public_key')"),
 };
 
+/// Market scenarios as accepted.
+pub(crate) const SCENARIOS: Table = Table {
+    name: "scenarios",
+    columns: &[
+        ("id", Int),
+        ("public_id", Text),
+        ("ean", Int),
+        ("kind", Text),
+        ("initiator", Text),
+        ("effective_day", Text),
+        ("request_sealed", Blob),
+        ("parties", Text),
+        ("recorded_at", Int),
+    ],
+    key: 1,
+    exclude: None,
+};
+
+/// The steps of each scenario.
+pub(crate) const SCENARIO_STATUSES: Table = Table {
+    name: "scenario_statuses",
+    columns: &[("scenario_id", Int), ("n", Int), ("status", Text), ("at_us", Int)],
+    key: 2,
+    exclude: None,
+};
+
+/// Messages to parties and to the DSO's services.
+pub(crate) const MESSAGES: Table = Table {
+    name: "messages",
+    columns: &[
+        ("id", Text),
+        ("n", Int),
+        ("recipient", Text),
+        ("scenario_id", Int),
+        ("kind", Text),
+        ("body", Blob),
+        ("created_us", Int),
+    ],
+    key: 1,
+    exclude: None,
+};
+
+/// Acknowledgements of messages.
+pub(crate) const MESSAGE_ACKS: Table = Table {
+    name: "message_acks",
+    columns: &[("message_id", Text), ("acked_us", Int)],
+    key: 1,
+    exclude: None,
+};
+
+/// Idempotency keys of submissions, with the first answer.
+pub(crate) const IDEMPOTENCY_KEYS: Table = Table {
+    name: "idempotency_keys",
+    columns: &[
+        ("party_id", Text),
+        ("key", Text),
+        ("request_digest", Blob),
+        ("answer", Blob),
+        ("created_us", Int),
+    ],
+    key: 2,
+    exclude: None,
+};
+
 /// Every bound table.
-pub(crate) const TABLES: [&Table; 7] =
-    [&PARTIES, &ACCESS_POINTS, &OCCUPANCIES, &REGISTRATIONS, &TOKENS, &TOKEN_REVOCATIONS, &SETTINGS];
+pub(crate) const TABLES: [&Table; 12] = [
+    &PARTIES,
+    &ACCESS_POINTS,
+    &OCCUPANCIES,
+    &REGISTRATIONS,
+    &TOKENS,
+    &TOKEN_REVOCATIONS,
+    &SETTINGS,
+    &SCENARIOS,
+    &SCENARIO_STATUSES,
+    &MESSAGES,
+    &MESSAGE_ACKS,
+    &IDEMPOTENCY_KEYS,
+];
 
 /// One column's value, as either database returned it.
 pub(crate) enum Value<'a> {

@@ -20,6 +20,7 @@
 mod bound;
 pub mod journal;
 mod local;
+pub mod market;
 mod register;
 pub mod seal;
 pub mod tokens;
@@ -36,6 +37,7 @@ pub use bound::Slot;
 pub use journal::{
     Command, Committed, Done, JournalFault, JournalQuery, Keys, StoredEntry, Ticket, Verified, VerifyError,
 };
+pub use market::{Acknowledged, Remembered, StoredMessage, StoredScenario};
 pub use register::{Applied, Counts, History, PartyPeriods, Written};
 pub use seal::{MasterKey, Sealer};
 pub use tokens::{Bearer, NewToken};

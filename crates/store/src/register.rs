@@ -91,24 +91,24 @@ pub struct Counts {
     pub registrations: i64,
 }
 
-fn micros(t: Timestamp) -> i64 {
+pub(crate) fn micros(t: Timestamp) -> i64 {
     t.as_microsecond()
 }
 
-fn instant(us: i64) -> Result<Timestamp, StoreError> {
+pub(crate) fn instant(us: i64) -> Result<Timestamp, StoreError> {
     Timestamp::from_microsecond(us).map_err(|e| corrupt(format!("time {us}: {e}")))
 }
 
-fn ean_key(ean: Ean) -> i64 {
+pub(crate) fn ean_key(ean: Ean) -> i64 {
     // An 18-digit number is below 10^18 < 2^63: it always fits.
     ean.as_u64() as i64
 }
 
-fn ean_from(key: i64) -> Result<Ean, StoreError> {
+pub(crate) fn ean_from(key: i64) -> Result<Ean, StoreError> {
     u64::try_from(key).ok().and_then(|k| Ean::from_u64(k).ok()).ok_or_else(|| corrupt(format!("ean {key}")))
 }
 
-fn party_from(text: String) -> Result<PartyId, StoreError> {
+pub(crate) fn party_from(text: String) -> Result<PartyId, StoreError> {
     text.parse().map_err(|e| corrupt(format!("party id: {e}")))
 }
 
@@ -140,18 +140,19 @@ fn shipping_context(ean: Ean, party: &PartyId) -> String {
     format!("occupancies.shipping|{ean}|{party}")
 }
 
-const ACCESS_POINT_COLUMNS: &str = "ap.ean, ap.energy, ap.address_sealed, ap.postal_code, ap.municipality, \
+pub(crate) const ACCESS_POINT_COLUMNS: &str = "ap.ean, ap.energy, ap.address_sealed, ap.postal_code, ap.municipality, \
      ap.substation, ap.regime, ap.meter, ap.grid_status";
 
-const LATEST_VERSION: &str = "ap.version = (SELECT MAX(v.version) FROM access_points v WHERE v.ean = $1)";
+pub(crate) const LATEST_VERSION: &str =
+    "ap.version = (SELECT MAX(v.version) FROM access_points v WHERE v.ean = $1)";
 
 /// Only the records no other record of the same access point supersedes.
-const NOT_SUPERSEDED_OCC: &str =
+pub(crate) const NOT_SUPERSEDED_OCC: &str =
     "NOT EXISTS (SELECT 1 FROM occupancies s WHERE s.ean = c.ean AND s.supersedes = c.id)";
-const NOT_SUPERSEDED_REG: &str =
+pub(crate) const NOT_SUPERSEDED_REG: &str =
     "NOT EXISTS (SELECT 1 FROM registrations s WHERE s.ean = c.ean AND s.supersedes = c.id)";
 
-fn access_point_from(sealer: &Sealer, row: &impl Columns) -> Result<AccessPoint, StoreError> {
+pub(crate) fn access_point_from(sealer: &Sealer, row: &impl Columns) -> Result<AccessPoint, StoreError> {
     let ean = ean_from(row.int("ean")?)?;
     let sealed = row.blob("address_sealed")?;
     let address: Address = sealer.open_json(&address_context(ean), &sealed)?;
@@ -174,7 +175,7 @@ fn access_point_from(sealer: &Sealer, row: &impl Columns) -> Result<AccessPoint,
 /// The column names of an occupancy or registration record in a result: plain in a
 /// `SELECT *`, prefixed where the snapshot joins both. Spelled out, so decoding a row
 /// allocates no names.
-struct RecordColumns {
+pub(crate) struct RecordColumns {
     id: &'static str,
     ean: &'static str,
     party_id: &'static str,
@@ -185,7 +186,7 @@ struct RecordColumns {
     supersedes: &'static str,
 }
 
-const PLAIN: RecordColumns = RecordColumns {
+pub(crate) const PLAIN: RecordColumns = RecordColumns {
     id: "id",
     ean: "ean",
     party_id: "party_id",
@@ -218,7 +219,7 @@ const REGISTRATION: RecordColumns = RecordColumns {
     supersedes: "r_supersedes",
 };
 
-fn occupancy_from(
+pub(crate) fn occupancy_from(
     sealer: &Sealer,
     row: &impl Columns,
     c: &RecordColumns,
@@ -240,7 +241,10 @@ fn occupancy_from(
     })
 }
 
-fn registration_from(row: &impl Columns, c: &RecordColumns) -> Result<Recorded<Registration>, StoreError> {
+pub(crate) fn registration_from(
+    row: &impl Columns,
+    c: &RecordColumns,
+) -> Result<Recorded<Registration>, StoreError> {
     Ok(Recorded {
         id: RecordId(row.int(c.id)?),
         recorded_at: instant(row.int(c.recorded_at)?)?,
@@ -517,7 +521,7 @@ impl Store {
 }
 
 impl WriteTx {
-    async fn lock_access_point(&mut self, ean: Ean) -> Result<(), StoreError> {
+    pub(crate) async fn lock_access_point(&mut self, ean: Ean) -> Result<(), StoreError> {
         if self.backend == Backend::Postgres {
             // Serialises writers of one EAN for the rest of the transaction; count(*) because
             // the lock function returns `void`, which no driver decodes.

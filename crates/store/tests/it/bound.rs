@@ -115,7 +115,7 @@ async fn fixture(db: &TestDb) -> Fixture {
 }
 
 /// Statements that get past the append-only triggers of every table.
-async fn without_triggers(db: &TestDb, conn: &mut sqlx::AnyConnection) -> Vec<String> {
+pub(crate) async fn without_triggers(db: &TestDb, conn: &mut sqlx::AnyConnection) -> Vec<String> {
     if db.sqlite_file.is_some() {
         let names: Vec<String> = sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'trigger'")
             .fetch_all(&mut *conn)
@@ -134,6 +134,11 @@ async fn without_triggers(db: &TestDb, conn: &mut sqlx::AnyConnection) -> Vec<St
             "token_revocations",
             "journal_entries",
             "journal_subjects",
+            "scenarios",
+            "scenario_statuses",
+            "messages",
+            "message_acks",
+            "idempotency_keys",
         ]
         .iter()
         .map(|t| format!("ALTER TABLE {t} DISABLE TRIGGER USER"))

@@ -4,6 +4,7 @@
 mod bound;
 mod harness;
 mod journal;
+mod market;
 mod opening;
 mod register;
 mod sealed;
