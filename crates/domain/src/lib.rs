@@ -11,6 +11,7 @@
 pub mod access_point;
 pub mod gs1;
 pub mod instant;
+pub mod metering;
 pub mod party;
 pub mod period;
 pub mod register;
