@@ -8,5 +8,7 @@
 
 mod channel;
 mod interval;
+mod packing;
 pub use channel::{Channel, DayLayout, IntervalError};
 pub use interval::{Interval, IntervalDay, Quality, Version};
+pub use packing::{FORMAT, MAX_INTERVALS, PackError, pack, pack_into, unpack};
