@@ -7,6 +7,7 @@
 //! produce, and the gate decides who sees it.
 
 mod channel;
+mod estimation;
 mod index;
 mod interval;
 mod packing;
@@ -14,6 +15,9 @@ mod profile;
 mod validation;
 
 pub use channel::{Channel, DayLayout, IntervalError};
+pub use estimation::{
+    EstimationConfig, EstimationError, ProfileFill, distribute, estimate_gaps, fill_to_index,
+};
 pub use index::{CalorificValue, Dial, IndexError, IndexReading, Register, Source};
 pub use interval::{Interval, IntervalDay, Quality, Version};
 pub use packing::{FORMAT, MAX_INTERVALS, PackError, pack, pack_into, unpack};
