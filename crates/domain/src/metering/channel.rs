@@ -77,12 +77,6 @@ impl Channel {
             Energy::Gas => 60 * 60,
         }
     }
-
-    /// The most intervals any local day can have on this channel (a 25-hour day): the bound a
-    /// decoder checks a count against before it allocates.
-    pub fn max_intervals(self) -> usize {
-        (25 * 3600 / self.interval_seconds()) as usize
-    }
 }
 
 impl FromStr for Channel {
