@@ -72,7 +72,7 @@ pub use interval::{Interval, IntervalDay, Quality, Version};
 pub use packing::{FORMAT, MAX_INTERVALS, PackError, pack, pack_into, unpack};
 pub use profile::{HeatingModel, Profile, ProfileError};
 pub use validation::{
-    Connection, Finding, IndexCheck, Rule, ValidationConfig, check_coverage, check_degree_days, check_gaps,
-    check_history_band, check_index, check_profile, check_spikes, check_sum_against_index, check_values,
-    check_zero_runs,
+    Band, Connection, Finding, IndexCheck, Rule, ValidationConfig, check_coverage, check_degree_days,
+    check_gaps, check_history_band, check_index, check_profile, check_spikes, check_sum_against_index,
+    check_values, check_zero_runs,
 };

@@ -139,6 +139,31 @@ pub struct Connection {
     pub max_power_w: i64,
 }
 
+/// A band around a reference value, in percent of it: a value inside `[low, high]` % passes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Band {
+    /// The lowest acceptable value, in percent of the reference.
+    pub low_percent: u32,
+    /// The highest acceptable value, in percent of the reference.
+    pub high_percent: u32,
+}
+
+impl Band {
+    /// Whether `value` lies in the band around `reference`.
+    pub fn contains(self, value: i64, reference: i64) -> bool {
+        let value = i128::from(value) * 100;
+        let reference = i128::from(reference);
+        reference * i128::from(self.low_percent) <= value
+            && value <= reference * i128::from(self.high_percent)
+    }
+}
+
+impl fmt::Display for Band {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}–{} %", self.low_percent, self.high_percent)
+    }
+}
+
 /// The thresholds of the rules. Every default is a starting point the metering team tunes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ValidationConfig {
@@ -176,14 +201,14 @@ pub struct ValidationConfig {
     /// The history band, in percent of the mean of previous years for the same period.
     /// Default 50–200: households change (a baby, a heat pump, a long absence) but halving
     /// or doubling deserves a look.
-    pub history_band_percent: (u32, u32),
+    pub history_band: Band,
     /// The band around a standard load profile's expectation, in percent. Default 40–250: a
     /// profile describes an average household, so single points scatter far more than
     /// around their own history.
-    pub profile_band_percent: (u32, u32),
+    pub profile_band: Band,
     /// The band around a heating model's prediction from degree-days, in percent. Default
     /// 60–160: the model is fitted on the point's own history, so it is tighter than a profile.
-    pub degree_day_band_percent: (u32, u32),
+    pub degree_day_band: Band,
 }
 
 impl Default for ValidationConfig {
@@ -197,9 +222,9 @@ impl Default for ValidationConfig {
             sum_tolerance_wh: 1000,
             sum_tolerance_per_mille: 10,
             rollover_max_per_mille: 100,
-            history_band_percent: (50, 200),
-            profile_band_percent: (40, 250),
-            degree_day_band_percent: (60, 160),
+            history_band: Band { low_percent: 50, high_percent: 200 },
+            profile_band: Band { low_percent: 40, high_percent: 250 },
+            degree_day_band: Band { low_percent: 60, high_percent: 160 },
         }
     }
 }
@@ -401,13 +426,6 @@ pub fn check_sum_against_index(
     })
 }
 
-/// Whether `value` lies in `[low %, high %]` of `reference`.
-fn in_band(value: i64, reference: i64, (low, high): (u32, u32)) -> bool {
-    let value = i128::from(value) * 100;
-    let reference = i128::from(reference);
-    reference * i128::from(low) <= value && value <= reference * i128::from(high)
-}
-
 /// `outside_history_band`: a consumption against the same period of previous years (their
 /// consumptions, as many as known). No history, no finding: a new point has nothing to
 /// compare with, and the profile rule covers it.
@@ -422,15 +440,13 @@ pub fn check_history_band(
     let mean =
         previous_years_wh.iter().map(|&v| i128::from(v)).sum::<i128>() / previous_years_wh.len() as i128;
     let mean = mean as i64;
-    let band = config.history_band_percent;
-    (!in_band(consumption_wh, mean, band)).then(|| Finding {
+    let band = config.history_band;
+    (!band.contains(consumption_wh, mean)).then(|| Finding {
         rule: Rule::OutsideHistoryBand,
         intervals: None,
         reason: format!(
-            "{consumption_wh} Wh against a mean of {mean} Wh over {} previous years: outside {}–{} %",
+            "{consumption_wh} Wh against a mean of {mean} Wh over {} previous years: outside {band}",
             previous_years_wh.len(),
-            band.0,
-            band.1
         ),
     })
 }
@@ -446,13 +462,12 @@ pub fn check_profile(
     config: &ValidationConfig,
 ) -> Result<Option<Finding>, ProfileError> {
     let expected = profile.expected_wh(yearly_wh, range)?;
-    let band = config.profile_band_percent;
-    Ok((!in_band(consumption_wh, expected, band)).then(|| Finding {
+    let band = config.profile_band;
+    Ok((!band.contains(consumption_wh, expected)).then(|| Finding {
         rule: Rule::OutsideProfileBand,
         intervals: None,
         reason: format!(
-            "{consumption_wh} Wh where the load profile expects {expected} Wh for {yearly_wh} Wh a year: outside {}–{} %",
-            band.0, band.1
+            "{consumption_wh} Wh where the load profile expects {expected} Wh for {yearly_wh} Wh a year: outside {band}"
         ),
     }))
 }
@@ -466,16 +481,14 @@ pub fn check_degree_days(
     config: &ValidationConfig,
 ) -> Option<Finding> {
     let expected = model.expected_wh(degree_days);
-    let band = config.degree_day_band_percent;
-    (!in_band(consumption_wh, expected, band)).then(|| Finding {
+    let band = config.degree_day_band;
+    (!band.contains(consumption_wh, expected)).then(|| Finding {
         rule: Rule::OutsideDegreeDayBand,
         intervals: None,
         reason: format!(
-            "{consumption_wh} Wh where {:.1} degree-days over {} days predict {expected} Wh: outside {}–{} %",
+            "{consumption_wh} Wh where {:.1} degree-days over {} days predict {expected} Wh: outside {band}",
             degree_days.iter().map(|d| d.max(0.0)).sum::<f64>(),
             degree_days.len(),
-            band.0,
-            band.1
         ),
     })
 }

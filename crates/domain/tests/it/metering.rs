@@ -251,6 +251,11 @@ fn the_same_period_of_previous_years() {
         Some(Rule::OutsideHistoryBand)
     );
     assert_eq!(check_history_band(1_000_000, &[], &config), None);
+    // The band's ends are inside it.
+    assert_eq!(check_history_band(1_500_000, &[3_000_000], &config), None);
+    assert_eq!(check_history_band(6_000_000, &[3_000_000], &config), None);
+    let just_over = check_history_band(6_000_001, &[3_000_000], &config).expect("past 200 %");
+    assert!(just_over.reason.ends_with("outside 50–200 %"), "{}", just_over.reason);
 }
 
 #[test]
