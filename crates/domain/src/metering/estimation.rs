@@ -1,9 +1,10 @@
 //! Estimation: values for intervals without a usable one, always flagged
 //! [`Quality::Estimated`] and always a new version of the day.
 //!
-//! - A short gap between two usable values is a straight line between them: over an hour or
-//!   two a load drifts rather than jumps, and the neighbours are the best witnesses of that
-//!   very day.
+//! - A short gap between two measured (or corrected) values is a straight line between them:
+//!   over an hour or two a load drifts rather than jumps, and the neighbours are the best
+//!   witnesses of that very day. An estimate is never an end of the line, so estimates are not
+//!   drawn from estimates.
 //! - A longer gap, or one at the edge of the day, follows the standard load profile scaled to
 //!   the point's yearly consumption: a straight line over an evening would miss its peak.
 //! - When both ends of a period are known by index readings, [`fill_to_index`] shares what
@@ -144,9 +145,15 @@ pub fn distribute(total: i64, weights: &[u64]) -> Result<Vec<i64>, EstimationErr
     Ok(shares.into_iter().map(|s| (sign * s as i128) as i64).collect())
 }
 
+/// A value a straight line may start or end on: measured, or set by a validator. An estimate
+/// is not one, so that estimates are never drawn from estimates.
+fn anchor(interval: &Interval) -> Option<i64> {
+    matches!(interval.quality(), Quality::Measured | Quality::Corrected).then(|| interval.wh()).flatten()
+}
+
 /// The next version of a day with its unusable intervals (missing or rejected) estimated:
-/// short gaps between two usable values by linear interpolation, the others from the profile
-/// if one is given (left as they are otherwise).
+/// short gaps between two measured (or corrected) values by linear interpolation, the others
+/// from the profile if one is given (left as they are otherwise).
 pub fn estimate_gaps(
     day: &IntervalDay,
     config: &EstimationConfig,
@@ -162,8 +169,8 @@ pub fn estimate_gaps(
             continue;
         }
         let end = start + values[start..].iter().take_while(|v| v.usable().is_none()).count();
-        let left = start.checked_sub(1).and_then(|i| values[i].usable());
-        let right = values.get(end).and_then(Interval::usable);
+        let left = start.checked_sub(1).and_then(|i| anchor(&values[i]));
+        let right = values.get(end).and_then(anchor);
         let length = end - start;
         match (left, right, profile) {
             (Some(left), Some(right), _) if length <= short => {

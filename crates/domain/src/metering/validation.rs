@@ -290,7 +290,7 @@ pub fn check_values(day: &IntervalDay, connection: Connection, config: &Validati
 /// two usable neighbours, and above the floor. The first and last intervals of a day have one
 /// neighbour here and are not judged: the day before or after is another row.
 pub fn check_spikes(day: &IntervalDay, config: &ValidationConfig) -> Vec<Finding> {
-    let floor = config.spike_floor_wh_per_hour * day.channel().interval_seconds() / 3600;
+    let floor = config.spike_floor_wh_per_hour.saturating_mul(day.channel().interval_seconds()) / 3600;
     let values = day.intervals();
     let mut findings = Vec::new();
     for i in 1..values.len().saturating_sub(1) {

@@ -409,6 +409,12 @@ fn a_short_gap_is_interpolated_and_flagged_estimated() {
     );
     // The first version stays as it was.
     assert_eq!(day.intervals()[11], Interval::missing());
+    // An estimate is no end for a straight line: without a profile, that gap stays.
+    let beside_an_estimate = electricity(100, &[(10, Interval::estimated(100)), (11, Interval::missing())]);
+    assert_eq!(
+        estimate_gaps(&beside_an_estimate, &EstimationConfig::default(), None),
+        Err(EstimationError::NothingToEstimate)
+    );
 }
 
 #[test]
