@@ -4,7 +4,8 @@
 
 use domain::instant::parse_rfc3339;
 use domain::metering::{
-    Channel, DayLayout, Interval, IntervalDay, Quality, Version, distribute, fill_to_index, pack, unpack,
+    Channel, DayLayout, EstimationConfig, Interval, IntervalDay, Profile, ProfileFill, Quality, Version,
+    distribute, estimate_gaps, fill_to_index, pack, unpack,
 };
 use jiff::civil::{Date, Weekday};
 use jiff::{Span, Timestamp};
@@ -187,6 +188,50 @@ proptest! {
                     prop_assert!(a.wh().is_some_and(|wh| wh >= 0));
                 } else {
                     prop_assert_eq!(a, b);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn with_a_profile_every_hole_is_estimated_and_nothing_else_moves(
+        channel in any_channel(),
+        day in any_day(),
+        values in prop::collection::vec((0i64..3_000, 0u8..10), 100),
+        weights in prop::collection::vec(0u32..100, 100),
+    ) {
+        let n = DayLayout::new(channel, day).expect("placeable").len();
+        // One interval in ten is a hole, missing or rejected.
+        let intervals: Vec<Interval> = values[..n].iter().map(|&(wh, roll)| match roll {
+            0 => Interval::missing(),
+            1 => Interval::new(wh, Quality::Rejected),
+            _ => Interval::measured(wh),
+        }).collect();
+        prop_assume!(intervals.iter().any(|i| i.usable().is_none()));
+        let day = IntervalDay::new(crate::metering::ean(), channel, day, intervals).expect("the day's length");
+        let mut year = vec![1u32; 35_136];
+        year[..n].copy_from_slice(&weights[..n]);
+        let profile = Profile::new(year).expect("weights");
+        let fill = ProfileFill { profile: &profile, yearly_wh: 4_000_000, first: 0 };
+        let estimated = estimate_gaps(&day, &EstimationConfig::default(), Some(fill)).expect("holes");
+        prop_assert_eq!(estimated.version().get(), 2);
+        let (before, after) = (day.intervals(), estimated.intervals());
+        for i in 0..n {
+            if before[i].usable().is_some() {
+                prop_assert_eq!(after[i], before[i]);
+                continue;
+            }
+            prop_assert_eq!(after[i].quality(), Quality::Estimated);
+            let wh = after[i].wh().expect("an estimate has a value");
+            prop_assert!(wh >= 0);
+            // Between two measures, a short gap stays between them.
+            let left = (0..i).rev().find(|&j| before[j].usable().is_some());
+            let right = (i..n).find(|&j| before[j].usable().is_some());
+            let short = EstimationConfig::default().short_gap_minutes as i64 * 60 / channel.interval_seconds();
+            if let (Some(l), Some(r)) = (left, right) {
+                if (r - l - 1) as i64 <= short {
+                    let (a, b) = (before[l].wh().expect("usable"), before[r].wh().expect("usable"));
+                    prop_assert!(a.min(b) <= wh && wh <= a.max(b), "{} not between {} and {}", wh, a, b);
                 }
             }
         }
