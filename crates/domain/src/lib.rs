@@ -1,5 +1,5 @@
-//! The pure domain of Cloison: identifiers, periods, the access register and the market
-//! scenarios that change it.
+//! The pure domain of Cloison: identifiers, periods, the access register, the market
+//! scenarios that change it, and the metering data with its validation and estimation.
 //!
 //! Nothing here does I/O, reads a clock or draws randomness: time and identifiers come in as
 //! arguments, so every rule can be property-tested and every other crate agrees on one
@@ -11,6 +11,7 @@
 pub mod access_point;
 pub mod gs1;
 pub mod instant;
+pub mod metering;
 pub mod party;
 pub mod period;
 pub mod register;
