@@ -220,8 +220,23 @@ pub(crate) const IDEMPOTENCY_KEYS: Table = Table {
     exclude: None,
 };
 
+/// Interval data, one packed local day per row and version.
+pub(crate) const INTERVAL_DAYS: Table = Table {
+    name: "interval_days",
+    columns: &[
+        ("ean", Int),
+        ("channel", Text),
+        ("day", Text),
+        ("version", Int),
+        ("packed", Blob),
+        ("recorded_at", Int),
+    ],
+    key: 4,
+    exclude: None,
+};
+
 /// Every bound table.
-pub(crate) const TABLES: [&Table; 12] = [
+pub(crate) const TABLES: [&Table; 13] = [
     &PARTIES,
     &ACCESS_POINTS,
     &OCCUPANCIES,
@@ -234,6 +249,7 @@ pub(crate) const TABLES: [&Table; 12] = [
     &MESSAGES,
     &MESSAGE_ACKS,
     &IDEMPOTENCY_KEYS,
+    &INTERVAL_DAYS,
 ];
 
 /// One column's value, as either database returned it.

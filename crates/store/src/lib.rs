@@ -21,6 +21,7 @@ mod bound;
 pub mod journal;
 mod local;
 pub mod market;
+pub mod metering;
 mod register;
 pub mod seal;
 pub mod tokens;
@@ -38,6 +39,7 @@ pub use journal::{
     Command, Committed, Done, JournalFault, JournalQuery, Keys, StoredEntry, Ticket, Verified, VerifyError,
 };
 pub use market::{Acknowledged, Remembered, StoredMessage, StoredScenario};
+pub use metering::DayWritten;
 pub use register::{Applied, Counts, History, PartyPeriods, Written};
 pub use seal::{MasterKey, Sealer};
 pub use tokens::{Bearer, NewToken};

@@ -139,6 +139,7 @@ pub(crate) async fn without_triggers(db: &TestDb, conn: &mut sqlx::AnyConnection
             "messages",
             "message_acks",
             "idempotency_keys",
+            "interval_days",
         ]
         .iter()
         .map(|t| format!("ALTER TABLE {t} DISABLE TRIGGER USER"))

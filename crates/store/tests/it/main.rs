@@ -5,6 +5,7 @@ mod bound;
 mod harness;
 mod journal;
 mod market;
+mod metering;
 mod opening;
 mod register;
 mod sealed;
