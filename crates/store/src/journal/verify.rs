@@ -857,3 +857,269 @@ fn check_head(
     head.verify(key).map_err(|e| fault(index, format!("{what} at size {size}: {e}")))?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    //! [`Beside`] against a reference model: the sort-everything check it replaced, written
+    //! here again, over random entries and random stored rows, read in SQLite's order (each
+    //! table by entry) and in any order (PostgreSQL's, unordered).
+
+    use journal::{Actor, BoundRow, Decision, Salt};
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::bound::{Kind, SETTINGS, TOKEN_REVOCATIONS, Value};
+
+    /// Read in this order, so the name order of the check differs from the order of reading.
+    const READ: [&Table; 2] = [&TOKEN_REVOCATIONS, &SETTINGS];
+    const KEYS: [&str; 3] = ["a", "b", "c"];
+    const SUBJECTS: [&str; 3] = ["x", "y", "z"];
+    const TIME: i64 = 1_000;
+
+    /// A bound row as a table holds it: key and a second column (a blob in `meta`, an integer
+    /// in `token_revocations`).
+    struct TestRow<'a>(&'a str, i64);
+
+    impl Positional for TestRow<'_> {
+        fn value(
+            &self,
+            index: usize,
+            kind: Kind,
+            visit: &mut dyn FnMut(Value<'_>),
+        ) -> Result<(), StoreError> {
+            let bytes = self.1.to_be_bytes();
+            match (index, kind) {
+                (0, _) => visit(Value::Text(self.0)),
+                (_, Kind::Blob) => visit(Value::Blob(&bytes)),
+                _ => visit(Value::Int(self.1)),
+            }
+            Ok(())
+        }
+    }
+
+    /// A stored bound row: the entry it names, the table (an index in [`READ`]), key, value.
+    type Stored = (i64, usize, usize, i64);
+    /// A stored subject index row: the entry it names, the subject (an index in
+    /// [`SUBJECTS`]), whether its time is the entry's.
+    type Subject = (i64, usize, bool);
+    /// An entry: its subjects, and the rows it binds (table, key, value).
+    type Claims = (Vec<usize>, Vec<(usize, usize, i64)>);
+
+    fn encoding(table: usize, key: usize, value: i64) -> (String, Vec<u8>) {
+        READ[table].encode(&TestRow(KEYS[key], value)).expect("a test row encodes")
+    }
+
+    fn entry_bytes(seq: usize, (subjects, rows): &Claims) -> Vec<u8> {
+        let salt = Salt([seq as u8; 16]);
+        let mut rows: Vec<BoundRow> = rows
+            .iter()
+            .map(|&(table, key, value)| BoundRow {
+                table: READ[table].name.to_owned(),
+                key: KEYS[key].to_owned(),
+                digest: row_digest(&salt, &encoding(table, key, value).1),
+            })
+            .collect();
+        rows.sort();
+        Entry {
+            sequence: seq as u64,
+            time_micros: TIME,
+            actor: Actor { party_id: "staff".into(), role: "register_staff".into(), session: "s".into() },
+            action: "test".into(),
+            subjects: subjects.iter().map(|&s| SUBJECTS[s].to_owned()).collect(),
+            purpose: "test".into(),
+            decision: Decision { allowed: true, policies: vec![] },
+            outcome: "ok".into(),
+            data_digest: None,
+            salt: Some(salt),
+            rows,
+        }
+        .encode()
+        .expect("a test entry encodes")
+    }
+
+    /// What a page check says: each entry's first difference, the orphan, the rows counted.
+    type Outcome = (Vec<Option<String>>, Option<(i64, String)>, u64, u64);
+
+    fn searchable(view: &EntryView<'_>) -> (i64, String, String) {
+        (view.time_micros, view.party_id.to_owned(), view.action.to_owned())
+    }
+
+    fn actual(entries: &[Vec<u8>], subjects: &[Subject], rows: &[Stored]) -> Outcome {
+        let mut beside = Beside::default();
+        for &(seq, subject, same_time) in subjects {
+            beside.push_subject(seq, SUBJECTS[subject], if same_time { TIME } else { TIME + 1 });
+        }
+        for (index, table) in READ.iter().enumerate() {
+            for &(seq, _, key, value) in rows.iter().filter(|row| row.1 == index) {
+                beside.push_row(table, seq, &TestRow(KEYS[key], value)).expect("a test row encodes");
+            }
+        }
+        beside.order();
+        let bindings = entries
+            .iter()
+            .enumerate()
+            .map(|(seq, bytes)| {
+                let mut view = Entry::view(bytes).expect("a test entry decodes");
+                let (time_us, actor, action) = searchable(&view);
+                let searchable = Searchable { time_us, actor: &actor, action: &action };
+                beside.check(seq as i64, &mut view, &searchable)
+            })
+            .collect();
+        let (orphan, rows, subjects) = beside.finish();
+        (bindings, orphan, rows, subjects)
+    }
+
+    /// The check as it was: every row in its own allocation, all sorted together (stably, so
+    /// equal rows keep the order read) by entry, table and key.
+    fn expected(entries: &[Vec<u8>], subjects: &[Subject], rows: &[Stored]) -> Outcome {
+        let mut subjects: Vec<(i64, String, i64)> = subjects
+            .iter()
+            .map(|&(seq, s, same)| (seq, SUBJECTS[s].to_owned(), if same { TIME } else { TIME + 1 }))
+            .collect();
+        subjects.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+        let mut seen: Vec<(i64, &str, String, Vec<u8>)> = (0..READ.len())
+            .flat_map(|index| rows.iter().filter(move |row| row.1 == index))
+            .map(|&(seq, table, key, value)| {
+                let (key, encoding) = encoding(table, key, value);
+                (seq, READ[table].name, key, encoding)
+            })
+            .collect();
+        seen.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| (a.1, &a.2).cmp(&(b.1, &b.2))));
+        let (mut next_subject, mut next_row, mut orphan) = (0, 0, None);
+        let mut skip_before = |seq: i64, next_subject: &mut usize, next_row: &mut usize| {
+            while let Some((s, subject, _)) = subjects.get(*next_subject).filter(|s| s.0 < seq) {
+                orphan.get_or_insert_with(|| (*s, format!("the subject index row {subject:?}")));
+                *next_subject += 1;
+            }
+            while let Some(row) = seen.get(*next_row).filter(|r| r.0 < seq) {
+                orphan.get_or_insert_with(|| (row.0, format!("table {}, key {}", row.1, row.2)));
+                *next_row += 1;
+            }
+        };
+        let mut bindings = Vec::new();
+        for (seq, bytes) in entries.iter().enumerate() {
+            let seq = seq as i64;
+            let view = Entry::view(bytes).expect("a test entry decodes");
+            skip_before(seq, &mut next_subject, &mut next_row);
+            let stored_from = next_subject;
+            while subjects.get(next_subject).is_some_and(|s| s.0 == seq) {
+                next_subject += 1;
+            }
+            let rows_from = next_row;
+            while seen.get(next_row).is_some_and(|r| r.0 == seq) {
+                next_row += 1;
+            }
+            let binding = (|| {
+                let mut wanted = view.subjects.clone();
+                wanted.sort_unstable();
+                wanted.dedup();
+                let mut stored = subjects[stored_from..next_subject].iter().peekable();
+                for subject in wanted {
+                    match stored.peek() {
+                        Some((_, s, time)) if s == subject => {
+                            if *time != TIME {
+                                return Some(format!("its subject index row {subject:?} has another time"));
+                            }
+                            stored.next();
+                        }
+                        Some((_, s, _)) if s.as_str() < subject => {
+                            return Some(format!("the subject index row {s:?} is not one of its subjects"));
+                        }
+                        _ => return Some(format!("the subject index row {subject:?} is missing")),
+                    }
+                }
+                if let Some((_, s, _)) = stored.next() {
+                    return Some(format!("the subject index row {s:?} is not one of its subjects"));
+                }
+                let mut claimed = view.rows.clone();
+                claimed.sort_unstable();
+                let mut rows = seen[rows_from..next_row].iter().peekable();
+                for (table, key, digest) in claimed {
+                    match rows.peek() {
+                        Some(row) if (row.1, row.2.as_str()) == (table, key) => {
+                            let salt = view.salt.as_ref()?;
+                            if row_digest(salt, &row.3).as_bytes() != &digest {
+                                return Some(format!(
+                                    "table {table}, key {key}: the row is not the one the entry bound (altered)"
+                                ));
+                            }
+                            rows.next();
+                        }
+                        Some(row) if (row.1, row.2.as_str()) < (table, key) => {
+                            return Some(format!(
+                                "table {}, key {}: a row names this entry, which does not bind it",
+                                row.1, row.2
+                            ));
+                        }
+                        _ => {
+                            return Some(format!(
+                                "table {table}, key {key}: the row the entry bound is missing"
+                            ));
+                        }
+                    }
+                }
+                rows.next().map(|row| {
+                    format!("table {}, key {}: a row names this entry, which does not bind it", row.1, row.2)
+                })
+            })();
+            bindings.push(binding);
+        }
+        skip_before(i64::MAX, &mut next_subject, &mut next_row);
+        (bindings, orphan, seen.len() as u64, subjects.len() as u64)
+    }
+
+    fn claims() -> impl Strategy<Value = Claims> {
+        (
+            prop::collection::vec(0..SUBJECTS.len(), 0..4),
+            prop::collection::vec((0..READ.len(), 0..KEYS.len(), 0..2i64), 0..4),
+        )
+    }
+
+    proptest! {
+        #[test]
+        fn beside_agrees_with_the_check_it_replaced(
+            claims in prop::collection::vec(claims(), 1..5),
+            subjects in prop::collection::vec((-1..6i64, 0..SUBJECTS.len(), prop::bool::weighted(0.9)), 0..12),
+            rows in prop::collection::vec((-1..6i64, 0..READ.len(), 0..KEYS.len(), prop::bool::weighted(0.8)), 0..12),
+            faithful in prop::bool::ANY,
+        ) {
+            // An entry binds a row once.
+            let mut claims = claims;
+            for (_, claimed) in &mut claims {
+                let mut once = std::collections::HashSet::new();
+                claimed.retain(|&(table, key, _)| once.insert((table, key)));
+            }
+            let entries: Vec<Vec<u8>> = claims.iter().enumerate().map(|(seq, c)| entry_bytes(seq, c)).collect();
+            // The subject index has one row per subject and entry.
+            let mut subjects = subjects;
+            let mut once = std::collections::HashSet::new();
+            subjects.retain(|&(seq, subject, _)| once.insert((seq, subject)));
+            // Mostly the rows the entries bound, so most pages agree; the rest at random.
+            let mut rows: Vec<Stored> = rows
+                .into_iter()
+                .map(|(seq, table, key, bound)| {
+                    let value = usize::try_from(seq)
+                        .ok()
+                        .and_then(|seq| claims.get(seq))
+                        .and_then(|(_, claimed)| claimed.iter().find(|c| (c.0, c.1) == (table, key)))
+                        .filter(|_| bound)
+                        .map_or(7, |c| c.2);
+                    (seq, table, key, value)
+                })
+                .collect();
+            if faithful {
+                rows.extend(claims.iter().enumerate().flat_map(|(seq, (_, claimed))| {
+                    claimed.iter().map(move |&(table, key, value)| (seq as i64, table, key, value))
+                }));
+                rows.reverse();
+            }
+            // As PostgreSQL may return them: in any order.
+            prop_assert_eq!(actual(&entries, &subjects, &rows), expected(&entries, &subjects, &rows));
+            // As SQLite returns them: subjects by entry and subject, each table by entry and
+            // then as inserted.
+            subjects.sort_by_key(|&(seq, subject, _)| (seq, subject));
+            rows.sort_by_key(|row| row.0);
+            prop_assert_eq!(actual(&entries, &subjects, &rows), expected(&entries, &subjects, &rows));
+        }
+    }
+}
