@@ -14,7 +14,6 @@ use sqlx::Row;
 use tokio::sync::mpsc;
 
 use super::rows::{hash_from, signed_head_from};
-
 use crate::bound::{Positional, TABLES, Table, row_digest};
 use crate::local::Columns;
 use crate::{Store, StoreError, corrupt};
