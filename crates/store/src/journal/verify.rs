@@ -87,8 +87,10 @@ impl Store {
                     pages.push(receiver);
                     readers.push(tokio::task::spawn_blocking(move || {
                         let mut page = first;
+                        // One set of row buffers per reader, reused page after page.
+                        let mut beside = Beside::default();
                         loop {
-                            let chunk = chunk_range_local(&conn, page);
+                            let chunk = chunk_range_local(&conn, page, &mut beside);
                             let last = !matches!(chunk, Ok(Chunk::Page(_)));
                             if sender.blocking_send(chunk).is_err() || last {
                                 return;
@@ -454,9 +456,23 @@ impl Beside {
     }
 
     /// After the page's last entry: any row left names an entry the page does not hold.
-    fn finish(mut self) -> (Option<(i64, String)>, u64, u64) {
+    fn finish(&mut self) -> (Option<(i64, String)>, u64, u64) {
         self.skip_before(i64::MAX);
-        (self.orphan, self.rows.len() as u64, self.subjects.len() as u64)
+        (self.orphan.take(), self.rows.len() as u64, self.subjects.len() as u64)
+    }
+
+    /// Empties it for the next page and keeps its buffers: a page's buffers are large enough
+    /// that the allocator maps fresh memory for each page, and faults it in again.
+    fn clear(&mut self) {
+        let Beside { subjects, subject_text, next_subject, rows, keys, encodings, tables, orphan } = self;
+        subjects.clear();
+        subject_text.clear();
+        *next_subject = 0;
+        rows.clear();
+        keys.clear();
+        encodings.clear();
+        tables.clear();
+        *orphan = None;
     }
 }
 
@@ -484,7 +500,11 @@ const SCAN_READERS: i64 = 2;
 /// first one open below so rows a DBA slipped in with negative numbers are read (and
 /// reported) too. An empty range is the end only if no entry follows it: a deleted run of
 /// entries is an empty page, which the fold reports as missing entries.
-fn chunk_range_local(conn: &rusqlite::Connection, page: i64) -> Result<Chunk, StoreError> {
+fn chunk_range_local(
+    conn: &rusqlite::Connection,
+    page: i64,
+    beside: &mut Beside,
+) -> Result<Chunk, StoreError> {
     let from = if page == 0 { i64::MIN } else { page * VERIFY_PAGE };
     let to = (page + 1) * VERIFY_PAGE;
     let heads_after = from.max(0);
@@ -494,7 +514,7 @@ fn chunk_range_local(conn: &rusqlite::Connection, page: i64) -> Result<Chunk, St
     // Subjects in index order and each table in `journal_seq` order, as `Beside` consumes
     // them: the covering index and the tables' `journal_seq` indexes give that order without
     // a sort.
-    let mut beside = Beside::default();
+    beside.clear();
     {
         let mut statement = conn.prepare_cached(
             "SELECT seq, subject, time_us FROM journal_subjects WHERE seq >= ?1 AND seq < ?2 \
@@ -531,7 +551,7 @@ fn chunk_range_local(conn: &rusqlite::Connection, page: i64) -> Result<Chunk, St
                 actor: row.get_ref(4)?.as_str()?,
                 action: row.get_ref(5)?.as_str()?,
             };
-            entries.push(page_entry(row.get(0)?, bytes, stored, searchable, &mut beside));
+            entries.push(page_entry(row.get(0)?, bytes, stored, searchable, beside));
         }
     }
     if entries.is_empty() {
@@ -943,8 +963,10 @@ mod tests {
         (view.time_micros, view.party_id.to_owned(), view.action.to_owned())
     }
 
-    fn actual(entries: &[Vec<u8>], subjects: &[Subject], rows: &[Stored]) -> Outcome {
-        let mut beside = Beside::default();
+    /// The check through `beside`, as a reader uses it: emptied first, so whatever an earlier
+    /// page left in it must not matter.
+    fn actual(beside: &mut Beside, entries: &[Vec<u8>], subjects: &[Subject], rows: &[Stored]) -> Outcome {
+        beside.clear();
         for &(seq, subject, same_time) in subjects {
             beside.push_subject(seq, SUBJECTS[subject], if same_time { TIME } else { TIME + 1 });
         }
@@ -1113,12 +1135,13 @@ mod tests {
                 rows.reverse();
             }
             // As PostgreSQL may return them: in any order.
-            prop_assert_eq!(actual(&entries, &subjects, &rows), expected(&entries, &subjects, &rows));
+            let mut beside = Beside::default();
+            prop_assert_eq!(actual(&mut beside, &entries, &subjects, &rows), expected(&entries, &subjects, &rows));
             // As SQLite returns them: subjects by entry and subject, each table by entry and
             // then as inserted.
             subjects.sort_by_key(|&(seq, subject, _)| (seq, subject));
             rows.sort_by_key(|row| row.0);
-            prop_assert_eq!(actual(&entries, &subjects, &rows), expected(&entries, &subjects, &rows));
+            prop_assert_eq!(actual(&mut beside, &entries, &subjects, &rows), expected(&entries, &subjects, &rows));
         }
     }
 }
