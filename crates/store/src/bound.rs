@@ -320,9 +320,23 @@ impl Table {
 
     /// The row's key and canonical encoding, from a row whose first columns are this table's.
     pub(crate) fn encode(&self, row: &impl Positional) -> Result<(String, Vec<u8>), StoreError> {
-        let mut bytes = Vec::with_capacity(128);
-        put_bytes(&mut bytes, self.name.as_bytes());
         let mut key = String::new();
+        let mut bytes = Vec::with_capacity(128);
+        self.encode_into(row, &mut key, &mut bytes)?;
+        Ok((key, bytes))
+    }
+
+    /// [`Table::encode`] appending to buffers the caller keeps: verification encodes every
+    /// bound row of a page into two arenas rather than allocating a key and an encoding per
+    /// row, which was a tenth of its time.
+    pub(crate) fn encode_into(
+        &self,
+        row: &impl Positional,
+        key: &mut String,
+        bytes: &mut Vec<u8>,
+    ) -> Result<(), StoreError> {
+        use std::fmt::Write;
+        put_bytes(bytes, self.name.as_bytes());
         for (index, &(_, kind)) in self.columns.iter().enumerate() {
             row.value(index, kind, &mut |value| {
                 if index < self.key {
@@ -331,8 +345,11 @@ impl Table {
                     }
                     match &value {
                         Value::Null => key.push_str("null"),
-                        Value::Int(i) => key.push_str(&i.to_string()),
+                        Value::Int(i) => {
+                            write!(key, "{i}").expect("writing to a String cannot fail");
+                        }
                         Value::Text(t) => key.push_str(t),
+                        // No bound table has a blob in its key today.
                         Value::Blob(b) => key.push_str(&hex::encode(b)),
                     }
                 }
@@ -344,16 +361,16 @@ impl Table {
                     }
                     Value::Text(t) => {
                         bytes.push(2);
-                        put_bytes(&mut bytes, t.as_bytes());
+                        put_bytes(bytes, t.as_bytes());
                     }
                     Value::Blob(b) => {
                         bytes.push(3);
-                        put_bytes(&mut bytes, b);
+                        put_bytes(bytes, b);
                     }
                 }
             })?;
         }
-        Ok((key, bytes))
+        Ok(())
     }
 }
 
