@@ -18,8 +18,10 @@
 #![warn(missing_docs)]
 
 mod bound;
+mod hot;
 pub mod journal;
 mod local;
+mod point;
 mod register;
 pub mod seal;
 pub mod tokens;
@@ -36,6 +38,7 @@ pub use bound::Slot;
 pub use journal::{
     Command, Committed, Done, JournalFault, JournalQuery, Keys, StoredEntry, Ticket, Verified, VerifyError,
 };
+pub use point::PointRead;
 pub use register::{Applied, Counts, History, PartyPeriods, Written};
 pub use seal::{MasterKey, Sealer};
 pub use tokens::{Bearer, NewToken};
@@ -293,6 +296,8 @@ pub struct Store {
     pub(crate) writer: Arc<std::sync::OnceLock<journal::WriterHandle>>,
     /// SQLite only: the hot reads, run on the caller's thread (see `local`).
     pub(crate) local: Option<Arc<local::LocalReads>>,
+    /// PostgreSQL only: the hot reads' connections (see `hot` and `point`).
+    pub(crate) hot: Option<Arc<hot::HotReads>>,
 }
 
 impl Store {
@@ -362,6 +367,10 @@ impl Store {
                 (pool.clone(), pool, None)
             }
         };
+        let hot = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(Arc::new(hot_reads(url, &target)?)),
+        };
         let store = Store {
             read,
             write,
@@ -371,6 +380,7 @@ impl Store {
             journal_signer: keys.journal.clone(),
             writer: Arc::new(std::sync::OnceLock::new()),
             local,
+            hot,
         };
         store.check_key().await?;
         store.check_journal_key().await?;
@@ -392,6 +402,9 @@ impl Store {
         }
         self.read.close().await;
         self.write.close().await;
+        if let Some(hot) = &self.hot {
+            hot.close().await;
+        }
     }
 
     /// A configuration or provenance value stored with the data (not personal data).
@@ -441,6 +454,25 @@ impl Store {
             }
         }
     }
+}
+
+/// Connections of the PostgreSQL hot reads ([`Store::point_read`]). Each read is one
+/// statement of a fraction of a millisecond, so a few connections keep the cores busy; more
+/// only add backend processes contending for them.
+const HOT_CONNECTIONS: usize = 4;
+
+/// The connections of the PostgreSQL hot reads (`hot.rs`), through sqlx's own PostgreSQL
+/// driver rather than `Any`, which converts every row into its own representation first
+/// and cannot decode the arrays the read's facts come in.
+fn hot_reads(url: &str, target: &str) -> Result<hot::HotReads, StoreError> {
+    let options = sqlx::postgres::PgConnectOptions::from_str(url)
+        .map_err(|e| StoreError::Config {
+            field: "database url",
+            reason: format!("{target} cannot be parsed: {e}"),
+        })?
+        .log_statements(tracing::log::LevelFilter::Off)
+        .log_slow_statements(tracing::log::LevelFilter::Off, Duration::from_secs(3600));
+    Ok(hot::HotReads::new(options, HOT_CONNECTIONS))
 }
 
 /// Connection settings every SQLite connection gets.
