@@ -5,7 +5,10 @@
 //! backend-only types), and each backend has its own migrations for what they do not share
 //! (identity columns, triggers). The alternative, a trait with two implementations, doubled
 //! every query for no behaviour difference; the conformance suite in `tests/it` runs every
-//! test against both to keep the shared SQL honest.
+//! test against both to keep the shared SQL honest. The hot reads are the exception, for
+//! their cost: on SQLite through `rusqlite` on the caller's thread (`local`), and a bearer's
+//! read of one access point in one statement on PostgreSQL through sqlx's own driver
+//! (`point`, `hot`).
 //!
 //! Writes go through the journal writer: a [`Command`] (defined by the capability that
 //! writes, in `app`) runs in the writer's [`WriteTx`] with the entries that describe it. The
@@ -457,8 +460,9 @@ impl Store {
 }
 
 /// Connections of the PostgreSQL hot reads ([`Store::point_read`]). Each read is one
-/// statement of a fraction of a millisecond, so a few connections keep the cores busy; more
-/// only add backend processes contending for them.
+/// statement of a fraction of a millisecond, so a few connections keep a small machine's
+/// cores busy, and each more is one more server process to schedule. Four was not compared
+/// with other counts yet (BENCHMARKS.md, "The journaled read at speed").
 const HOT_CONNECTIONS: usize = 4;
 
 /// The connections of the PostgreSQL hot reads (`hot.rs`), through sqlx's own PostgreSQL

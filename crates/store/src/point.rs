@@ -4,8 +4,8 @@
 //! A caller's read of an access point needs the token (who is asking), the caller's own
 //! periods on the access point (the policy's facts), the register at the instant asked and
 //! the names of the two holders. Asked one by one, those are five statements, each its own
-//! read snapshot: on PostgreSQL five round trips, each a wake-up of a backend process (about
-//! 1 ms of CPU per read, measured in BENCHMARKS.md, "The journaled read at speed"); on SQLite
+//! read snapshot: on PostgreSQL five statements, three round trips each through the pool,
+//! each a wake-up of a backend process (BENCHMARKS.md, "The journaled read at speed"); on SQLite
 //! five read transactions, each of which, after any commit of the writer, drops the
 //! connection's page cache. Here they are one statement on PostgreSQL and one read
 //! transaction on SQLite, so they also see one state of the database: a token revoked, or a
