@@ -18,11 +18,7 @@ impl Cloison {
         else {
             return Ok(None);
         };
-        let (Ok(party), Ok(role)) = (bearer.party.parse(), bearer.role.parse::<Role>()) else {
-            // A token whose party or role no longer parses grants nothing (fail closed).
-            return Ok(None);
-        };
-        Ok(Some(Actor { party, role, session: format!("{}/{request}", bearer.token_id) }))
+        Ok(actor_of(&bearer, request))
     }
 
     /// Creates a token for `party` in `role`, valid until `expires`; journaled as `actor`'s act.
@@ -63,6 +59,15 @@ impl Cloison {
         })
         .await
     }
+}
+
+/// The actor a valid token stands for in request `request`; `None` for a token whose party
+/// or role no longer parses, which grants nothing (fail closed).
+pub(crate) fn actor_of(bearer: &store::Bearer, request: &str) -> Option<Actor> {
+    let (Ok(party), Ok(role)) = (bearer.party.parse(), bearer.role.parse::<Role>()) else {
+        return None;
+    };
+    Some(Actor { party, role, session: format!("{}/{request}", bearer.token_id) })
 }
 
 #[cfg(test)]

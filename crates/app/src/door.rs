@@ -8,13 +8,13 @@
 //! so the answer is no oracle of the register (I5). The journal entry, allowed or denied, is
 //! durable before the answer leaves; if it cannot be written the request fails (I2).
 
-use domain::{Ean, Period};
+use domain::{AccessPoint, Ean, PartyId, Period, Snapshot};
 use jiff::Timestamp;
-use policy::{Action, Resource, Visible};
+use policy::{Action, Facts, Resource, Visible};
 use serde::Serialize;
 
 use crate::gate::{Ask, Sent};
-use crate::register::{Holder, PartyRef};
+use crate::register::{Holder, PartyRef, party_ref_of};
 use crate::{Actor, AppError, Cloison};
 
 /// An access point as a caller may see it at one instant.
@@ -77,6 +77,49 @@ impl Cloison {
         .await
     }
 
+    /// The access point at `at` as the bearer of `secret` may see it: `None` when no token
+    /// with that secret is valid now (unknown, revoked or expired), else what
+    /// [`Cloison::access_point_at`] answers that bearer, byte for byte, journaled alike.
+    ///
+    /// The token, the bearer's facts, the register at `at` and the holders' names are read
+    /// in one snapshot (`store::PointRead`: one statement on PostgreSQL, one read
+    /// transaction on SQLite) instead of one after another: the same reads, so the same
+    /// decision and the same view; a token revoked by any process before the read began is
+    /// refused, as by [`Cloison::authenticate`]. `request` names the request in the
+    /// actor's session, as there.
+    pub async fn access_point_at_bearer(
+        &self,
+        secret: &str,
+        request: &str,
+        ean: Ean,
+        at: Timestamp,
+    ) -> Result<Option<Sent<AccessPointView>>, AppError> {
+        let Some(read) = self.store.point_read(secret, Timestamp::now(), ean, at).await? else {
+            return Ok(None);
+        };
+        let Some(actor) = crate::access::actor_of(&read.bearer, request) else { return Ok(None) };
+        let facts =
+            Facts { registrations: read.registrations.clone(), occupancies: read.occupancies.clone() };
+        let ean_text = ean.to_string();
+        let ask = Ask::access_point(
+            Action::ReadAccessPoint,
+            ean,
+            &ean_text,
+            "api.access_point.show",
+            "api consultation",
+        );
+        let sent = self
+            .read_given(&actor, ask, facts, |visible| async move {
+                if !visible.contains(at) {
+                    return Err(AppError::NotVisible);
+                }
+                let Some((ap, snapshot)) = read.snapshot.clone() else { return Err(AppError::NotVisible) };
+                Ok(clipped_view(ean, at, &visible, ap, snapshot, |id| party_ref_of(id, read.party(id))))
+            })
+            .await?;
+        Ok(Some(sent))
+    }
+
     async fn clipped_view(
         &self,
         ean: Ean,
@@ -84,26 +127,18 @@ impl Cloison {
         visible: &Visible,
     ) -> Result<Option<AccessPointView>, AppError> {
         let Some((ap, snapshot)) = self.store.snapshot(ean, at).await? else { return Ok(None) };
-        let clip = |period: &Period| visible.clip(period).into_iter().find(|p| p.contains(at));
-        let occupant = match snapshot.occupancy.as_ref().and_then(|r| clip(&r.value.period).map(|p| (r, p))) {
-            Some((r, period)) => Some(Holder { party: self.party_ref(&r.value.network_user).await?, period }),
-            None => None,
+        let mut parties = Vec::new();
+        let holders = [
+            snapshot.occupancy.as_ref().map(|r| &r.value.network_user),
+            snapshot.registration.as_ref().map(|r| &r.value.supplier),
+        ];
+        for id in holders.into_iter().flatten() {
+            parties.push(self.party_ref(id).await?);
+        }
+        let name = |id: &PartyId| {
+            parties.iter().find(|p| &p.id == id).cloned().unwrap_or_else(|| party_ref_of(id, None))
         };
-        let supplier =
-            match snapshot.registration.as_ref().and_then(|r| clip(&r.value.period).map(|p| (r, p))) {
-                Some((r, period)) => Some(Holder { party: self.party_ref(&r.value.supplier).await?, period }),
-                None => None,
-            };
-        Ok(Some(AccessPointView {
-            ean,
-            at,
-            energy: ap.energy,
-            regime: ap.regime,
-            grid_status: ap.grid_status,
-            address: ap.address,
-            occupant,
-            supplier,
-        }))
+        Ok(Some(clipped_view(ean, at, visible, ap, snapshot, name)))
     }
 
     /// The history of the access point as `actor` may see it, or `NotVisible`.
@@ -200,4 +235,34 @@ pub struct Me {
     pub role: &'static str,
     /// Access points the party occupies or supplies, at any time.
     pub access_points: Vec<Ean>,
+}
+
+/// The access point at `at` clipped to `visible`: each holder shown, by the name `name`
+/// gives, with the visible part of its period that contains `at`, or not at all.
+fn clipped_view(
+    ean: Ean,
+    at: Timestamp,
+    visible: &Visible,
+    ap: AccessPoint,
+    snapshot: Snapshot,
+    name: impl Fn(&PartyId) -> PartyRef,
+) -> AccessPointView {
+    let clip = |period: &Period| visible.clip(period).into_iter().find(|p| p.contains(at));
+    let occupant = snapshot.occupancy.as_ref().and_then(|r| {
+        clip(&r.value.period).map(|period| Holder { party: name(&r.value.network_user), period })
+    });
+    let supplier = snapshot
+        .registration
+        .as_ref()
+        .and_then(|r| clip(&r.value.period).map(|period| Holder { party: name(&r.value.supplier), period }));
+    AccessPointView {
+        ean,
+        at,
+        energy: ap.energy,
+        regime: ap.regime,
+        grid_status: ap.grid_status,
+        address: ap.address,
+        occupant,
+        supplier,
+    }
 }

@@ -145,13 +145,29 @@ impl Cloison {
             }
             _ => Facts::default(),
         };
-        Ok(self.policy.decide(&policy::Question {
+        Ok(self.decide_on(actor, ask, &facts))
+    }
+
+    /// The policy's decision on `ask` for `actor`, given the actor's own periods on the
+    /// access point, read already in the same snapshot as the rest of the request
+    /// (`store::PointRead`). Exactly what [`Cloison::decide`] asks: the facts are given to
+    /// the policy only where it would have read them.
+    fn decide_given(&self, actor: &Actor, ask: &Ask<'_>, facts: Facts) -> Decision {
+        let facts = match ask.ean {
+            Some(_) if self.policy.needs_facts(actor.role.as_str(), ask.action) => facts,
+            _ => Facts::default(),
+        };
+        self.decide_on(actor, ask, &facts)
+    }
+
+    fn decide_on(&self, actor: &Actor, ask: &Ask<'_>, facts: &Facts) -> Decision {
+        self.policy.decide(&policy::Question {
             party: actor.party.as_str(),
             role: actor.role.as_str(),
             action: ask.action,
             resource: ask.resource,
-            facts: &facts,
-        }))
+            facts,
+        })
     }
 
     /// The journal entry of an act by `actor`, carrying the decision that let it happen or
@@ -213,6 +229,42 @@ impl Cloison {
         Fut: Future<Output = Result<R, AppError>>,
     {
         let decision = self.decide(actor, &ask).await?;
+        self.read_decided(actor, ask, decision, run).await
+    }
+
+    /// The read path of [`Cloison::read`] for a use case that read the actor's facts
+    /// together with its data, in one snapshot: decide on them, then the same path.
+    pub(crate) async fn read_given<T, R, F, Fut>(
+        &self,
+        actor: &Actor,
+        ask: Ask<'_>,
+        facts: Facts,
+        run: F,
+    ) -> Result<Sent<T>, AppError>
+    where
+        T: Serialize,
+        R: Into<Ran<T>>,
+        F: FnOnce(Visible) -> Fut,
+        Fut: Future<Output = Result<R, AppError>>,
+    {
+        let decision = self.decide_given(actor, &ask, facts);
+        self.read_decided(actor, ask, decision, run).await
+    }
+
+    /// Refuse and journal, or run with what is visible, serialise, digest, journal, answer.
+    async fn read_decided<T, R, F, Fut>(
+        &self,
+        actor: &Actor,
+        ask: Ask<'_>,
+        decision: Decision,
+        run: F,
+    ) -> Result<Sent<T>, AppError>
+    where
+        T: Serialize,
+        R: Into<Ran<T>>,
+        F: FnOnce(Visible) -> Fut,
+        Fut: Future<Output = Result<R, AppError>>,
+    {
         if !decision.allowed {
             return Err(self.refuse(actor, &ask, decision).await);
         }

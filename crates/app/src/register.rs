@@ -23,6 +23,18 @@ pub struct PartyRef {
     pub gln: Option<String>,
 }
 
+/// How a view names the party `id`, as the register holds it (`None`: no longer there).
+pub(crate) fn party_ref_of(id: &PartyId, party: Option<&domain::Party>) -> PartyRef {
+    PartyRef {
+        id: id.clone(),
+        name: party.map(|p| p.name.as_str().to_owned()),
+        gln: party.and_then(|p| match p.kind {
+            domain::PartyKind::Supplier { gln } => Some(gln.to_string()),
+            _ => None,
+        }),
+    }
+}
+
 /// The access point at one instant: who occupied it and who supplied it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RegisterView {
@@ -77,14 +89,7 @@ pub struct HistoryView {
 impl Cloison {
     pub(crate) async fn party_ref(&self, id: &PartyId) -> Result<PartyRef, AppError> {
         let party = self.store.party(id).await?;
-        Ok(PartyRef {
-            id: id.clone(),
-            name: party.as_ref().map(|p| p.name.as_str().to_owned()),
-            gln: party.and_then(|p| match p.kind {
-                domain::PartyKind::Supplier { gln } => Some(gln.to_string()),
-                _ => None,
-            }),
-        })
+        Ok(party_ref_of(id, party.as_ref()))
     }
 
     /// The access point at `at`: its occupant and supplier then, unclipped, for a role that

@@ -5,7 +5,10 @@
 //! backend-only types), and each backend has its own migrations for what they do not share
 //! (identity columns, triggers). The alternative, a trait with two implementations, doubled
 //! every query for no behaviour difference; the conformance suite in `tests/it` runs every
-//! test against both to keep the shared SQL honest.
+//! test against both to keep the shared SQL honest. The hot reads are the exception, for
+//! their cost: on SQLite through `rusqlite` on the caller's thread (`local`), and a bearer's
+//! read of one access point in one statement on PostgreSQL through sqlx's own driver
+//! (`point`, `hot`).
 //!
 //! Writes go through the journal writer: a [`Command`] (defined by the capability that
 //! writes, in `app`) runs in the writer's [`WriteTx`] with the entries that describe it. The
@@ -18,10 +21,12 @@
 #![warn(missing_docs)]
 
 mod bound;
+mod hot;
 pub mod journal;
 mod local;
 pub mod market;
 pub mod metering;
+mod point;
 mod register;
 pub mod seal;
 pub mod tokens;
@@ -40,6 +45,7 @@ pub use journal::{
 };
 pub use market::{Acknowledged, Remembered, StoredMessage, StoredScenario};
 pub use metering::DayWritten;
+pub use point::PointRead;
 pub use register::{Applied, Counts, History, PartyPeriods, Written};
 pub use seal::{MasterKey, Sealer};
 pub use tokens::{Bearer, NewToken};
@@ -297,6 +303,8 @@ pub struct Store {
     pub(crate) writer: Arc<std::sync::OnceLock<journal::WriterHandle>>,
     /// SQLite only: the hot reads, run on the caller's thread (see `local`).
     pub(crate) local: Option<Arc<local::LocalReads>>,
+    /// PostgreSQL only: the hot reads' connections (see `hot` and `point`).
+    pub(crate) hot: Option<Arc<hot::HotReads>>,
 }
 
 impl Store {
@@ -366,6 +374,10 @@ impl Store {
                 (pool.clone(), pool, None)
             }
         };
+        let hot = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(Arc::new(hot_reads(url, &target)?)),
+        };
         let store = Store {
             read,
             write,
@@ -375,6 +387,7 @@ impl Store {
             journal_signer: keys.journal.clone(),
             writer: Arc::new(std::sync::OnceLock::new()),
             local,
+            hot,
         };
         store.check_key().await?;
         store.check_journal_key().await?;
@@ -396,6 +409,9 @@ impl Store {
         }
         self.read.close().await;
         self.write.close().await;
+        if let Some(hot) = &self.hot {
+            hot.close().await;
+        }
     }
 
     /// A configuration or provenance value stored with the data (not personal data).
@@ -445,6 +461,26 @@ impl Store {
             }
         }
     }
+}
+
+/// Connections of the PostgreSQL hot reads ([`Store::point_read`]). Each read is one
+/// statement of a fraction of a millisecond, so a few connections keep a small machine's
+/// cores busy, and each more is one more server process to schedule. Four was not compared
+/// with other counts yet (BENCHMARKS.md, "The journaled read at speed").
+const HOT_CONNECTIONS: usize = 4;
+
+/// The connections of the PostgreSQL hot reads (`hot.rs`), through sqlx's own PostgreSQL
+/// driver rather than `Any`, which converts every row into its own representation first
+/// and cannot decode the arrays the read's facts come in.
+fn hot_reads(url: &str, target: &str) -> Result<hot::HotReads, StoreError> {
+    let options = sqlx::postgres::PgConnectOptions::from_str(url)
+        .map_err(|e| StoreError::Config {
+            field: "database url",
+            reason: format!("{target} cannot be parsed: {e}"),
+        })?
+        .log_statements(tracing::log::LevelFilter::Off)
+        .log_slow_statements(tracing::log::LevelFilter::Off, Duration::from_secs(3600));
+    Ok(hot::HotReads::new(options, HOT_CONNECTIONS))
 }
 
 /// Connection settings every SQLite connection gets.

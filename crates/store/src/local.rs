@@ -140,6 +140,24 @@ pub(crate) trait Columns {
     fn opt_blob(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError>;
 }
 
+impl Columns for sqlx::postgres::PgRow {
+    fn int(&self, name: &str) -> Result<i64, StoreError> {
+        Ok(sqlx::Row::try_get(self, name)?)
+    }
+    fn opt_int(&self, name: &str) -> Result<Option<i64>, StoreError> {
+        Ok(sqlx::Row::try_get(self, name)?)
+    }
+    fn text(&self, name: &str) -> Result<String, StoreError> {
+        Ok(sqlx::Row::try_get(self, name)?)
+    }
+    fn blob(&self, name: &str) -> Result<Vec<u8>, StoreError> {
+        Ok(sqlx::Row::try_get(self, name)?)
+    }
+    fn opt_blob(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(sqlx::Row::try_get(self, name)?)
+    }
+}
+
 impl Columns for sqlx::any::AnyRow {
     fn int(&self, name: &str) -> Result<i64, StoreError> {
         Ok(sqlx::Row::try_get(self, name)?)

@@ -112,7 +112,7 @@ pub(crate) fn party_from(text: String) -> Result<PartyId, StoreError> {
     text.parse().map_err(|e| corrupt(format!("party id: {e}")))
 }
 
-fn period_from(from_us: i64, to_us: Option<i64>) -> Result<Period, StoreError> {
+pub(crate) fn period_from(from_us: i64, to_us: Option<i64>) -> Result<Period, StoreError> {
     Period::new(instant(from_us)?, to_us.map(instant).transpose()?)
         .map_err(|e| corrupt(format!("period: {e}")))
 }
@@ -258,7 +258,7 @@ pub(crate) fn registration_from(
 }
 
 /// A snapshot row: the access point, and the occupancy and registration in force, if any.
-fn snapshot_from(
+pub(crate) fn snapshot_from(
     sealer: &Sealer,
     row: &impl Columns,
     at: Timestamp,
@@ -293,25 +293,58 @@ pub(crate) fn kind_from(id: &PartyId, kind: &str, gln: Option<i64>) -> Result<Pa
     })
 }
 
-fn party_row(sealer: &Sealer, row: &impl Columns) -> Result<Party, StoreError> {
-    let id = party_from(row.text("party_id")?)?;
-    let kind = kind_from(&id, &row.text("kind")?, row.opt_int("gln")?)?;
+pub(crate) fn party_row(sealer: &Sealer, row: &impl Columns) -> Result<Party, StoreError> {
+    party_from_columns(sealer, row, &PARTY)
+}
+
+/// The column names of a party in a result: plain in a `SELECT *`, prefixed where one row
+/// carries several parties (`point.rs`).
+pub(crate) struct PartyColumns {
+    pub(crate) party_id: &'static str,
+    pub(crate) kind: &'static str,
+    pub(crate) gln: &'static str,
+    pub(crate) name_sealed: &'static str,
+    pub(crate) phone_sealed: &'static str,
+    pub(crate) email_sealed: &'static str,
+}
+
+const PARTY: PartyColumns = PartyColumns {
+    party_id: "party_id",
+    kind: "kind",
+    gln: "gln",
+    name_sealed: "name_sealed",
+    phone_sealed: "phone_sealed",
+    email_sealed: "email_sealed",
+};
+
+/// A party from the columns `c` names in `row`.
+pub(crate) fn party_from_columns(
+    sealer: &Sealer,
+    row: &impl Columns,
+    c: &PartyColumns,
+) -> Result<Party, StoreError> {
+    let id = party_from(row.text(c.party_id)?)?;
+    let kind = kind_from(&id, &row.text(c.kind)?, row.opt_int(c.gln)?)?;
     let open_opt = |column: &str, what: &str| -> Result<Option<String>, StoreError> {
         let sealed = row.opt_blob(column)?;
         sealed.map(|s| sealer.open_json(&format!("parties.{what}|{id}"), &s)).transpose()
     };
-    let name = open_opt("name_sealed", "name")?.ok_or_else(|| corrupt(format!("name of {id}")))?;
+    let name = open_opt(c.name_sealed, "name")?.ok_or_else(|| corrupt(format!("name of {id}")))?;
     Ok(Party {
         kind,
         name: parse_text("name", &name)?,
-        phone: open_opt("phone_sealed", "phone")?.map(|p| parse_text::<Phone>("phone", &p)).transpose()?,
-        email: open_opt("email_sealed", "email")?.map(|e| parse_text::<Email>("email", &e)).transpose()?,
+        phone: open_opt(c.phone_sealed, "phone")?.map(|p| parse_text::<Phone>("phone", &p)).transpose()?,
+        email: open_opt(c.email_sealed, "email")?.map(|e| parse_text::<Email>("email", &e)).transpose()?,
         id,
     })
 }
 
 /// The one-round-trip look-up of [`Store::snapshot`]: `$1` the EAN, `$2` the instant.
-static SNAPSHOT_SQL: LazyLock<String> = LazyLock::new(|| {
+pub(crate) static SNAPSHOT_SQL: LazyLock<String> = LazyLock::new(|| snapshot_sql("$1", "$2"));
+
+/// The snapshot query with its EAN and instant as the parameters named `ean` and `at`, so a
+/// larger statement can hold it as a subquery (`point.rs`).
+pub(crate) fn snapshot_sql(ean: &str, at: &str) -> String {
     format!(
         "SELECT {ACCESS_POINT_COLUMNS}, \
            o.id AS o_id, o.ean AS o_ean, o.party_id AS o_party_id, o.from_us AS o_from_us, \
@@ -321,19 +354,19 @@ static SNAPSHOT_SQL: LazyLock<String> = LazyLock::new(|| {
            r.to_us AS r_to_us, r.recorded_at AS r_recorded_at, r.supersedes AS r_supersedes \
          FROM access_points ap \
          LEFT JOIN occupancies o ON o.ean = ap.ean AND o.id = ( \
-           SELECT c.id FROM occupancies c WHERE c.ean = $1 AND c.from_us <= $2 \
-             AND (c.to_us IS NULL OR c.to_us > $2) AND {NOT_SUPERSEDED_OCC} \
+           SELECT c.id FROM occupancies c WHERE c.ean = {ean} AND c.from_us <= {at} \
+             AND (c.to_us IS NULL OR c.to_us > {at}) AND {NOT_SUPERSEDED_OCC} \
            ORDER BY c.from_us DESC LIMIT 1) \
          LEFT JOIN registrations r ON r.ean = ap.ean AND r.id = ( \
-           SELECT c.id FROM registrations c WHERE c.ean = $1 AND c.from_us <= $2 \
-             AND (c.to_us IS NULL OR c.to_us > $2) AND {NOT_SUPERSEDED_REG} \
+           SELECT c.id FROM registrations c WHERE c.ean = {ean} AND c.from_us <= {at} \
+             AND (c.to_us IS NULL OR c.to_us > {at}) AND {NOT_SUPERSEDED_REG} \
            ORDER BY c.from_us DESC LIMIT 1) \
-         WHERE ap.ean = $1 AND {LATEST_VERSION}"
+         WHERE ap.ean = {ean} AND ap.version = (SELECT MAX(v.version) FROM access_points v WHERE v.ean = {ean})"
     )
-});
+}
 
 /// The caller's own periods on one access point (`$1` the EAN, `$2` the party).
-static PERIODS_ON_SQL: LazyLock<String> = LazyLock::new(|| {
+pub(crate) static PERIODS_ON_SQL: LazyLock<String> = LazyLock::new(|| {
     format!(
         "SELECT 'r' AS kind, c.from_us, c.to_us FROM registrations c \
            WHERE c.ean = $1 AND c.party_id = $2 AND {NOT_SUPERSEDED_REG} \
@@ -343,7 +376,7 @@ static PERIODS_ON_SQL: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-const PARTY_SQL: &str = "SELECT * FROM parties WHERE party_id = $1";
+pub(crate) const PARTY_SQL: &str = "SELECT * FROM parties WHERE party_id = $1";
 
 impl Store {
     /// The access point as it is now, if the register knows it.

@@ -59,7 +59,7 @@ impl NewToken {
     }
 }
 
-fn hash_secret(secret: &str) -> Vec<u8> {
+pub(crate) fn hash_secret(secret: &str) -> Vec<u8> {
     Sha256::digest(secret.as_bytes()).to_vec()
 }
 
@@ -171,11 +171,11 @@ impl Store {
     }
 }
 
-const AUTHENTICATE_SQL: &str = "SELECT t.token_id, t.party_id, t.role, t.expires_us FROM tokens t \
+pub(crate) const AUTHENTICATE_SQL: &str = "SELECT t.token_id, t.party_id, t.role, t.expires_us FROM tokens t \
      WHERE t.token_hash = $1 AND t.expires_us > $2 \
      AND NOT EXISTS (SELECT 1 FROM token_revocations r WHERE r.token_id = t.token_id)";
 
-fn bearer_from(row: &impl Columns) -> Result<Bearer, StoreError> {
+pub(crate) fn bearer_from(row: &impl Columns) -> Result<Bearer, StoreError> {
     let expires = row.int("expires_us")?;
     Ok(Bearer {
         token_id: row.text("token_id")?,

@@ -190,3 +190,34 @@ async fn journal_failure_refuses(s: &Server) {
     assert_eq!(status, StatusCode::OK, "the door reopens once the journal can be written");
 }
 over_http!(i2_a_failed_journal_append_refuses_the_request, journal_failure_refuses);
+
+/// The read of an access point checks its token with its data: a token that is not valid is
+/// refused as unauthenticated before a malformed parameter is named, as on every route; a
+/// valid one gets the parameter's error; and a token revoked through the application (as
+/// the command line revokes one) is refused from the next request on.
+async fn the_token_is_checked_first_and_revocation_is_immediate(s: &Server) {
+    let nobody = "clo_0000000000000000000000000000000000000000000000000000000000000000";
+    for path in ["/v1/access-points/54144800000000000x", &format!("/v1/access-points/{}?at=soon", ean(1))] {
+        let (status, body) = s.get_as(nobody, path).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (StatusCode::UNAUTHORIZED, Some("unauthenticated")),
+            "{path}"
+        );
+        let (status, _) = s.get(Some("supplier_a"), path).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path}");
+    }
+    let system =
+        app::Actor { party: "cloison".parse().expect("id"), role: app::Role::System, session: "t".into() };
+    let expires = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(1);
+    let token = s.app.create_token(&system, "sup-a", app::Role::Supplier, expires).await.expect("token");
+    let (status, body) = s.get_as(&token.secret, &show(1, 50)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    s.app.revoke_token(&system, &token.token_id).await.expect("revoked");
+    let (status, body) = s.get_as(&token.secret, &show(1, 50)).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("unauthenticated")));
+}
+over_http!(
+    the_token_is_checked_before_the_parameters_and_revocation_is_immediate,
+    the_token_is_checked_first_and_revocation_is_immediate
+);

@@ -2,6 +2,7 @@
 //! every test runs on SQLite, and on PostgreSQL when `CLOISON_TEST_POSTGRES_URL` is set, each
 //! in a fresh database.
 
+mod bearer;
 mod gate;
 mod harness;
 mod lint;
