@@ -465,8 +465,9 @@ impl Store {
 
 /// Connections of the PostgreSQL hot reads ([`Store::point_read`]). Each read is one
 /// statement of a fraction of a millisecond, so a few connections keep a small machine's
-/// cores busy, and each more is one more server process to schedule. Four was not compared
-/// with other counts yet (BENCHMARKS.md, "The journaled read at speed").
+/// cores busy, and each more is one more server process to schedule. On the 2-core machine
+/// two gave 4,045 and 4,762 req/s, four 5,149 and 5,929, eight 5,322 (BENCHMARKS.md, "The
+/// journaled read at speed").
 const HOT_CONNECTIONS: usize = 4;
 
 /// The connections of the PostgreSQL hot reads (`hot.rs`), through sqlx's own PostgreSQL
