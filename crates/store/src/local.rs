@@ -140,41 +140,30 @@ pub(crate) trait Columns {
     fn opt_blob(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError>;
 }
 
-impl Columns for sqlx::postgres::PgRow {
-    fn int(&self, name: &str) -> Result<i64, StoreError> {
-        Ok(sqlx::Row::try_get(self, name)?)
-    }
-    fn opt_int(&self, name: &str) -> Result<Option<i64>, StoreError> {
-        Ok(sqlx::Row::try_get(self, name)?)
-    }
-    fn text(&self, name: &str) -> Result<String, StoreError> {
-        Ok(sqlx::Row::try_get(self, name)?)
-    }
-    fn blob(&self, name: &str) -> Result<Vec<u8>, StoreError> {
-        Ok(sqlx::Row::try_get(self, name)?)
-    }
-    fn opt_blob(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(sqlx::Row::try_get(self, name)?)
-    }
+/// sqlx's rows read by name, the same way for its `Any` driver and its PostgreSQL one.
+macro_rules! sqlx_columns {
+    ($($row:ty),*) => {$(
+        impl Columns for $row {
+            fn int(&self, name: &str) -> Result<i64, StoreError> {
+                Ok(sqlx::Row::try_get(self, name)?)
+            }
+            fn opt_int(&self, name: &str) -> Result<Option<i64>, StoreError> {
+                Ok(sqlx::Row::try_get(self, name)?)
+            }
+            fn text(&self, name: &str) -> Result<String, StoreError> {
+                Ok(sqlx::Row::try_get(self, name)?)
+            }
+            fn blob(&self, name: &str) -> Result<Vec<u8>, StoreError> {
+                Ok(sqlx::Row::try_get(self, name)?)
+            }
+            fn opt_blob(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+                Ok(sqlx::Row::try_get(self, name)?)
+            }
+        }
+    )*};
 }
 
-impl Columns for sqlx::any::AnyRow {
-    fn int(&self, name: &str) -> Result<i64, StoreError> {
-        Ok(sqlx::Row::try_get(self, name)?)
-    }
-    fn opt_int(&self, name: &str) -> Result<Option<i64>, StoreError> {
-        Ok(sqlx::Row::try_get(self, name)?)
-    }
-    fn text(&self, name: &str) -> Result<String, StoreError> {
-        Ok(sqlx::Row::try_get(self, name)?)
-    }
-    fn blob(&self, name: &str) -> Result<Vec<u8>, StoreError> {
-        Ok(sqlx::Row::try_get(self, name)?)
-    }
-    fn opt_blob(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(sqlx::Row::try_get(self, name)?)
-    }
-}
+sqlx_columns!(sqlx::postgres::PgRow, sqlx::any::AnyRow);
 
 /// The column names of one fixed statement, learnt on its first run.
 ///
