@@ -115,7 +115,7 @@ async fn fixture(db: &TestDb) -> Fixture {
 }
 
 /// Statements that get past the append-only triggers of every table.
-pub(crate) async fn without_triggers(db: &TestDb, conn: &mut sqlx::AnyConnection) -> Vec<String> {
+async fn without_triggers(db: &TestDb, conn: &mut sqlx::AnyConnection) -> Vec<String> {
     if db.sqlite_file.is_some() {
         let names: Vec<String> = sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'trigger'")
             .fetch_all(&mut *conn)
@@ -145,6 +145,25 @@ pub(crate) async fn without_triggers(db: &TestDb, conn: &mut sqlx::AnyConnection
         .map(|t| format!("ALTER TABLE {t} DISABLE TRIGGER USER"))
         .collect()
     }
+}
+
+/// Runs `sql` on `db` as a DBA would, past the append-only triggers, then verifies the
+/// journal: what each tamper suite asserts on.
+pub(crate) async fn tamper_and_verify(
+    db: &TestDb,
+    name: &str,
+    sql: &[String],
+) -> Result<store::Verified, VerifyError> {
+    use sqlx::Connection;
+    let mut conn = sqlx::AnyConnection::connect(&db.url).await.expect("raw connection");
+    for statement in without_triggers(db, &mut conn).await.iter().chain(sql) {
+        sqlx::query(statement)
+            .execute(&mut conn)
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {statement}: {e}"));
+    }
+    conn.close().await.expect("closed");
+    db.store.verify_journal(&db.store.journal_public_key(), |_| {}).await
 }
 
 /// One act of tampering and what the verifier must say about it.
@@ -354,16 +373,7 @@ async fn every_tampering_is_named(db: &TestDb) {
         }
         let case = all.into_iter().nth(count).expect("in range");
         count += 1;
-        use sqlx::Connection;
-        let mut conn = sqlx::AnyConnection::connect(&fresh.url).await.expect("raw connection");
-        for statement in without_triggers(&fresh, &mut conn).await.iter().chain(&case.sql) {
-            sqlx::query(statement)
-                .execute(&mut conn)
-                .await
-                .unwrap_or_else(|e| panic!("{}: {statement}: {e}", case.name));
-        }
-        conn.close().await.expect("closed");
-        match fresh.store.verify_journal(&fresh.store.journal_public_key(), |_| {}).await {
+        match tamper_and_verify(&fresh, case.name, &case.sql).await {
             Err(VerifyError::Fault(fault)) if fault.to_string().contains(&case.names) => {}
             other => failures
                 .push(format!("{}: expected a fault naming {:?}, got {other:?}", case.name, case.names)),

@@ -100,17 +100,7 @@ async fn an_edited_or_overwritten_day_is_named(db: &TestDb) {
             if postgres { TestDb::postgres().await.expect("configured") } else { TestDb::sqlite().await };
         put(&fresh, vec![day(Channel::ElectricityOfftake, date(2026, 3, 29), 40)]).await;
         let blob = if postgres { "'\\x0100'::bytea" } else { "X'0100'" };
-        use sqlx::Connection;
-        let mut conn = sqlx::AnyConnection::connect(&fresh.url).await.expect("raw connection");
-        let statements = crate::bound::without_triggers(&fresh, &mut conn).await;
-        for statement in statements.into_iter().chain([sql.replace("{blob}", blob)]) {
-            sqlx::query(&statement)
-                .execute(&mut conn)
-                .await
-                .unwrap_or_else(|e| panic!("{name}: {statement}: {e}"));
-        }
-        conn.close().await.expect("closed");
-        match fresh.store.verify_journal(&fresh.store.journal_public_key(), |_| {}).await {
+        match crate::bound::tamper_and_verify(&fresh, name, &[sql.replace("{blob}", blob)]).await {
             Err(VerifyError::Fault(fault)) if fault.to_string().contains("table interval_days, key ") => {}
             other => failures.push(format!("{name}: expected a fault naming interval_days, got {other:?}")),
         }
