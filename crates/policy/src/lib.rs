@@ -53,9 +53,10 @@ pub const EVALUATION_ERROR: &str = "evaluation-error";
 /// The policy files compiled into the binary, by the path errors give them.
 const EMBEDDED_SCHEMA: (&str, &str) =
     ("policies/cloison.cedarschema", include_str!("../../../policies/cloison.cedarschema"));
-const EMBEDDED_POLICIES: [(&str, &str); 3] = [
+const EMBEDDED_POLICIES: [(&str, &str); 4] = [
     ("policies/installation.cedar", include_str!("../../../policies/installation.cedar")),
     ("policies/journal.cedar", include_str!("../../../policies/journal.cedar")),
+    ("policies/market.cedar", include_str!("../../../policies/market.cedar")),
     ("policies/register.cedar", include_str!("../../../policies/register.cedar")),
 ];
 
@@ -72,6 +73,9 @@ pub struct Policy {
     party_type: cedar::EntityTypeName,
     role_type: cedar::EntityTypeName,
     access_point_type: cedar::EntityTypeName,
+    scenario_type: cedar::EntityTypeName,
+    scenario_kind_type: cedar::EntityTypeName,
+    queue_type: cedar::EntityTypeName,
     journal: cedar::EntityUid,
     register: cedar::EntityUid,
     installation: cedar::EntityUid,
@@ -91,15 +95,21 @@ pub struct Policy {
 /// names stops the memo from growing (they are then decided each time).
 const MEMO_ROLES: usize = 256;
 
-/// Answers remembered per role: each action, with or without each of the two memberships.
-const MEMO_SLOTS: usize = Action::ALL.len() * 4;
+/// The distinct resources an answer can depend on (see `Resource::memo_slot`).
+const RESOURCE_SLOTS: usize = 8 + domain::scenario::ScenarioKind::ALL.len();
+
+/// Answers remembered per role: each action, with or without each of the two memberships,
+/// for each distinct resource.
+const MEMO_SLOTS: usize = Action::ALL.len() * 4 * RESOURCE_SLOTS;
 
 /// Where the answer to `question` is remembered within its role: everything else Cedar's
 /// answer depends on when no policy names a party or an access point.
 fn memo_slot(question: &Question<'_>) -> usize {
-    question.action as usize * 4
+    (question.action as usize * 4
         + 2 * usize::from(!question.facts.registrations.is_empty())
-        + usize::from(!question.facts.occupancies.is_empty())
+        + usize::from(!question.facts.occupancies.is_empty()))
+        * RESOURCE_SLOTS
+        + question.resource.memo_slot()
 }
 
 /// Cedar's answer, before the facts' periods are clipped to it.
@@ -232,6 +242,24 @@ pub enum Action {
     ReadSetting,
     /// Writing an installation setting.
     WriteSetting,
+    /// Starting a market scenario on an access point.
+    StartScenario,
+    /// A market scenario's state.
+    ReadScenario,
+    /// Cancelling a market scenario before its day.
+    CancelScenario,
+    /// The DSO's reports on a budget-meter placement.
+    ReportPlacement,
+    /// The market's day: due scenarios take effect.
+    RunMarketDay,
+    /// What a party is told of the scenario in progress that refused its request (R3).
+    LearnScenarioInProgress,
+    /// The oldest unacknowledged messages of a queue.
+    PeekMessages,
+    /// Taking a message out of a queue.
+    AcknowledgeMessage,
+    /// Queueing a market message: the market hub's act.
+    SendMessage,
 }
 
 /// The kinds of resource the schema declares, each action applying to some of them.
@@ -245,11 +273,17 @@ pub enum ResourceKind {
     Register,
     /// The installation (a singleton): its tokens and settings.
     Installation,
+    /// One market scenario.
+    Scenario,
+    /// The kind of a scenario in progress (R3).
+    ScenarioKind,
+    /// One party's or service's message queue.
+    Queue,
 }
 
 impl Action {
     /// Every action, in declaration order.
-    pub const ALL: [Action; 15] = [
+    pub const ALL: [Action; 24] = [
         Action::ReadAccessPoint,
         Action::ReadHistory,
         Action::WriteRegister,
@@ -265,6 +299,15 @@ impl Action {
         Action::ManageTokens,
         Action::ReadSetting,
         Action::WriteSetting,
+        Action::StartScenario,
+        Action::ReadScenario,
+        Action::CancelScenario,
+        Action::ReportPlacement,
+        Action::RunMarketDay,
+        Action::LearnScenarioInProgress,
+        Action::PeekMessages,
+        Action::AcknowledgeMessage,
+        Action::SendMessage,
     ];
 
     /// The kinds of resource the action applies to, as the schema's `appliesTo` says.
@@ -278,10 +321,15 @@ impl Action {
             | Action::ReadAccessLog
             | Action::WriteJournalNote
             | Action::SignCheckpoint => &[K::Journal],
-            Action::ReadRegisterSummary | Action::ListAccessPoints | Action::ReadOwnIdentity => {
-                &[K::Register]
-            }
+            Action::ReadRegisterSummary
+            | Action::ListAccessPoints
+            | Action::ReadOwnIdentity
+            | Action::RunMarketDay => &[K::Register],
             Action::ManageTokens | Action::ReadSetting | Action::WriteSetting => &[K::Installation],
+            Action::StartScenario => &[K::AccessPoint],
+            Action::ReadScenario | Action::CancelScenario | Action::ReportPlacement => &[K::Scenario],
+            Action::LearnScenarioInProgress => &[K::ScenarioKind],
+            Action::PeekMessages | Action::AcknowledgeMessage | Action::SendMessage => &[K::Queue],
         }
     }
 
@@ -303,6 +351,15 @@ impl Action {
             Action::ManageTokens => "ManageTokens",
             Action::ReadSetting => "ReadSetting",
             Action::WriteSetting => "WriteSetting",
+            Action::StartScenario => "StartScenario",
+            Action::ReadScenario => "ReadScenario",
+            Action::CancelScenario => "CancelScenario",
+            Action::ReportPlacement => "ReportPlacement",
+            Action::RunMarketDay => "RunMarketDay",
+            Action::LearnScenarioInProgress => "LearnScenarioInProgress",
+            Action::PeekMessages => "PeekMessages",
+            Action::AcknowledgeMessage => "AcknowledgeMessage",
+            Action::SendMessage => "SendMessage",
         }
     }
 }
@@ -321,6 +378,22 @@ pub enum Resource<'a> {
     Register,
     /// The installation: tokens and settings.
     Installation,
+    /// One market scenario; `own` when the asking party started it. Only that matters to a
+    /// decision, so the scenario's other facts never reach the policy.
+    Scenario {
+        /// Whether the asking party is its initiator.
+        own: bool,
+    },
+    /// The kind of a scenario in progress that met the asking party's request (R3).
+    ScenarioKind {
+        /// The kind, as the domain names it.
+        kind: domain::scenario::ScenarioKind,
+    },
+    /// A message queue; `own` when it is the asking party's.
+    Queue {
+        /// Whether the queue is the asking party's own.
+        own: bool,
+    },
 }
 
 impl Resource<'_> {
@@ -331,6 +404,28 @@ impl Resource<'_> {
             Resource::Journal => ResourceKind::Journal,
             Resource::Register => ResourceKind::Register,
             Resource::Installation => ResourceKind::Installation,
+            Resource::Scenario { .. } => ResourceKind::Scenario,
+            Resource::ScenarioKind { .. } => ResourceKind::ScenarioKind,
+            Resource::Queue { .. } => ResourceKind::Queue,
+        }
+    }
+
+    /// Where the answer about this resource is remembered among an action's answers: what
+    /// of the resource itself a decision can depend on when no policy names a party or an
+    /// access point. Its type (an action may apply to two: `WriteRegister` to an access point
+    /// and to the register, which different policies decide), whether it is the asker's own,
+    /// and a scenario kind, a fixed enum the R3 policies name.
+    fn memo_slot(&self) -> usize {
+        match self {
+            Resource::AccessPoint { .. } => 0,
+            Resource::Journal => 1,
+            Resource::Register => 2,
+            Resource::Installation => 3,
+            Resource::Scenario { own } => 4 + usize::from(*own),
+            Resource::Queue { own } => 6 + usize::from(*own),
+            Resource::ScenarioKind { kind } => {
+                8 + domain::scenario::ScenarioKind::ALL.iter().position(|k| k == kind).unwrap_or(0)
+            }
         }
     }
 }
@@ -411,6 +506,9 @@ impl Policy {
         let party_type = name("Cloison::Party")?;
         let role_type = name("Cloison::Role")?;
         let access_point_type = name("Cloison::AccessPoint")?;
+        let scenario_type = name("Cloison::Scenario")?;
+        let scenario_kind_type = name("Cloison::ScenarioKind")?;
+        let queue_type = name("Cloison::Queue")?;
         let singleton = |type_name: &str, id: &str| -> Result<cedar::EntityUid, PolicyError> {
             Ok(cedar::EntityUid::from_type_name_and_id(name(type_name)?, cedar::EntityId::new(id)))
         };
@@ -434,7 +532,14 @@ impl Policy {
             })?;
         let memo = Policy::id_blind(
             &loaded.policies,
-            [&role_type, &action_type, journal.type_name(), register.type_name(), installation.type_name()],
+            [
+                &role_type,
+                &action_type,
+                &scenario_kind_type,
+                journal.type_name(),
+                register.type_name(),
+                installation.type_name(),
+            ],
         )
         .then(|| RwLock::new(HashMap::new()));
         let conditional = index.iter().map(|by_role| by_role.conditional(&loaded.reveals)).collect();
@@ -448,6 +553,9 @@ impl Policy {
             party_type,
             role_type,
             access_point_type,
+            scenario_type,
+            scenario_kind_type,
+            queue_type,
             journal,
             register,
             installation,
@@ -621,22 +729,50 @@ impl Policy {
                     [],
                 )
                 .ok()?;
-                (uid, entity)
+                (uid, Some(entity))
             }
-            Resource::Journal => {
-                (self.journal.clone(), cedar::Entity::new_no_attrs(self.journal.clone(), Default::default()))
+            Resource::Scenario { own } | Resource::Queue { own } => {
+                let (type_name, attribute) = match question.resource {
+                    Resource::Scenario { .. } => (&self.scenario_type, "initiators"),
+                    _ => (&self.queue_type, "owners"),
+                };
+                // The entity's id is never the scenario's or the queue's: only whether it
+                // is the principal's own may decide.
+                let uid =
+                    cedar::EntityUid::from_type_name_and_id(type_name.clone(), cedar::EntityId::new("asked"));
+                let members = cedar::RestrictedExpression::new_set(
+                    own.then(|| cedar::RestrictedExpression::new_entity_uid(principal.clone())),
+                );
+                let entity =
+                    cedar::Entity::new_with_tags(uid.clone(), [(attribute.to_owned(), members)], [], [])
+                        .ok()?;
+                (uid, Some(entity))
             }
+            Resource::ScenarioKind { kind } => {
+                let uid = cedar::EntityUid::from_type_name_and_id(
+                    self.scenario_kind_type.clone(),
+                    cedar::EntityId::new(kind.as_str()),
+                );
+                // A member of an enum type is known from the schema, not given as an entity
+                // (like the principal's role).
+                (uid, None)
+            }
+            Resource::Journal => (
+                self.journal.clone(),
+                Some(cedar::Entity::new_no_attrs(self.journal.clone(), Default::default())),
+            ),
             Resource::Register => (
                 self.register.clone(),
-                cedar::Entity::new_no_attrs(self.register.clone(), Default::default()),
+                Some(cedar::Entity::new_no_attrs(self.register.clone(), Default::default())),
             ),
             Resource::Installation => (
                 self.installation.clone(),
-                cedar::Entity::new_no_attrs(self.installation.clone(), Default::default()),
+                Some(cedar::Entity::new_no_attrs(self.installation.clone(), Default::default())),
             ),
         };
         let schema = conform.then_some(&self.schema);
-        let entities = cedar::Entities::from_entities([party, resource_entity], schema).ok()?;
+        let entities =
+            cedar::Entities::from_entities(std::iter::once(party).chain(resource_entity), schema).ok()?;
         let action = self.actions[question.action as usize].clone();
         let request =
             cedar::Request::new(principal, action, resource, cedar::Context::empty(), schema).ok()?;
@@ -703,11 +839,42 @@ mod tests {
             ResourceKind::Journal => Resource::Journal,
             ResourceKind::Register => Resource::Register,
             ResourceKind::Installation => Resource::Installation,
+            ResourceKind::Scenario => Resource::Scenario { own: true },
+            ResourceKind::ScenarioKind => {
+                Resource::ScenarioKind { kind: domain::scenario::ScenarioKind::Drop }
+            }
+            ResourceKind::Queue => Resource::Queue { own: true },
         }
     }
 
+    /// Every resource a question can name, each variant of the market's resources included.
+    fn every_resource() -> Vec<Resource<'static>> {
+        let mut all = vec![
+            Resource::AccessPoint { ean: "541448820000000017" },
+            Resource::Journal,
+            Resource::Register,
+            Resource::Installation,
+        ];
+        for own in [false, true] {
+            all.push(Resource::Scenario { own });
+            all.push(Resource::Queue { own });
+        }
+        all.extend(domain::scenario::ScenarioKind::ALL.map(|kind| Resource::ScenarioKind { kind }));
+        all
+    }
+
     fn ask(policy: &Policy, role: &str, action: Action, facts: &Facts) -> Decision {
-        let question = Question { party: "party-1", role, action, resource: resource_for(action), facts };
+        ask_of(policy, role, action, resource_for(action), facts)
+    }
+
+    fn ask_of(
+        policy: &Policy,
+        role: &str,
+        action: Action,
+        resource: Resource<'_>,
+        facts: &Facts,
+    ) -> Decision {
+        let question = Question { party: "party-1", role, action, resource, facts };
         policy.decide(&question)
     }
 
@@ -719,11 +886,23 @@ mod tests {
         expected_allowed: bool,
         expected_visible: Visible,
     ) {
-        let decision = ask(policy, role, action, facts);
+        check_of(policy, role, action, resource_for(action), facts, expected_allowed, expected_visible);
+    }
+
+    fn check_of(
+        policy: &Policy,
+        role: &str,
+        action: Action,
+        resource: Resource<'_>,
+        facts: &Facts,
+        expected_allowed: bool,
+        expected_visible: Visible,
+    ) {
+        let decision = ask_of(policy, role, action, resource, facts);
         assert_eq!(
             (decision.allowed, &decision.visible),
             (expected_allowed, &expected_visible),
-            "{role} {action:?} with {facts:?}: {decision:?}"
+            "{role} {action:?} on {resource:?} with {facts:?}: {decision:?}"
         );
         assert!(!decision.policies.is_empty(), "{role} {action:?}: a decision always names its reason");
         if !decision.allowed {
@@ -873,10 +1052,54 @@ mod tests {
         for (role, action, facts, (allowed, visible)) in &rows {
             check(&policy, role, *action, facts, *allowed, visible.clone());
         }
+        // The market (R1, R2, R3, R6): who may, on which variant of the resource.
+        let market = |role: &str, action: Action, resource: Resource<'_>| -> (bool, Visible) {
+            let dso = ["register_staff", "system"].contains(&role);
+            let supplier = role == "supplier";
+            let seen = if dso { All } else { Nothing };
+            let allowed = match (action, resource) {
+                (StartScenario, _) => dso || supplier,
+                (ReadScenario | CancelScenario, Resource::Scenario { own }) => dso || (supplier && own),
+                (ReportPlacement | RunMarketDay, _) => dso,
+                (PeekMessages | AcknowledgeMessage, Resource::Queue { own }) => dso || (supplier && own),
+                (SendMessage, _) => role == "system",
+                // R3: a genuine end of contract and the two kinds it masks are told as an end
+                // of contract, to anyone; any other kind is not told at all.
+                (LearnScenarioInProgress, Resource::ScenarioKind { kind }) => {
+                    domain::scenario::told_to_competitor(kind).is_some()
+                }
+                _ => false,
+            };
+            let visible = if action == LearnScenarioInProgress { Nothing } else { seen };
+            if allowed { (true, visible) } else { deny.clone() }
+        };
+        let mut covered: Vec<(&str, Action)> = Vec::new();
+        for role in roles().into_iter().chain(["root"]) {
+            for action in [
+                StartScenario,
+                ReadScenario,
+                CancelScenario,
+                ReportPlacement,
+                RunMarketDay,
+                LearnScenarioInProgress,
+                PeekMessages,
+                AcknowledgeMessage,
+                SendMessage,
+            ] {
+                for resource in
+                    every_resource().into_iter().filter(|r| action.applies_to().contains(&r.kind()))
+                {
+                    let (allowed, visible) = market(role, action, resource);
+                    check_of(&policy, role, action, resource, &both(), allowed, visible);
+                }
+                covered.push((role, action));
+            }
+        }
         for role in roles() {
             for action in Action::ALL {
                 assert!(
-                    rows.iter().any(|(r, a, ..)| *r == role && *a == action),
+                    rows.iter().any(|(r, a, ..)| *r == role && *a == action)
+                        || covered.contains(&(role, action)),
                     "the table misses {role} {action:?}"
                 );
             }
@@ -910,16 +1133,21 @@ mod tests {
                         for (party, ean) in
                             [("party-1", "541448820000000017"), ("party-2", "541448820000000024")]
                         {
-                            let resource = match resource_for(action) {
-                                Resource::AccessPoint { .. } => Resource::AccessPoint { ean },
-                                journal => journal,
-                            };
-                            let question = Question { party, role, action, resource, facts: &facts };
-                            assert_eq!(
-                                policy.decide(&question),
-                                policy.decide_uncached(&question),
-                                "round {round}: {role} {action:?} {facts:?} {party} {ean}"
-                            );
+                            for resource in every_resource() {
+                                let resource = match resource {
+                                    Resource::AccessPoint { .. } => Resource::AccessPoint { ean },
+                                    other => other,
+                                };
+                                if !action.applies_to().contains(&resource.kind()) {
+                                    continue;
+                                }
+                                let question = Question { party, role, action, resource, facts: &facts };
+                                assert_eq!(
+                                    policy.decide(&question),
+                                    policy.decide_uncached(&question),
+                                    "round {round}: {role} {action:?} {resource:?} {facts:?} {party} {ean}"
+                                );
+                            }
                         }
                     }
                 }
@@ -975,12 +1203,7 @@ mod tests {
         let policy = embedded();
         let facts = Facts::default();
         for action in Action::ALL {
-            for resource in [
-                Resource::Journal,
-                Resource::Register,
-                Resource::Installation,
-                Resource::AccessPoint { ean: "541448820000000017" },
-            ] {
+            for resource in every_resource() {
                 let question = Question { party: "p", role: "auditor", action, resource, facts: &facts };
                 let expected = action.applies_to().contains(&resource.kind());
                 assert_eq!(policy.request(&question, true).is_some(), expected, "{action:?} on {resource:?}");
@@ -1048,13 +1271,21 @@ mod tests {
                 "auditor-changes-nothing",
                 "auditor-reads-journal-entries",
                 "auditor-reads-register",
+                "auditor-starts-no-scenario",
                 "call-center-reads-register",
+                "competitor-told-end-of-contract",
                 "customer-asks-for-access-log",
                 "customer-reads-own-access-log",
                 "customer-reads-own-occupancies",
+                "initiator-follows-own-scenario",
                 "metering-staff-reads-register",
+                "party-reads-own-queue",
+                "r3-budget-meter-told-as-end-of-contract",
+                "r3-drop-told-as-end-of-contract",
                 "register-staff-reads-and-writes-register",
+                "register-staff-runs-the-market",
                 "supplier-reads-own-registrations",
+                "supplier-starts-scenarios",
                 "support-reads-and-writes-settings",
                 "support-reads-no-journal-entries",
                 "support-reads-register-summary",
@@ -1064,6 +1295,7 @@ mod tests {
                 "system-reads-and-writes-register",
                 "system-reads-and-writes-settings",
                 "system-reads-journal-entries",
+                "system-runs-the-market",
                 "system-writes-notes-and-checkpoints",
             ]
         );
