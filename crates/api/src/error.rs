@@ -65,6 +65,11 @@ impl ApiError {
         ApiError { status: StatusCode::BAD_REQUEST, code, message: message.into(), retry_after: None }
     }
 
+    /// An error whose status is not one of the common ones above (a 422 of the market).
+    pub fn with_status(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError { status, code, message: message.into(), retry_after: None }
+    }
+
     /// A path segment that cannot be read (not UTF-8 once percent-decoded): `name` is the
     /// parameter, so the caller learns which part of the path is at fault.
     pub fn invalid_path(name: &str) -> ApiError {
@@ -145,7 +150,18 @@ impl From<AppError> for ApiError {
             AppError::NotVisible | AppError::UnknownAccessPoint(_) | AppError::NoSuchEntry(_) => {
                 ApiError::not_found()
             }
+            AppError::NoSuch(what) => ApiError {
+                status: StatusCode::NOT_FOUND,
+                code: "not_found",
+                message: format!("no {what} visible to you with this id"),
+                retry_after: None,
+            },
             AppError::Forbidden => ApiError::forbidden(),
+            AppError::KeyReused => ApiError::with_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency_key_reused",
+                "Idempotency-Key: this key was used before for another request",
+            ),
             AppError::Invalid(e) => ApiError::invalid("invalid_input", e.to_string()),
             AppError::Internal(e) => ApiError::internal(e),
         }

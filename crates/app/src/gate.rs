@@ -30,6 +30,12 @@ pub struct Sent<T> {
 }
 
 impl<T> Sent<T> {
+    /// An answer whose bytes were fixed by a write command (a market answer, kept for its
+    /// idempotency key and digested in the command's own entry).
+    pub(crate) fn written(view: T, json: Vec<u8>) -> Sent<T> {
+        Sent { view, json }
+    }
+
     /// The answer, for a front end that shapes its own output (the command line).
     pub fn view(&self) -> &T {
         &self.view
@@ -56,6 +62,9 @@ impl<T> Sent<T> {
 pub(crate) enum Refusal {
     /// About one access point: the same answer as for one that does not exist (I5).
     NotVisible,
+    /// About one thing known by a random id (a scenario, a message): the same answer as for
+    /// an id that does not exist (I5).
+    NoSuch(&'static str),
     /// About a function as a whole: the role may not use it.
     Forbidden,
 }
@@ -122,9 +131,10 @@ impl<T> From<T> for Ran<T> {
 fn outcome_of(error: &AppError) -> String {
     match error {
         AppError::UnknownAccessPoint(_) | AppError::NoSuchEntry(_) => "not_found".into(),
-        AppError::NotVisible => "not_visible".into(),
+        AppError::NotVisible | AppError::NoSuch(_) => "not_visible".into(),
         AppError::Forbidden => "forbidden".into(),
         AppError::Invalid(e) => crate::write::refused(e),
+        AppError::KeyReused => "refused:idempotency_key_reused".into(),
         AppError::Internal(_) => "error".into(),
     }
 }
@@ -201,9 +211,10 @@ impl Cloison {
     }
 
     /// Journals a refusal and returns the error the caller gets.
-    async fn refuse(&self, actor: &Actor, ask: &Ask<'_>, decision: Decision) -> AppError {
+    pub(crate) async fn refuse(&self, actor: &Actor, ask: &Ask<'_>, decision: Decision) -> AppError {
         let error = match ask.refusal {
             Refusal::NotVisible => AppError::NotVisible,
+            Refusal::NoSuch(what) => AppError::NoSuch(what),
             Refusal::Forbidden => AppError::Forbidden,
         };
         let entry = self.entry(actor, ask, false, decision.policies, outcome_of(&error), None);
@@ -339,5 +350,92 @@ impl Cloison {
         policies.dedup();
         let template = self.entry(actor, first, true, policies, String::new(), None);
         submit(template).await
+    }
+}
+
+/// The party the market hub acts as when it queues a message: neither the initiator nor
+/// the DSO's staff, so a message's journal entry, which its recipient receives whole in its
+/// receipt, names nobody the recipient may not know of (R3).
+pub(crate) const MARKET_HUB: &str = "market-hub";
+
+/// What a party is told of the scenario in progress that refused its request: the policy's
+/// answer to `LearnScenarioInProgress` on the kind in progress (R3), asked inside the
+/// writer's transaction, where the kind is known.
+pub(crate) struct Teller {
+    policy: std::sync::Arc<policy::Policy>,
+    party: String,
+    role: String,
+}
+
+impl Teller {
+    /// The policies that let the kind in progress be told as an end of contract, or `None`
+    /// when none does (the party is then told only that a scenario is in progress).
+    pub(crate) fn as_end_of_contract(&self, kind: domain::scenario::ScenarioKind) -> Option<Vec<String>> {
+        let facts = Facts::default();
+        let decision = self.policy.decide(&policy::Question {
+            party: &self.party,
+            role: &self.role,
+            action: Action::LearnScenarioInProgress,
+            resource: Resource::ScenarioKind { kind },
+            facts: &facts,
+        });
+        decision.allowed.then_some(decision.policies)
+    }
+
+    /// `entry` with the policies that decided what it told added to its decision's reasons.
+    pub(crate) fn told(mut entry: journal::Entry, policies: Vec<String>) -> journal::Entry {
+        entry.decision.policies.extend(policies);
+        entry.decision.policies.sort_unstable();
+        entry.decision.policies.dedup();
+        entry
+    }
+}
+
+impl Cloison {
+    /// The R3 teller for `actor`.
+    pub(crate) fn teller(&self, actor: &Actor) -> Teller {
+        Teller {
+            policy: self.policy.clone(),
+            party: actor.party.to_string(),
+            role: actor.role.as_str().to_owned(),
+        }
+    }
+
+    /// The template of the entries of messages the market hub queues, carrying the policy's
+    /// decision that the hub may send them. A policy set that does not let it fails the
+    /// request: no scenario is accepted whose messages could not be sent.
+    pub(crate) fn hub_entry(&self) -> Result<journal::Entry, AppError> {
+        let facts = Facts::default();
+        let role = domain::Role::System.as_str();
+        let decision = self.policy.decide(&policy::Question {
+            party: MARKET_HUB,
+            role,
+            action: Action::SendMessage,
+            resource: Resource::Queue { own: false },
+            facts: &facts,
+        });
+        if !decision.allowed {
+            return Err(AppError::Internal(StoreError::Config {
+                field: "policies",
+                reason: format!("the market hub may not send messages ({})", decision.policies.join(", ")),
+            }));
+        }
+        Ok(journal::Entry {
+            sequence: 0,
+            time_micros: jiff::Timestamp::now().as_microsecond(),
+            actor: journal::Actor {
+                party_id: MARKET_HUB.to_owned(),
+                role: role.to_owned(),
+                session: MARKET_HUB.to_owned(),
+            },
+            action: "market.message.queue".to_owned(),
+            subjects: Vec::new(),
+            purpose: "market".to_owned(),
+            decision: journal::Decision { allowed: decision.allowed, policies: decision.policies },
+            outcome: "ok".to_owned(),
+            data_digest: None,
+            salt: None,
+            rows: Vec::new(),
+        })
     }
 }

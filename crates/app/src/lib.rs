@@ -13,6 +13,7 @@ mod against;
 mod audit;
 mod door;
 mod gate;
+mod market;
 mod register;
 mod settings;
 pub mod wire;
@@ -26,6 +27,10 @@ pub use door::{AccessPointView, ClippedHistory, Me};
 pub use ed25519_dalek::{SigningKey, VerifyingKey};
 pub use gate::Sent;
 pub use journal::{Checkpoint, Hash, NoteError, Origin, SignedTreeHead};
+pub use market::{
+    AckView, Bundle, DayRun, MARKET_KINDS, MAX_BUNDLE, MAX_KEY_LEN, MarketAnswer, MessageView, Placement,
+    Receipt, ScenarioView, market_today, queue_name,
+};
 pub use policy::{Policy, PolicyError};
 pub use register::{HistoryView, Holder, PartyRef, RecordView, RegisterView, WriteTicket};
 pub use store::{
@@ -59,6 +64,14 @@ pub enum AppError {
     /// Not there, or not for this caller: one answer for both, so it is no oracle (I5).
     #[error("not_visible: no access point visible to you at this EAN")]
     NotVisible,
+    /// No such thing (a scenario, a message) visible to this caller with this id: unknown
+    /// and someone else's are one answer, so ids are no oracle (I5).
+    #[error("not_visible: no {0} visible to you with this id")]
+    NoSuch(&'static str),
+    /// An idempotency key used before by the same party for another request: the first
+    /// request's answer is not this one's, and nothing was done.
+    #[error("Idempotency-Key: idempotency_key_reused: this key was used before for another request")]
+    KeyReused,
     /// The role may not use this function at all (not about one access point).
     #[error("forbidden: your role may not do this")]
     Forbidden,
@@ -84,6 +97,8 @@ pub struct Cloison {
     origin: Origin,
     /// The latest checkpoint note witnesses cosigned (`witnessed.rs`), shared by every clone.
     cosigned: std::sync::Arc<std::sync::RwLock<Option<String>>>,
+    /// The market's windows, notice periods and last resort.
+    market: domain::scenario::Config,
 }
 
 impl Cloison {
@@ -110,6 +125,7 @@ impl Cloison {
             policy: std::sync::Arc::new(policy),
             origin: Origin::default(),
             cosigned: std::sync::Arc::default(),
+            market: domain::scenario::Config::default(),
         })
     }
 
@@ -118,6 +134,12 @@ impl Cloison {
     /// notes carry [`journal::DEFAULT_ORIGIN`].
     pub fn with_journal_origin(self, origin: Origin) -> Cloison {
         Cloison { origin, ..self }
+    }
+
+    /// Runs the market under `config` instead of the documented defaults
+    /// (`domain::scenario::Config::default`).
+    pub fn with_market_config(self, market: domain::scenario::Config) -> Cloison {
+        Cloison { market, ..self }
     }
 
     /// The `@id`s of the policies in force, sorted: every reason a journal entry may give,

@@ -69,6 +69,12 @@ pub fn refusal(error: AppError, actor: &Actor) -> anyhow::Error {
         ))
         .into(),
         AppError::NoSuchEntry(index) => Failure::NotFound(format!("the journal has no entry {index}")).into(),
+        AppError::NoSuch(what) => Failure::NotFound(format!(
+            "no {what} visible to {}:{} with this id",
+            actor.party,
+            actor.role.as_str()
+        ))
+        .into(),
         AppError::Forbidden => Failure::Forbidden(format!(
             "forbidden: {}:{} may not do this under the policies; the refusal is journaled \
              (act as another identity with --as PARTY:ROLE)",

@@ -306,6 +306,15 @@ impl WriteTx {
         Ok(Acknowledged::Now)
     }
 
+    /// The id parties know scenario `id` by.
+    pub async fn scenario_public_id(&mut self, id: ScenarioId) -> Result<String, StoreError> {
+        sqlx::query_scalar("SELECT public_id FROM scenarios WHERE id = $1")
+            .bind(id.0)
+            .fetch_optional(self.conn())
+            .await?
+            .ok_or_else(|| corrupt(format!("scenario {id} has no public id")))
+    }
+
     /// The first answer given to `party` under `key`, if any.
     pub async fn remembered(&mut self, party: &str, key: &str) -> Result<Option<Remembered>, StoreError> {
         let row = sqlx::query(

@@ -6,4 +6,5 @@ mod bearer;
 mod gate;
 mod harness;
 mod lint;
+mod market;
 mod settings;
