@@ -12,7 +12,9 @@
 #![warn(missing_docs)]
 
 mod error;
+mod extract;
 mod limit;
+mod market;
 mod metrics;
 mod routes;
 mod schema;

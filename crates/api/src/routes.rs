@@ -5,21 +5,25 @@
 //! generated from these annotations, so a route cannot exist undocumented (the integration
 //! tests check that no route is added another way).
 
-use app::{Actor, ConsistencyProofView, HeadView, InclusionProofView, JournalQuery};
+use app::{ConsistencyProofView, HeadView, InclusionProofView, JournalQuery};
 use axum::Json;
-use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::extract::State;
 use axum::http::header;
-use axum::http::request::Parts;
 use axum::response::IntoResponse;
 use domain::Ean;
 use jiff::Timestamp;
-use rand::RngCore;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use utoipa::{IntoParams, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::extract::{Caller, Params, Secret, Segment, request_id};
+use crate::market::{
+    __path_acknowledge_message, __path_cancel_scenario, __path_peek_messages, __path_report_placement,
+    __path_show_scenario, __path_submit_scenario, acknowledge_message, cancel_scenario, peek_messages,
+    report_placement, show_scenario, submit_scenario,
+};
 use crate::schema;
 use crate::{ApiError, State as AppState};
 
@@ -88,97 +92,14 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(journal_checkpoint))
         .routes(routes!(inclusion))
         .routes(routes!(consistency))
-        .routes(routes!(entries));
+        .routes(routes!(entries))
+        .routes(routes!(submit_scenario, show_scenario))
+        .routes(routes!(cancel_scenario))
+        .routes(routes!(report_placement))
+        .routes(routes!(peek_messages))
+        .routes(routes!(acknowledge_message));
     schema::add_layer_errors(routes.get_openapi_mut());
     routes
-}
-
-/// The authenticated caller of a request.
-pub struct Caller(Actor);
-
-impl FromRequestParts<AppState> for Caller {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let Secret(secret) = Secret::from_request_parts(parts, state).await?;
-        Secret::authenticate(&secret, state).await.map(Caller)
-    }
-}
-
-/// The bearer secret of a request, not yet checked: for a route that checks it together with
-/// its data (`access_point`). A request without one is refused as unauthenticated, as
-/// [`Caller`] refuses it.
-pub struct Secret(String);
-
-impl Secret {
-    /// The actor the secret stands for, or the unauthenticated refusal.
-    async fn authenticate(secret: &str, state: &AppState) -> Result<Actor, ApiError> {
-        match state.app.authenticate(secret, &request_id()).await {
-            Ok(Some(actor)) => Ok(actor),
-            Ok(None) => Err(ApiError::unauthenticated()),
-            Err(e) => Err(e.into()),
-        }
-    }
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for Secret {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(|s| Secret(s.to_owned()))
-            .ok_or_else(ApiError::unauthenticated)
-    }
-}
-
-/// A fresh id for one request: the journal groups what the request did under it.
-fn request_id() -> String {
-    let mut id = [0u8; 8];
-    rand::rngs::OsRng.fill_bytes(&mut id);
-    hex::encode(id)
-}
-
-/// Query parameters, refused as a JSON error naming the parameter (axum's own rejection is
-/// plain text, which no client of this API expects).
-pub struct Params<T>(T);
-
-impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Params<T> {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        match Query::<T>::from_request_parts(parts, state).await {
-            Ok(Query(value)) => Ok(Params(value)),
-            Err(rejection) => Err(ApiError::invalid("invalid_query", rejection.body_text())),
-        }
-    }
-}
-
-/// One path parameter as text, refused as a JSON error naming it when it cannot be decoded
-/// (axum's own rejection of, say, `%FF%FE` is plain text).
-pub struct Segment(String);
-
-impl<S: Send + Sync> FromRequestParts<S> for Segment {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        use axum::extract::path::ErrorKind;
-        use axum::extract::rejection::PathRejection;
-        match Path::<String>::from_request_parts(parts, state).await {
-            Ok(Path(text)) => Ok(Segment(text)),
-            Err(PathRejection::FailedToDeserializePathParams(e)) => match e.into_kind() {
-                ErrorKind::InvalidUtf8InPathParam { key } => Err(ApiError::invalid_path(&key)),
-                // Any other kind means the route and its extractor disagree: our mistake.
-                other => Err(ApiError::internal(format!("path parameter: {other}"))),
-            },
-            Err(other) => Err(ApiError::internal(format!("path parameter: {}", other.body_text()))),
-        }
-    }
 }
 
 /// The answer for a path no route matches: JSON like every other error.

@@ -363,3 +363,144 @@ pub struct StoredEntry {
     /// SHA-256(0x00 ‖ bytes), hex.
     leaf_hash: String,
 }
+
+/// A scenario request: the fields its kind needs, and no other (a move-in alone takes a
+/// shipping address; an end of contract names no customer).
+#[derive(Serialize, ToSchema)]
+pub struct ScenarioRequest {
+    /// The access point.
+    #[schema(pattern = "^[0-9]{18}$")]
+    ean: String,
+    /// The energy the initiator means to supply.
+    energy: Energy,
+    /// The Europe/Brussels day it takes effect, YYYY-MM-DD.
+    #[schema(format = Date)]
+    effective_day: String,
+    /// The customer (network user), for every kind but an end of contract.
+    customer: Option<String>,
+    /// Where bills go, for a move-in.
+    shipping_address: Option<AddressRequest>,
+    /// The supplier the DSO's staff act for; a supplier's own request is its own.
+    initiator: Option<String>,
+}
+
+/// A postal address as sent.
+#[derive(Serialize, ToSchema)]
+pub struct AddressRequest {
+    /// Street.
+    street: String,
+    /// House number.
+    number: String,
+    /// Box, when there is one.
+    #[serde(rename = "box")]
+    box_number: Option<String>,
+    /// Belgian postal code, four digits.
+    postal_code: String,
+    /// Municipality.
+    municipality: String,
+}
+
+/// A budget-meter placement report.
+#[derive(Serialize, ToSchema)]
+pub struct PlacementRequest {
+    /// `scheduled`, `placed` or `failed`.
+    step: PlacementStep,
+}
+
+/// The steps of a placement.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PlacementStep {
+    /// Planned for the scenario's day.
+    Scheduled,
+    /// In place: the meter changes.
+    Placed,
+    /// Could not be done.
+    Failed,
+}
+
+/// A scenario as its initiator and the DSO see it.
+#[derive(Serialize, ToSchema)]
+pub struct Scenario {
+    /// Random id (I5).
+    #[schema(pattern = "^[0-9a-f]{32}$")]
+    id: String,
+    /// `supplier_switch`, `move_in`, `move_out`, `end_of_contract`, `drop` or `budget_meter`.
+    kind: String,
+    /// The access point.
+    #[schema(pattern = "^[0-9]{18}$")]
+    ean: String,
+    /// The energy.
+    energy: Energy,
+    /// The day it takes effect.
+    #[schema(format = Date)]
+    effective_day: String,
+    /// `accepted`, `requested`, `scheduled`, `completed`, `placed`, `failed`, `cancelled` or
+    /// `superseded`.
+    status: String,
+    /// Who started it.
+    initiator: String,
+}
+
+/// What a market request came to: `accepted` with the scenario, or `refused` with the
+/// market's stable code, the field at fault and a message.
+#[derive(Serialize, ToSchema)]
+pub struct MarketAnswer {
+    /// `accepted` or `refused`.
+    outcome: String,
+    /// The scenario, when accepted.
+    scenario: Option<Scenario>,
+    /// The stable code, when refused (`unknown_ean`, `end_of_contract_in_progress`, …).
+    code: Option<String>,
+    /// The field at fault, when refused.
+    field: Option<String>,
+    /// What is wrong, when refused.
+    message: Option<String>,
+}
+
+/// A message's proof of what was journaled.
+#[derive(Serialize, ToSchema)]
+pub struct Receipt {
+    /// The journal entry that queued the message, canonical bytes in hex: its `data_digest`
+    /// is SHA-256 of the body, and SHA-256(0x00 ‖ bytes) the leaf of the proof.
+    entry: String,
+    /// The entry's inclusion in the head's tree.
+    proof: InclusionProof,
+    /// The signed head, with the key that verifies it.
+    head: Head,
+}
+
+/// One message.
+#[derive(Serialize, ToSchema)]
+pub struct Message {
+    /// Random id, stable across deliveries.
+    #[schema(pattern = "^[0-9a-f]{32}$")]
+    id: String,
+    /// What it says: `accepted`, `technical_data`, `point_lost`, `withdrawn`, …
+    kind: String,
+    /// The body, JSON as a string: exactly the bytes the receipt's entry digests.
+    body: String,
+    /// When it was queued.
+    #[schema(format = DateTime)]
+    created: String,
+    /// The proof that this is what was journaled.
+    receipt: Receipt,
+}
+
+/// A bundle of the caller's oldest unacknowledged messages.
+#[derive(Serialize, ToSchema)]
+pub struct Bundle {
+    /// Whose queue.
+    recipient: String,
+    /// Oldest first.
+    messages: Vec<Message>,
+}
+
+/// An acknowledgement.
+#[derive(Serialize, ToSchema)]
+pub struct Ack {
+    /// The message.
+    id: String,
+    /// Whether this call took it out of the queue (`false`: it was out already).
+    removed: bool,
+}

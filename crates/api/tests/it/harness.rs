@@ -198,6 +198,31 @@ impl Server {
         (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
     }
 
+    /// Sends `method` to `path` as `caller` with a JSON `body` and extra `headers`; the status
+    /// and the body's exact bytes.
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        caller: Option<&str>,
+        path: &str,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+    ) -> (StatusCode, Vec<u8>) {
+        let mut request = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(caller) = caller {
+            request = request.bearer_auth(&self.tokens[caller]);
+        }
+        if let Some(body) = body {
+            request = request.header("content-type", "application/json").body(body.to_string());
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status();
+        (status, response.bytes().await.expect("body").to_vec())
+    }
+
     /// The raw response, headers included.
     pub async fn raw(&self, caller: &str, path: &str) -> reqwest::Response {
         self.client

@@ -8,6 +8,7 @@ mod errors;
 mod harness;
 mod instants;
 mod limits;
+mod market;
 mod openapi;
 mod rules;
 mod slow_clients;

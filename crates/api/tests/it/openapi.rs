@@ -9,20 +9,29 @@ use crate::over_http;
 
 /// The source that registers routes. Routes registered with `routes!` carry their
 /// description; a plain `.route(` would not, so none may appear.
-const ROUTE_SOURCES: [(&str, &str); 2] =
-    [("routes.rs", include_str!("../../src/routes.rs")), ("lib.rs", include_str!("../../src/lib.rs"))];
+const ROUTE_SOURCES: [(&str, &str); 3] = [
+    ("routes.rs", include_str!("../../src/routes.rs")),
+    ("lib.rs", include_str!("../../src/lib.rs")),
+    ("market.rs", include_str!("../../src/market.rs")),
+];
 
-/// The `path = "…"` of every `#[utoipa::path]` in the routes' source.
+/// The sources whose handlers carry `#[utoipa::path]`.
+const HANDLER_SOURCES: [&str; 2] = [ROUTE_SOURCES[0].1, ROUTE_SOURCES[2].1];
+
+/// The `path = "…"` of every `#[utoipa::path]` in the handlers' sources, once per path (two
+/// methods on one path are one `routes!`).
 fn annotated_paths() -> Vec<String> {
-    let source = ROUTE_SOURCES[0].1;
-    source
-        .split("#[utoipa::path(")
-        .skip(1)
+    let mut paths: Vec<String> = HANDLER_SOURCES
+        .iter()
+        .flat_map(|source| source.split("#[utoipa::path(").skip(1))
         .map(|attribute| {
             let after = attribute.split("path = \"").nth(1).expect("every annotation names its path");
             after.split('"').next().expect("closing quote").to_owned()
         })
-        .collect()
+        .collect();
+    paths.sort();
+    paths.dedup();
+    paths
 }
 
 fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
