@@ -17,6 +17,7 @@ mod demo;
 mod identity;
 mod init;
 mod journal;
+mod market;
 mod output;
 mod register;
 mod serve;
@@ -55,6 +56,12 @@ enum Command {
     /// Query the access register: who occupied and who supplied an access point, over time.
     #[command(subcommand)]
     Register(register::RegisterCommand),
+    /// Market scenarios: switches, moves, ends of contract, drops, budget meters; the day run.
+    #[command(subcommand)]
+    Market(market::MarketCommand),
+    /// Message queues of the market: peek with receipts, acknowledge.
+    #[command(subcommand)]
+    Messages(market::MessagesCommand),
     /// The tamper-evident journal: heads, entries, proofs, verification, search, keys.
     #[command(subcommand)]
     Journal(journal::JournalCommand),
@@ -124,6 +131,8 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Serve(args) => serve::run(cli.config.as_deref(), args).await,
         Command::Register(cmd) => register::run(cli.config.as_deref(), cmd).await,
         Command::Journal(cmd) => journal::run(cli.config.as_deref(), cmd).await,
+        Command::Market(cmd) => market::run(cli.config.as_deref(), cmd).await,
+        Command::Messages(cmd) => market::run_messages(cli.config.as_deref(), cmd).await,
         Command::Admin(cmd) => admin::run(cli.config.as_deref(), cmd).await,
         Command::Bench(cmd) => bench::run(cli.config.as_deref(), cmd).await,
         Command::Witness(cmd) => witness::run(cmd).await,
