@@ -28,8 +28,8 @@ pub use ed25519_dalek::{SigningKey, VerifyingKey};
 pub use gate::Sent;
 pub use journal::{Checkpoint, Hash, NoteError, Origin, SignedTreeHead};
 pub use market::{
-    AckView, Bundle, DayRun, MARKET_KINDS, MAX_BUNDLE, MAX_KEY_LEN, MarketAnswer, MessageView, Placement,
-    Receipt, ScenarioView, market_today, queue_name,
+    AckTicket, AckView, Bundle, DayRun, MARKET_KINDS, MAX_BUNDLE, MAX_KEY_LEN, MarketAnswer, MarketTicket,
+    MessageView, Placement, Receipt, ReceiptError, ScenarioView, market_today, queue_name, verify_receipt,
 };
 pub use policy::{Policy, PolicyError};
 pub use register::{HistoryView, Holder, PartyRef, RecordView, RegisterView, WriteTicket};

@@ -148,6 +148,53 @@ pub struct Receipt {
     pub head: HeadView,
 }
 
+/// Why a receipt does not prove its message.
+#[derive(Debug, thiserror::Error)]
+pub enum ReceiptError {
+    /// The entry's bytes are not an entry.
+    #[error("entry: {0}")]
+    Entry(String),
+    /// The entry digests other bytes than the body.
+    #[error("body: the entry's digest is not the body's")]
+    Digest,
+    /// The entry is not in the head's tree.
+    #[error("proof: {0}")]
+    Proof(String),
+    /// The head is not signed by the key.
+    #[error("head: {0}")]
+    Head(String),
+}
+
+/// Checks a receipt as its recipient would, holding the message and the journal's published
+/// key but not our database: the body's SHA-256 is the entry's `data_digest`, the entry is in
+/// the tree of the head, and the head is signed by `key`. Returns the entry's index.
+pub fn verify_receipt(
+    body: &[u8],
+    receipt: &Receipt,
+    key: &crate::VerifyingKey,
+) -> Result<u64, ReceiptError> {
+    let bytes = hex::decode(&receipt.entry).map_err(|e| ReceiptError::Entry(e.to_string()))?;
+    let entry = Entry::decode(&bytes).map_err(|e| ReceiptError::Entry(e.to_string()))?;
+    if entry.data_digest != Some(Hash::digest(body)) {
+        return Err(ReceiptError::Digest);
+    }
+    let head = receipt.head.signed().ok_or_else(|| ReceiptError::Head("a signature is 64 bytes".into()))?;
+    head.verify(key).map_err(|e| ReceiptError::Head(e.to_string()))?;
+    let proof = &receipt.proof;
+    if proof.size != head.head.size || proof.root != head.head.root {
+        return Err(ReceiptError::Proof("the proof is not against the head".into()));
+    }
+    journal::verify_inclusion(
+        &journal::leaf_hash(&bytes),
+        proof.index,
+        proof.size,
+        &proof.hashes,
+        &proof.root,
+    )
+    .map_err(|e| ReceiptError::Proof(e.to_string()))?;
+    Ok(proof.index)
+}
+
 /// One message as its recipient reads it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MessageView {
@@ -182,9 +229,22 @@ pub struct AckView {
     pub removed: bool,
 }
 
+/// A queued market submission.
+pub struct MarketTicket(store::Ticket<Submitted>);
+
+impl MarketTicket {
+    /// Waits until the submission is durable; then its answer.
+    pub async fn wait(self) -> Result<Sent<MarketAnswer>, AppError> {
+        match self.0.wait().await.map_err(AppError::Internal)?.output {
+            Submitted::Answer(json) => Ok(Sent::written(answer_of(&json)?, json)),
+            Submitted::KeyReused => Err(AppError::KeyReused),
+        }
+    }
+}
+
 /// What a submission under an idempotency key came to.
 #[derive(Debug)]
-enum Submitted {
+pub(crate) enum Submitted {
     /// The answer's bytes: the first one, or a replay of it.
     Answer(Vec<u8>),
     /// The key was used before for another request.
@@ -697,6 +757,19 @@ impl Cloison {
         key: Option<&str>,
         today: Date,
     ) -> Result<Sent<MarketAnswer>, AppError> {
+        self.market_queue(actor, request, key, today).await?.wait().await
+    }
+
+    /// Queues a submission without waiting for it, as [`Cloison::register_submit`] queues
+    /// register requests: submissions are judged in the order queued, and many ride in one
+    /// commit. Await the ticket for the answer, once durable.
+    pub async fn market_queue(
+        &self,
+        actor: &Actor,
+        request: Request,
+        key: Option<&str>,
+        today: Date,
+    ) -> Result<MarketTicket, AppError> {
         if actor.role == domain::Role::Supplier && request.initiator != actor.party {
             return Err(AppError::Invalid(StoreError::Config {
                 field: "initiator",
@@ -724,17 +797,11 @@ impl Cloison {
         let hub = self.hub_entry()?;
         let teller = self.teller(actor);
         let config = self.market.clone();
-        let submitted = self
-            .write(actor, vec![ask], |template| async move {
-                let command = SubmitScenario { template, hub, teller, request, today, config, key };
-                let ticket = self.store.submit(command).await.map_err(AppError::Internal)?;
-                Ok(ticket.wait().await.map_err(AppError::Internal)?.output)
-            })
-            .await?;
-        match submitted {
-            Submitted::Answer(json) => Ok(Sent::written(answer_of(&json)?, json)),
-            Submitted::KeyReused => Err(AppError::KeyReused),
-        }
+        self.write(actor, vec![ask], |template| async move {
+            let command = SubmitScenario { template, hub, teller, request, today, config, key };
+            Ok(MarketTicket(self.store.submit(command).await.map_err(AppError::Internal)?))
+        })
+        .await
     }
 
     /// A scenario, to its initiator and the DSO; anyone else, and an id that does not exist,
@@ -897,6 +964,17 @@ impl Cloison {
         recipient: Option<&str>,
         id: &str,
     ) -> Result<AckView, AppError> {
+        self.market_acknowledge_queue(actor, recipient, id).await?.wait().await
+    }
+
+    /// Queues an acknowledgement without waiting for it, so a party emptying its queue sends
+    /// a bundle's acknowledgements in one commit. Await the ticket for the answer.
+    pub async fn market_acknowledge_queue(
+        &self,
+        actor: &Actor,
+        recipient: Option<&str>,
+        id: &str,
+    ) -> Result<AckTicket, AppError> {
         let recipient = recipient.map_or_else(|| actor.party.to_string(), str::to_owned);
         let own = recipient == actor.party.as_str();
         let ask = Ask::function(
@@ -907,17 +985,27 @@ impl Cloison {
         )
         .about(vec![id.to_owned(), recipient.clone()]);
         let id = id.to_owned();
-        let done = self
-            .write(actor, vec![ask], |template| async move {
-                let command = Acknowledge { template, recipient, id: id.clone() };
-                let ticket = self.store.submit(command).await.map_err(AppError::Internal)?;
-                Ok((ticket.wait().await.map_err(AppError::Internal)?.output, id))
-            })
-            .await?;
-        match done {
-            (Acknowledged::Now, id) => Ok(AckView { id, removed: true }),
-            (Acknowledged::Before, id) => Ok(AckView { id, removed: false }),
-            (Acknowledged::NoSuchMessage, _) => Err(AppError::NoSuch("message")),
+        self.write(actor, vec![ask], |template| async move {
+            let command = Acknowledge { template, recipient, id: id.clone() };
+            Ok(AckTicket { ticket: self.store.submit(command).await.map_err(AppError::Internal)?, id })
+        })
+        .await
+    }
+}
+
+/// A queued acknowledgement.
+pub struct AckTicket {
+    ticket: store::Ticket<Acknowledged>,
+    id: String,
+}
+
+impl AckTicket {
+    /// Waits until the acknowledgement is durable; then what it did.
+    pub async fn wait(self) -> Result<AckView, AppError> {
+        match self.ticket.wait().await.map_err(AppError::Internal)?.output {
+            Acknowledged::Now => Ok(AckView { id: self.id, removed: true }),
+            Acknowledged::Before => Ok(AckView { id: self.id, removed: false }),
+            Acknowledged::NoSuchMessage => Err(AppError::NoSuch("message")),
         }
     }
 }

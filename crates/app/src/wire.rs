@@ -52,6 +52,18 @@ impl HeadView {
     }
 }
 
+impl HeadView {
+    /// The signed head this view shows, for a verifier holding only the view: `None` when
+    /// its signature is not 64 bytes of hex.
+    pub fn signed(&self) -> Option<SignedTreeHead> {
+        let signature: [u8; 64] = hex::decode(&self.signature).ok()?.try_into().ok()?;
+        Some(SignedTreeHead {
+            head: journal::TreeHead { size: self.size, root: self.root, time_micros: self.time_micros },
+            signature,
+        })
+    }
+}
+
 /// That entry `index` is in the tree of `size` entries whose root is `root`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct InclusionProofView {

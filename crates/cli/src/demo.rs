@@ -213,6 +213,7 @@ async fn tour(
     let show = app.register_show(actor, ean, mid).await?.into_view();
     out.push_str("\nWho held it on 1 July 2024\n");
     out.push_str(&indent(&render_show(&show)));
+    out.push_str(&market_story(app, actor).await?);
     let db = match &args.db {
         Some(db) => format!(" --db {db}"),
         None => String::new(),
@@ -227,9 +228,117 @@ async fn tour(
          \x20 cloison register history {ean}{db}\n\
          \x20 cloison journal verify{db}    (every write and read above is in a tamper-evident journal)\n\
          \x20 cloison journal search --subject {ean}{db}\n\
+         \x20 cloison messages peek --party dso:budget_meter{db}    (the budget-meter team's work orders)\n\
          \x20 cloison register show {unknown}{db}    (a valid EAN the register does not know)\n\
          \x20 cloison register show {mistyped}{db}    (a wrong check digit)\n"
     ));
+    Ok(out)
+}
+
+/// The budget-meter mask told from both suppliers' side (R3), with one message's receipt
+/// checked as its recipient would. Judged on the day after the window, so the story, like the
+/// rest of the tour, follows from the seed; its scenarios stay in progress.
+async fn market_story(app: &Cloison, actor: &Actor) -> Result<String> {
+    use app::MarketAnswer;
+    use domain::scenario::{Action, Request};
+    let today = WINDOW_END;
+    let day = |days: i32| today.checked_add(jiff::Span::new().days(days));
+    let at = day_start(today)?;
+    // Two points with an occupant and a supplier that day, supplied by different suppliers.
+    let mut picked: Vec<(domain::AccessPoint, domain::PartyId, domain::PartyId)> = Vec::new();
+    for ean in app.register_eans(actor, 500).await?.into_view() {
+        let show = app.register_show(actor, ean, at).await?.into_view();
+        if let (Some(occupant), Some(supplier)) = (show.occupant, show.supplier) {
+            let new_supplier = picked.iter().all(|(_, _, s)| *s != supplier.party.id);
+            if show.access_point.meter != domain::MeterKind::Budget && new_supplier {
+                picked.push((show.access_point, occupant.party.id, supplier.party.id));
+            }
+        }
+        if picked.len() == 2 {
+            break;
+        }
+    }
+    let [(dropped, customer, dropping), (ended, other_customer, ending)] = picked.as_slice() else {
+        return Ok(String::new());
+    };
+    let competitor = demo::suppliers()
+        .into_iter()
+        .map(|p| p.id)
+        .find(|id| id != dropping && id != ending)
+        .expect("eight suppliers");
+    let supplier = |party: &domain::PartyId| Actor {
+        party: party.clone(),
+        role: Role::Supplier,
+        session: actor.session.clone(),
+    };
+    let request = |point: &domain::AccessPoint, initiator: &domain::PartyId, effective_day, action| Request {
+        ean: point.ean,
+        energy: point.energy,
+        initiator: initiator.clone(),
+        effective_day,
+        action,
+    };
+    let told = |answer: &MarketAnswer| match answer {
+        MarketAnswer::Refused { code, message, .. } => format!("refused ({code}): {message}"),
+        MarketAnswer::Accepted { .. } => "accepted".to_owned(),
+    };
+    let drop = request(dropped, dropping, day(30)?, Action::Drop { customer: customer.clone() });
+    let drop_answer = app.market_submit(&supplier(dropping), drop, None, today).await?.into_view();
+    let end = request(ended, ending, day(60)?, Action::EndOfContract);
+    let end_answer = app.market_submit(&supplier(ending), end, None, today).await?.into_view();
+    let mut out = format!(
+        "\nThe budget-meter mask (R3), judged on {today}\n\
+         \x20 {dropping} drops its customer {customer} on {} (they do not pay), from {}: {}\n\
+         \x20 {ending} ends its contract on {}, from {}: {}\n",
+        dropped.ean,
+        day(30)?,
+        told(&drop_answer),
+        ended.ean,
+        day(60)?,
+        told(&end_answer),
+    );
+    let competing = supplier(&competitor);
+    out.push_str(&format!("  {competitor} asks to supply both customers from {}:\n", day(70)?));
+    for (point, who, what) in
+        [(dropped, customer, "the drop"), (ended, other_customer, "the end of contract")]
+    {
+        let switch = request(point, &competitor, day(70)?, Action::SupplierSwitch { customer: who.clone() });
+        let answer = app.market_submit(&competing, switch, None, today).await?.into_view();
+        let text = told(&answer).replace(&point.ean.to_string(), "the point");
+        out.push_str(&format!("    behind {what}: {text}\n"));
+    }
+    let queue = app.market_peek(&competing, None, 10).await?.into_view();
+    out.push_str(&format!(
+        "  The same code and the same words: {competitor} cannot tell the drop from a genuine end of \
+         contract,\n  and it is sent nothing about either ({} message(s) in its queue). The journal names \
+         the policy\n  that masked the drop (r3-drop-told-as-end-of-contract), for the ethics committee's \
+         eyes only.\n",
+        queue.messages.len()
+    ));
+    let own = app.market_peek(&supplier(dropping), None, 10).await?.into_view();
+    let kinds: Vec<&str> = own.messages.iter().map(|m| m.kind.as_str()).collect();
+    out.push_str(&format!("  {dropping}'s queue: {}\n", kinds.join(", ")));
+    let staff = Actor { role: Role::RegisterStaff, ..actor.clone() };
+    let work = app.market_peek(&staff, Some("dso:budget_meter"), 500).await?.into_view();
+    let orders: Vec<String> = work
+        .messages
+        .iter()
+        .map(|m| {
+            serde_json::from_str::<serde_json::Value>(&m.body)
+                .map(|b| b["order"].as_str().unwrap_or("").to_owned())
+        })
+        .collect::<Result<_, _>>()?;
+    out.push_str(&format!("  The DSO's budget-meter team is sent: {}\n", orders.join(", ")));
+    if let Some(message) = own.messages.first() {
+        let index =
+            app::verify_receipt(message.body.as_bytes(), &message.receipt, &app.journal_public_key())?;
+        out.push_str(&format!(
+            "  {dropping} checks the receipt of its '{}' message without trusting us: the body's SHA-256 \
+             is\n  in journal entry #{index}, included in the head of {} entries signed with the journal's \
+             key: verified\n",
+            message.kind, message.receipt.proof.size
+        ));
+    }
     Ok(out)
 }
 

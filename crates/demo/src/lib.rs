@@ -29,6 +29,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use app::{Actor, AppError, Change, Cloison, Role};
+use domain::scenario::{Action as ScenarioAction, Request};
 
 /// What to build.
 #[derive(Debug, Clone, Copy)]
@@ -282,11 +283,34 @@ pub async fn marker(app: &Cloison, actor: &Actor) -> Result<Option<u64>, AppErro
 /// Requests queued ahead of their commits: enough to fill a group commit.
 const IN_FLIGHT: usize = 256;
 
+/// One event of the market window, as the market receives it.
+enum Event {
+    /// The occupant leaves; their supplier announces it.
+    MoveOut { supplier: PartyId, customer: PartyId },
+    /// A newcomer moves in with their supplier (the party is added to the register first).
+    MoveIn { supplier: PartyId, customer: Party, shipping_address: Address },
+    /// The customer's new supplier takes over.
+    Switch { supplier: PartyId, customer: PartyId },
+    /// The supplier asks for a budget meter; the DSO plans and places it that day.
+    BudgetMeter { supplier: PartyId, customer: PartyId },
+}
+
+/// An event on a day, for an access point.
+struct Dated {
+    day: Date,
+    ean: Ean,
+    energy: Energy,
+    event: Event,
+}
+
 /// Builds the demo through the door, reporting progress (access points done) as it goes.
 ///
-/// Each access point's life is one request (its connection, occupants and contracts, all or
-/// nothing); requests are queued in access-point order, so record ids, like everything else,
-/// follow from the seed.
+/// The register as it stood before the window (each access point's connection, first
+/// occupant and supplier) is written as register requests, one per access point, queued in
+/// access-point order. The three years of the window then go through the market: day by day,
+/// every scenario of the day is submitted by its supplier and judged on that day, then the
+/// day is run and the scenarios take effect, each step journaled as in production. Everything
+/// is queued in a fixed order, so record ids, like everything else, follow from the seed.
 pub async fn build(
     app: &Cloison,
     actor: &Actor,
@@ -306,6 +330,7 @@ pub async fn build(
     let mut town_counts = [0u32; TOWNS.len()];
     let mut in_flight = std::collections::VecDeque::with_capacity(IN_FLIGHT);
     let mut done = 0u64;
+    let mut events: Vec<Dated> = Vec::new();
     for index in 0..config.access_points {
         let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
         rng.set_stream(u64::from(index));
@@ -329,13 +354,13 @@ pub async fn build(
             Energy::Gas => summary.gas += 1,
         }
         let mut sim = Simulation { rng, next_party: &mut next_party, summary: &mut summary };
-        let changes = sim.life(index, energy, &town, town_counts[town_index], &supplier_ids);
+        let changes = sim.life(index, energy, &town, town_counts[town_index], &supplier_ids, &mut events);
         if in_flight.len() == IN_FLIGHT {
             let ticket: app::WriteTicket = in_flight.pop_front().expect("the queue is full");
             ticket.wait().await?;
             done += 1;
             if done % 250 == 0 {
-                progress(done);
+                progress(done / 2);
             }
         }
         in_flight.push_back(app.register_submit(actor, changes).await?);
@@ -343,12 +368,129 @@ pub async fn build(
     for ticket in in_flight {
         ticket.wait().await?;
     }
+    let half = u64::from(config.access_points) / 2;
+    progress(half);
+    market(app, actor, events, |share| progress(half + (share * half as f64) as u64)).await?;
     progress(u64::from(config.access_points));
     Ok(summary)
 }
 
+/// The market window, day by day: each day's scenarios in the order simulated, then the day.
+async fn market(
+    app: &Cloison,
+    actor: &Actor,
+    mut events: Vec<Dated>,
+    progress: impl Fn(f64),
+) -> Result<(), AppError> {
+    // Stable: the events of one day keep the order of their access points.
+    events.sort_by_key(|e| e.day);
+    let total = events.len().max(1) as f64;
+    let dso = Actor { role: Role::RegisterStaff, ..actor.clone() };
+    let mut at = 0usize;
+    while at < events.len() {
+        let today = events[at].day;
+        let mut tickets = Vec::new();
+        while at < events.len() && events[at].day == today {
+            let Dated { ean, energy, event, .. } = &events[at];
+            at += 1;
+            let submit = |initiator: &PartyId, action: ScenarioAction| Request {
+                ean: *ean,
+                energy: *energy,
+                initiator: initiator.clone(),
+                effective_day: today,
+                action,
+            };
+            let (supplier, request) = match event {
+                Event::MoveOut { supplier, customer } => {
+                    (supplier, submit(supplier, ScenarioAction::MoveOut { customer: customer.clone() }))
+                }
+                Event::MoveIn { supplier, customer, shipping_address } => {
+                    let party = vec![(day(today), Change::PutParty(customer.clone()))];
+                    tickets.push(Queued::Register(app.register_submit(actor, party).await?));
+                    let action = ScenarioAction::MoveIn {
+                        customer: customer.id.clone(),
+                        shipping_address: shipping_address.clone(),
+                    };
+                    (supplier, submit(supplier, action))
+                }
+                Event::Switch { supplier, customer } => (
+                    supplier,
+                    submit(supplier, ScenarioAction::SupplierSwitch { customer: customer.clone() }),
+                ),
+                Event::BudgetMeter { supplier, customer } => {
+                    let action = ScenarioAction::BudgetMeter { customer: customer.clone() };
+                    (supplier, submit(supplier, action))
+                }
+            };
+            let as_supplier =
+                Actor { party: supplier.clone(), role: Role::Supplier, session: actor.session.clone() };
+            let budget = matches!(event, Event::BudgetMeter { .. });
+            tickets.push(Queued::Market(app.market_queue(&as_supplier, request, None, today).await?, budget));
+        }
+        for ticket in tickets {
+            match ticket {
+                Queued::Register(ticket) => {
+                    ticket.wait().await?;
+                }
+                Queued::Market(ticket, budget) => match ticket.wait().await?.into_view() {
+                    app::MarketAnswer::Accepted { scenario } if budget => {
+                        app.market_placement(&dso, &scenario.id, app::Placement::Scheduled, today).await?;
+                        app.market_placement(&dso, &scenario.id, app::Placement::Placed, today).await?;
+                    }
+                    app::MarketAnswer::Accepted { .. } => {}
+                    app::MarketAnswer::Refused { code, message, .. } => {
+                        return Err(AppError::Internal(app::StoreError::Journal(format!(
+                            "the demo's market refused its own scenario on {today}: {code}: {message}"
+                        ))));
+                    }
+                },
+            }
+        }
+        app.market_run_day(actor, today).await?;
+        progress(at as f64 / total);
+    }
+    deliver(app, actor).await
+}
+
+/// Every queue read and acknowledged, as the parties did in the window: the suppliers their
+/// own, the register team the DSO's services'. The market the tour opens on has nothing
+/// pending from the past.
+async fn deliver(app: &Cloison, actor: &Actor) -> Result<(), AppError> {
+    let dso = Actor { role: Role::RegisterStaff, ..actor.clone() };
+    let mut queues: Vec<(Actor, Option<&str>)> = suppliers()
+        .into_iter()
+        .map(|p| (Actor { party: p.id, role: Role::Supplier, session: actor.session.clone() }, None))
+        .collect();
+    queues.push((dso.clone(), Some("dso:field")));
+    queues.push((dso, Some("dso:budget_meter")));
+    for (who, queue) in &queues {
+        loop {
+            let bundle = app.market_peek(who, *queue, app::MAX_BUNDLE).await?.into_view();
+            if bundle.messages.is_empty() {
+                break;
+            }
+            let mut tickets = Vec::with_capacity(bundle.messages.len());
+            for message in &bundle.messages {
+                tickets.push(app.market_acknowledge_queue(who, *queue, &message.id).await?);
+            }
+            for ticket in tickets {
+                ticket.wait().await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What a day's submissions wait on.
+enum Queued {
+    Register(app::WriteTicket),
+    /// A scenario, and whether it is a budget meter the DSO then places.
+    Market(app::MarketTicket, bool),
+}
+
 impl Simulation<'_> {
-    /// The whole life of access point `index`, as the changes the register receives.
+    /// The register of access point `index` as it stood when the window opened, as the
+    /// changes the register receives; its market events in the window go to `events`.
     fn life(
         &mut self,
         index: u32,
@@ -356,6 +498,7 @@ impl Simulation<'_> {
         town: &(&str, &str, &str, u32),
         town_count: u32,
         supplier_ids: &[PartyId],
+        events: &mut Vec<Dated>,
     ) -> Vec<(Timestamp, Change)> {
         let mut changes = Vec::new();
         let regime = match self.rng.gen_range(0..100) {
@@ -363,7 +506,7 @@ impl Simulation<'_> {
             5..=9 => ReadingRegime::Mmr,
             _ => ReadingRegime::Ymr,
         };
-        let mut access_point = AccessPoint {
+        let access_point = AccessPoint {
             ean: demo_ean(energy, index),
             energy,
             address: self.address(town),
@@ -379,31 +522,34 @@ impl Simulation<'_> {
             grid_status: GridStatus::Energised,
         };
         let ean = access_point.ean;
+        let mut budget = false;
         let connected = random_day(&mut self.rng, Date::constant(2008, 1, 1), WINDOW_START);
         changes.push((day(connected), Change::PutAccessPoint(access_point.clone())));
-        let move_in = |sim: &mut Self, changes: &mut Vec<(Timestamp, Change)>, on: Date| {
+        // A newcomer and their supplier: the occupant, where bills go, who supplies.
+        let newcomer = |sim: &mut Self| {
             let occupant = sim.network_user(town);
             let shipping =
                 if sim.rng.gen_bool(0.1) { sim.address(town) } else { access_point.address.clone() };
             let supplier = supplier_ids.choose(&mut sim.rng).expect("non-empty").clone();
-            changes.push((day(on), Change::PutParty(occupant.clone())));
-            changes.push((
-                day(on),
-                Change::RecordOccupancy {
-                    occupancy: Occupancy {
-                        ean,
-                        network_user: occupant.id,
-                        period: Period::open(day(on)),
-                        shipping_address: shipping,
-                    },
-                    supersedes: None,
-                },
-            ));
-            changes.push((day(on), registration(ean, &supplier, on)));
-            supplier
+            (occupant, shipping, supplier)
         };
         // The first occupant and their supplier, from the day of connection.
-        let mut supplier = move_in(self, &mut changes, connected);
+        let (first, shipping, mut supplier) = newcomer(self);
+        changes.push((day(connected), Change::PutParty(first.clone())));
+        changes.push((
+            day(connected),
+            Change::RecordOccupancy {
+                occupancy: Occupancy {
+                    ean,
+                    network_user: first.id.clone(),
+                    period: Period::open(day(connected)),
+                    shipping_address: shipping,
+                },
+                supersedes: None,
+            },
+        ));
+        changes.push((day(connected), registration(ean, &supplier, connected)));
+        let mut occupant = Some(first.id);
         let mut contract_start = Some(connected);
         // Three years of market life, one event at a time.
         let mut today = WINDOW_START;
@@ -417,16 +563,28 @@ impl Simulation<'_> {
                 // A move: the occupant leaves, the contract ends, maybe a vacancy, a newcomer.
                 0..=29 => {
                     self.summary.moves += 1;
-                    changes.push((day(today), Change::EndOccupancy { ean, at: day(today) }));
-                    if contract_start.take().is_some() {
-                        changes.push((day(today), Change::EndRegistration { ean, at: day(today) }));
+                    if let Some(customer) = occupant.take() {
+                        events.push(Dated {
+                            day: today,
+                            ean,
+                            energy,
+                            event: Event::MoveOut { supplier: supplier.clone(), customer },
+                        });
                     }
                     let vacancy = if self.rng.gen_bool(0.5) { 0 } else { self.rng.gen_range(1..60) };
                     let next = today.checked_add(jiff::Span::new().days(vacancy)).expect("in range");
                     if next >= WINDOW_END {
                         break;
                     }
-                    supplier = move_in(self, &mut changes, next);
+                    let (customer, shipping_address, chosen) = newcomer(self);
+                    supplier = chosen;
+                    occupant = Some(customer.id.clone());
+                    events.push(Dated {
+                        day: next,
+                        ean,
+                        energy,
+                        event: Event::MoveIn { supplier: supplier.clone(), customer, shipping_address },
+                    });
                     contract_start = Some(next);
                     today = next;
                 }
@@ -434,21 +592,32 @@ impl Simulation<'_> {
                 30..=89 => {
                     let first = today.first_of_month();
                     let Some(start) = contract_start else { continue };
+                    let Some(customer) = occupant.clone() else { continue };
                     if first <= start {
                         continue;
                     }
                     self.summary.switches += 1;
-                    changes.push((day(first), Change::EndRegistration { ean, at: day(first) }));
                     let others: Vec<&PartyId> = supplier_ids.iter().filter(|s| **s != supplier).collect();
                     supplier = (*others.choose(&mut self.rng).expect("seven others")).clone();
-                    changes.push((day(first), registration(ean, &supplier, first)));
+                    events.push(Dated {
+                        day: first,
+                        ean,
+                        energy,
+                        event: Event::Switch { supplier: supplier.clone(), customer },
+                    });
                     contract_start = Some(first);
                 }
                 // A budget meter placed for a customer in payment difficulty.
-                90..=93 if access_point.meter != MeterKind::Budget => {
+                90..=93 if !budget => {
+                    let Some(customer) = occupant.clone() else { continue };
                     self.summary.budget_meters += 1;
-                    access_point.meter = MeterKind::Budget;
-                    changes.push((day(today), Change::PutAccessPoint(access_point.clone())));
+                    budget = true;
+                    events.push(Dated {
+                        day: today,
+                        ean,
+                        energy,
+                        event: Event::BudgetMeter { supplier: supplier.clone(), customer },
+                    });
                 }
                 // A quiet stretch.
                 _ => {}

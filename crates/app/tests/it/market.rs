@@ -283,6 +283,11 @@ fn check_receipt(body: &[u8], receipt: &serde_json::Value) -> Result<(), String>
     signed.verify(&key).map_err(|e| e.to_string())
 }
 
+/// The position of `message` in the bundle `json`.
+fn checked_here(json: &serde_json::Value, message: &serde_json::Value) -> usize {
+    json["messages"].as_array().expect("messages").iter().position(|m| m == message).expect("in the bundle")
+}
+
 async fn every_message_carries_a_receipt_that_verifies(app: &Cloison) {
     market(app, 0).await;
     accepted(app, &sup_b(), switch(ean(), "sup-b", day(10))).await;
@@ -295,6 +300,15 @@ async fn every_message_carries_a_receipt_that_verifies(app: &Cloison) {
             let body = message["body"].as_str().expect("body");
             let receipt = &message["receipt"];
             check_receipt(body.as_bytes(), receipt).expect("the receipt verifies");
+            // The same check, as the library offers it to a recipient.
+            let view = &sent.view().messages[checked_here(&json, message)];
+            assert_eq!(
+                app::verify_receipt(body.as_bytes(), &view.receipt, &published).ok(),
+                receipt["proof"]["index"].as_u64()
+            );
+            let mut altered = body.as_bytes().to_vec();
+            altered[0] ^= 0x01;
+            assert!(app::verify_receipt(&altered, &view.receipt, &published).is_err());
             assert_eq!(receipt["head"]["public_key"], hex::encode(published.as_bytes()));
             // The entry the recipient holds names the hub, not the other supplier (R3).
             let bytes = hex::decode(receipt["entry"].as_str().expect("entry")).expect("hex");

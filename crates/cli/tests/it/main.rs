@@ -6,6 +6,7 @@ mod harness;
 mod identity;
 mod instants;
 mod journal;
+mod market;
 mod opening;
 mod output;
 mod serve;
