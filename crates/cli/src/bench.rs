@@ -32,6 +32,25 @@ pub enum BenchCommand {
         #[arg(long)]
         db: Option<String>,
     },
+    /// Supplier switches through the app layer, journaled with their messages: one
+    /// submitter waiting for each (one transaction per scenario), then concurrent submitters
+    /// whose scenarios share commits; then one party's queue over HTTP, peeked one message at
+    /// a time and acknowledged, then in bundles with the acknowledgements in flight together.
+    /// Run on a demo database (`cloison demo --no-serve`): its occupied points are switched.
+    Market {
+        /// Concurrent submitters in the batched run.
+        #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=1024))]
+        submitters: u32,
+        /// Switches in each of the two runs, at most half the demo's occupied points.
+        #[arg(long, default_value_t = 4_000)]
+        switches: usize,
+        /// Acknowledgements in flight together over HTTP in the batched queue run.
+        #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=1024))]
+        in_flight: u32,
+        /// Database URL or SQLite file (default from configuration).
+        #[arg(long)]
+        db: Option<String>,
+    },
 }
 
 /// Runs a benchmark.
@@ -70,6 +89,13 @@ pub async fn run(config_file: Option<&Path>, command: BenchCommand) -> Result<()
                 elapsed.as_secs_f64(),
                 entries as f64 / elapsed.as_secs_f64()
             );
+        }
+        BenchCommand::Market { submitters, switches, in_flight, db } => {
+            let app = crate::register::open(config_file, db.as_deref()).await?;
+            let result =
+                crate::bench_market::run(&app, submitters as usize, switches, in_flight as usize).await;
+            app.close().await;
+            result?;
         }
     }
     Ok(())

@@ -11,6 +11,7 @@
 mod admin;
 mod against;
 mod bench;
+mod bench_market;
 mod config;
 mod database;
 mod demo;

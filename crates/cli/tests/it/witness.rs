@@ -3,64 +3,11 @@
 //! checkpoint that carries the witness's cosignature.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use journal::{Origin, VerifierKey, open_note, verify_cosignature};
 
-use crate::harness::Workdir;
-
-/// A child process whose standard error is read line by line on a thread.
-struct Running {
-    child: Child,
-    stderr: mpsc::Receiver<String>,
-}
-
-impl Running {
-    /// Waits for a line of standard error containing `marker`.
-    fn line_with(&self, marker: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
-            match self.stderr.recv_timeout(left) {
-                Ok(line) if line.contains(marker) => return line,
-                Ok(_) => {}
-                Err(_) => break,
-            }
-        }
-        panic!("no line with {marker:?} on standard error");
-    }
-
-    /// The `http://host:port` the process printed after `marker`.
-    fn address(&self, marker: &str) -> String {
-        let line = self.line_with(marker);
-        let start = line.find("http://").expect("an http:// address");
-        line[start..].split_whitespace().next().expect("address").to_owned()
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start(dir: &Workdir, args: &[&str], env: &[(&str, &str)]) -> (Running, std::process::ChildStdout) {
-    let mut child =
-        dir.command(args, env).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("start cloison");
-    let stderr = child.stderr.take().expect("piped");
-    let stdout = child.stdout.take().expect("piped");
-    let (lines, receiver) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if lines.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    (Running { child, stderr: receiver }, stdout)
-}
+use crate::harness::{Running, Workdir, start};
 
 /// Starts `cloison witness serve` for the journal whose public key is `public_key`; returns
 /// the process, its verifier key and its address.
