@@ -493,10 +493,13 @@ fn sqlite_pragmas(
 }
 
 async fn set_sqlite_pragmas(conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error> {
-    // FULL: a commit is on disk before it is acknowledged (I4), WAL or not.
+    // FULL: a commit is on disk before it is acknowledged (I4), WAL or not. The page cache
+    // as the read connections' (`local.rs`): the writer's commands read the indexes they
+    // write (a market scenario reads its point's view, the scenarios in progress, the next
+    // ids), and SQLite's default of 2 MiB had them re-read from the file system.
     conn.execute(
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-         PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+         PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA cache_size = -65536;",
     )
     .await?;
     Ok(())
