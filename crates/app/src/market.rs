@@ -859,9 +859,15 @@ impl Cloison {
         };
         let ask = scenario_ask(action, own, act, public_id);
         let decision = self.decide(actor, &ask).await?;
-        let Some(stored) = stored.filter(|_| decision.allowed) else {
-            // Refused, or no such scenario: one answer, journaled as a refusal (I5).
+        if !decision.allowed {
             return Err(self.refuse(actor, &ask, decision).await);
+        }
+        let Some(stored) = stored else {
+            // Allowed, but no such scenario: journaled as the read path journals a miss, and
+            // answered as a refusal is (I5).
+            return self
+                .read(actor, ask, |_| async { Err::<MarketAnswer, _>(AppError::NoSuch("scenario")) })
+                .await;
         };
         let hub = self.hub_entry()?;
         let config = self.market.clone();

@@ -381,6 +381,18 @@ async fn only_the_initiator_cancels_before_the_day(app: &Cloison) {
     let scenario = accepted(app, &sup_b(), switch(ean(), "sup-b", day(10))).await;
     let err = app.market_cancel(&sup_a(), &scenario.id, TODAY).await.expect_err("not the initiator");
     assert!(matches!(err, AppError::NoSuch("scenario")), "{err:?}");
+    // The register team may cancel, but an id that names nothing is the same answer, and the
+    // journal says it was allowed and found nothing.
+    let size = app.journal_head().await.expect("head").head.size;
+    let err = app.market_cancel(&staff(), "0123456789abcdef0123456789abcdef", TODAY).await.expect_err("none");
+    assert!(matches!(err, AppError::NoSuch("scenario")), "{err:?}");
+    let entry = app
+        .journal_entry(&actor("ethics-1", Role::Auditor), size)
+        .await
+        .expect("the auditor reads it")
+        .into_view()
+        .entry;
+    assert_eq!((entry.decision.allowed, entry.outcome.as_str()), (true, "not_visible"));
     let late = app.market_cancel(&sup_b(), &scenario.id, day(10)).await.expect("answered").into_view();
     assert!(matches!(&late, MarketAnswer::Refused { code, .. } if code == "too_late_to_cancel"), "{late:?}");
     let done = app.market_cancel(&sup_b(), &scenario.id, TODAY).await.expect("answered").into_view();
