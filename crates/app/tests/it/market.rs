@@ -93,6 +93,15 @@ async fn refused_code(app: &Cloison, who: &app::Actor, request: Request) -> Stri
     }
 }
 
+/// The journal entry at `index`, as the ethics committee reads it.
+async fn journaled(app: &Cloison, index: u64) -> journal::Entry {
+    app.journal_entry(&actor("ethics-1", Role::Auditor), index)
+        .await
+        .expect("the auditor reads it")
+        .into_view()
+        .entry
+}
+
 /// The kinds of the messages in a queue, oldest first.
 async fn kinds(app: &Cloison, who: &app::Actor, queue: Option<&str>) -> Vec<String> {
     let bundle = app.market_peek(who, queue, 100).await.expect("peek").into_view();
@@ -220,12 +229,7 @@ async fn r3_a_competitor_cannot_tell_a_drop_or_a_budget_meter_from_an_end_of_con
         let sent =
             app.market_submit(&sup_b(), switch(ean, "sup-b", day(70)), None, TODAY).await.expect("answered");
         answers.push(scrubbed(sent.json(), ean));
-        let entry = app
-            .journal_entry(&actor("ethics-1", Role::Auditor), size)
-            .await
-            .expect("the auditor reads it")
-            .into_view()
-            .entry;
+        let entry = journaled(app, size).await;
         assert_eq!(entry.outcome, "refused:end_of_contract_in_progress");
         reasons.push(entry.decision.policies);
     }
@@ -386,12 +390,7 @@ async fn only_the_initiator_cancels_before_the_day(app: &Cloison) {
     let size = app.journal_head().await.expect("head").head.size;
     let err = app.market_cancel(&staff(), "0123456789abcdef0123456789abcdef", TODAY).await.expect_err("none");
     assert!(matches!(err, AppError::NoSuch("scenario")), "{err:?}");
-    let entry = app
-        .journal_entry(&actor("ethics-1", Role::Auditor), size)
-        .await
-        .expect("the auditor reads it")
-        .into_view()
-        .entry;
+    let entry = journaled(app, size).await;
     assert_eq!((entry.decision.allowed, entry.outcome.as_str()), (true, "not_visible"));
     let late = app.market_cancel(&sup_b(), &scenario.id, day(10)).await.expect("answered").into_view();
     assert!(matches!(&late, MarketAnswer::Refused { code, .. } if code == "too_late_to_cancel"), "{late:?}");
