@@ -176,13 +176,6 @@ impl WriteTx {
         scenario: &Scenario,
         at: Timestamp,
     ) -> Result<String, StoreError> {
-        let expected = self.next_scenario_id().await?;
-        if scenario.id != expected {
-            return Err(StoreError::Journal(format!(
-                "scenario {} was judged under an id the store would not give (next is {expected})",
-                scenario.id
-            )));
-        }
         let public_id = random_id();
         let sealed = self.sealer.seal_json(&request_context(&public_id), &scenario.request);
         let parties = serde_json::to_string(&scenario.parties)
@@ -206,12 +199,17 @@ impl WriteTx {
         .bind(seq)
         .fetch_one(self.conn())
         .await?;
+        // The rules judged it under the id `next_scenario_id` gave; the insert must agree, or
+        // the messages and steps would name another scenario.
         let id: i64 = row.try_get("id")?;
         if id != scenario.id.0 {
-            return Err(StoreError::Journal(format!("scenario {} was written as {id}", scenario.id)));
+            return Err(StoreError::Journal(format!(
+                "scenario {} was judged under an id the store did not give (written as {id})",
+                scenario.id
+            )));
         }
         self.bind(&SCENARIOS, &row)?;
-        self.insert_status(scenario.id, scenario.status, at).await?;
+        self.insert_step(scenario.id, 1, scenario.status, at).await?;
         Ok(public_id)
     }
 
@@ -227,6 +225,17 @@ impl WriteTx {
                 .bind(id.0)
                 .fetch_one(self.conn())
                 .await?;
+        self.insert_step(id, last.unwrap_or(0) + 1, status, at).await
+    }
+
+    /// Writes step `n` of scenario `id`, bound to the next entry.
+    async fn insert_step(
+        &mut self,
+        id: ScenarioId,
+        n: i64,
+        status: Status,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
         let seq = self.journal_seq();
         let row = sqlx::query(&format!(
             "INSERT INTO scenario_statuses (scenario_id, n, status, at_us, journal_seq) \
@@ -234,7 +243,7 @@ impl WriteTx {
             SCENARIO_STATUSES.column_list()
         ))
         .bind(id.0)
-        .bind(last.unwrap_or(0) + 1)
+        .bind(n)
         .bind(status.as_str())
         .bind(micros(at))
         .bind(seq)
