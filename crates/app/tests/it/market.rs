@@ -610,3 +610,37 @@ async fn each_rejection_code_through_the_store(app: &Cloison) {
     }
 }
 each_backend!(rejection_table, each_rejection_code_through_the_store);
+
+/// An end of contract takes effect on its day: the registration ends and the point goes to the
+/// last resort of the configuration, de-energised by default, or to the default supplier, who
+/// is told it supplies from that day and is given the point's technical data.
+async fn the_last_resort_takes_the_point(t: &crate::harness::TestApp) {
+    let eans = market(t, 1).await;
+    let system = actor("system", Role::System);
+    let end = request(eans[0], "sup-a", day(60), Action::EndOfContract);
+    let scenario = accepted(t, &sup_a(), end).await;
+    let run = t.market_run_day(&system, day(60)).await.expect("run");
+    assert_eq!(run.completed, std::slice::from_ref(&scenario.id));
+    let after = t.register_show(&staff(), eans[0], Timestamp::now()).await.expect("shown").into_view();
+    let start = domain::period::day_start(day(60)).expect("day start");
+    let on_the_day = t.register_show(&staff(), eans[0], start).await.expect("shown").into_view();
+    assert!(on_the_day.supplier.is_none(), "nobody supplies from the day: {on_the_day:?}");
+    assert_eq!(after.access_point.grid_status, domain::GridStatus::Deenergised);
+    assert_eq!(kinds(t, &staff(), Some("dso:field")).await, ["work_order"]);
+
+    // The same with a default supplier configured: sup-b takes over on the day.
+    let config = domain::scenario::Config {
+        last_resort: domain::scenario::LastResort::DefaultSupplier { supplier: id("sup-b") },
+        ..domain::scenario::Config::default()
+    };
+    let app = t.app.clone().with_market_config(config);
+    let drop = request(eans[1], "sup-a", day(20), Action::Drop { customer: id("nu-yasmine") });
+    let dropped = accepted(&app, &sup_a(), drop).await;
+    assert_eq!(kinds(&app, &sup_b(), None).await, ["supply_starts", "technical_data"]);
+    let run = app.market_run_day(&system, day(20)).await.expect("run");
+    assert_eq!(run.completed, std::slice::from_ref(&dropped.id));
+    let start = domain::period::day_start(day(20)).expect("day start");
+    let shown = app.register_show(&staff(), eans[1], start).await.expect("shown").into_view();
+    assert_eq!(shown.supplier.map(|s| s.party.id.to_string()).as_deref(), Some("sup-b"));
+}
+each_backend!(last_resort, the_last_resort_takes_the_point);
