@@ -206,6 +206,10 @@ pub(crate) const MESSAGE_ACKS: Table = Table {
     exclude: None,
 };
 
+/// How far each queue is read (`market.rs`).
+pub(crate) const QUEUE_MARKS: Table =
+    Table { name: "queue_marks", columns: &[("recipient", Text), ("mark", Int)], key: 2, exclude: None };
+
 /// Idempotency keys of submissions, with the first answer.
 pub(crate) const IDEMPOTENCY_KEYS: Table = Table {
     name: "idempotency_keys",
@@ -236,7 +240,7 @@ pub(crate) const INTERVAL_DAYS: Table = Table {
 };
 
 /// Every bound table.
-pub(crate) const TABLES: [&Table; 13] = [
+pub(crate) const TABLES: [&Table; 14] = [
     &PARTIES,
     &ACCESS_POINTS,
     &OCCUPANCIES,
@@ -248,6 +252,7 @@ pub(crate) const TABLES: [&Table; 13] = [
     &SCENARIO_STATUSES,
     &MESSAGES,
     &MESSAGE_ACKS,
+    &QUEUE_MARKS,
     &IDEMPOTENCY_KEYS,
     &INTERVAL_DAYS,
 ];

@@ -19,7 +19,7 @@ use rand::RngCore;
 use serde::Serialize;
 use sqlx::Row;
 
-use crate::bound::{IDEMPOTENCY_KEYS, MESSAGE_ACKS, MESSAGES, SCENARIO_STATUSES, SCENARIOS};
+use crate::bound::{IDEMPOTENCY_KEYS, MESSAGE_ACKS, MESSAGES, QUEUE_MARKS, SCENARIO_STATUSES, SCENARIOS};
 use crate::register::{
     ACCESS_POINT_COLUMNS, LATEST_VERSION, NOT_SUPERSEDED_OCC, NOT_SUPERSEDED_REG, PLAIN, access_point_from,
     ean_key, instant, micros, occupancy_from, registration_from,
@@ -312,7 +312,51 @@ impl WriteTx {
         .fetch_one(self.conn())
         .await?;
         self.bind(&MESSAGE_ACKS, &row)?;
+        self.advance_mark(recipient).await?;
         Ok(Acknowledged::Now)
+    }
+
+    /// Moves `recipient`'s mark up to just below its oldest unacknowledged message (or to its
+    /// newest message, when none is left), if that is higher than it was: a new row, bound to
+    /// the next entry. Reads only the messages between the mark and the first unacknowledged
+    /// one, so acknowledging in order costs the same however long the queue's history.
+    async fn advance_mark(&mut self, recipient: &str) -> Result<(), StoreError> {
+        let mark: i64 =
+            sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(mark) FROM queue_marks WHERE recipient = $1")
+                .bind(recipient)
+                .fetch_one(self.conn())
+                .await?
+                .unwrap_or(0);
+        let first_unread: Option<i64> = sqlx::query_scalar(
+            "SELECT MIN(m.n) FROM messages m WHERE m.recipient = $1 AND m.n > $2 \
+             AND NOT EXISTS (SELECT 1 FROM message_acks a WHERE a.message_id = m.id)",
+        )
+        .bind(recipient)
+        .bind(mark)
+        .fetch_one(self.conn())
+        .await?;
+        let next = match first_unread {
+            Some(n) => n - 1,
+            None => sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(n) FROM messages WHERE recipient = $1")
+                .bind(recipient)
+                .fetch_one(self.conn())
+                .await?
+                .unwrap_or(0),
+        };
+        if next <= mark {
+            return Ok(());
+        }
+        let seq = self.journal_seq();
+        let row = sqlx::query(&format!(
+            "INSERT INTO queue_marks (recipient, mark, journal_seq) VALUES ($1, $2, $3) RETURNING {}",
+            QUEUE_MARKS.column_list()
+        ))
+        .bind(recipient)
+        .bind(next)
+        .bind(seq)
+        .fetch_one(self.conn())
+        .await?;
+        self.bind(&QUEUE_MARKS, &row)
     }
 
     /// The id parties know scenario `id` by.
@@ -398,7 +442,9 @@ impl Store {
     pub async fn peek_messages(&self, recipient: &str, limit: i64) -> Result<Vec<StoredMessage>, StoreError> {
         let rows = sqlx::query(
             "SELECT m.id, m.recipient, m.kind, m.body, m.created_us, m.journal_seq FROM messages m \
-             WHERE m.recipient = $1 AND NOT EXISTS (SELECT 1 FROM message_acks a WHERE a.message_id = m.id) \
+             WHERE m.recipient = $1 \
+             AND m.n > COALESCE((SELECT MAX(q.mark) FROM queue_marks q WHERE q.recipient = $1), 0) \
+             AND NOT EXISTS (SELECT 1 FROM message_acks a WHERE a.message_id = m.id) \
              ORDER BY m.n LIMIT $2",
         )
         .bind(recipient)

@@ -207,6 +207,27 @@ conformance!(
     a_switch_is_stored_and_its_messages_reach_only_their_recipients
 );
 
+/// Acknowledgements in any order: a peek answers exactly the unacknowledged messages, oldest
+/// first, and the queue's mark only moves over what is all acknowledged.
+async fn a_queue_read_out_of_order_answers_what_is_left(db: &TestDb) {
+    let ap = fixture(db).await;
+    assert!(matches!(submit(db, switch(&ap, "sup-b")).await, Submitted::Accepted { .. }));
+    let queued = db.store.peek_messages("sup-b", 10).await.expect("peek");
+    let ids: Vec<String> = queued.iter().map(|m| m.id.clone()).collect();
+    assert_eq!(ids.len(), 2, "accepted and technical data");
+    // The newer first: the older is still the oldest unacknowledged.
+    assert_eq!(ack(db, "sup-b", &ids[1]).await, Acknowledged::Now);
+    let left = db.store.peek_messages("sup-b", 10).await.expect("peek");
+    assert_eq!(left.iter().map(|m| m.id.clone()).collect::<Vec<_>>(), [ids[0].clone()]);
+    assert_eq!(ack(db, "sup-b", &ids[0]).await, Acknowledged::Now);
+    assert!(db.store.peek_messages("sup-b", 10).await.expect("peek").is_empty());
+    // sup-a's queue is untouched by sup-b's mark.
+    assert_eq!(db.store.peek_messages("sup-a", 10).await.expect("peek").len(), 1);
+    // The marks are bound rows like the acknowledgements: the journal still verifies.
+    db.store.verify_journal(&db.store.journal_public_key(), |_| {}).await.expect("intact");
+}
+conformance!(a_queue_read_out_of_order_answers_what_is_left, a_queue_read_out_of_order_answers_what_is_left);
+
 async fn a_stored_drop_masks_itself_as_an_end_of_contract(db: &TestDb) {
     let ap = fixture(db).await;
     let drop = request(&ap, "sup-a", date(2023, 2, 1), Action::Drop { customer: id("nu-1") });
@@ -277,7 +298,7 @@ conformance!(an_idempotency_key_keeps_its_first_answer, an_idempotency_key_keeps
 /// case on a fresh database of `db`'s backend.
 async fn tampering_with_the_market_is_named(db: &TestDb) {
     let postgres = db.sqlite_file.is_none();
-    let cases: [(&str, &str, &str); 6] = [
+    let cases: [(&str, &str, &str); 8] = [
         (
             "message body edited",
             "UPDATE messages SET body = {blob} WHERE id = '{first}'",
@@ -299,6 +320,12 @@ async fn tampering_with_the_market_is_named(db: &TestDb) {
             "table message_acks, key {first}",
         ),
         ("scenario day moved", "UPDATE scenarios SET effective_day = '2023-01-21'", "table scenarios, key 1"),
+        ("queue mark moved", "UPDATE queue_marks SET mark = mark + 1000", "table queue_marks"),
+        (
+            "queue mark forged",
+            "INSERT INTO queue_marks (recipient, mark, journal_seq) VALUES ('sup-a', 1000, NULL)",
+            "table queue_marks",
+        ),
         (
             "status rewound",
             "UPDATE scenario_statuses SET status = 'cancelled'",
@@ -331,7 +358,12 @@ conformance!(tampering_with_the_market_is_named, tampering_with_the_market_is_na
 
 async fn market_tables_refuse_updates_and_deletes(db: &TestDb) {
     let ap = fixture(db).await;
-    assert!(matches!(submit(db, switch(&ap, "sup-b")).await, Submitted::Accepted { .. }));
+    let Submitted::Accepted { messages, .. } = submit(db, switch(&ap, "sup-b")).await else {
+        panic!("accepted")
+    };
+    for message in &messages {
+        ack(db, "sup-b", message).await;
+    }
     use sqlx::Connection;
     let mut conn = sqlx::AnyConnection::connect(&db.url).await.expect("raw connection");
     for sql in [
@@ -339,6 +371,8 @@ async fn market_tables_refuse_updates_and_deletes(db: &TestDb) {
         "DELETE FROM scenario_statuses",
         "UPDATE messages SET recipient = 'sup-c'",
         "DELETE FROM messages",
+        "UPDATE queue_marks SET mark = 0",
+        "DELETE FROM queue_marks",
     ] {
         let refused = sqlx::query(sql).execute(&mut conn).await.expect_err(sql).to_string();
         assert!(refused.contains("append-only"), "{sql}: {refused}");
