@@ -138,6 +138,7 @@ async fn without_triggers(db: &TestDb, conn: &mut sqlx::AnyConnection) -> Vec<St
             "scenario_statuses",
             "messages",
             "message_acks",
+            "queue_marks",
             "idempotency_keys",
             "interval_days",
         ]
