@@ -212,5 +212,9 @@ async fn bad_input_is_400_naming_the_field(s: &Server) {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let (status, _) = s.send(Method::GET, Some("support"), "/v1/messages/peek", None, &[]).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "support has no queue");
+    // Nothing of it was written: no scenario was accepted, so the point's supplier was told
+    // nothing, and no message was acknowledged.
+    let (status, _) = s.send(Method::GET, Some("supplier_b"), "/v1/messages/peek", None, &[]).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "a refused request queues no message");
 }
 over_http!(bad_input, bad_input_is_400_naming_the_field);
