@@ -47,6 +47,12 @@
 //! [`fill_to_index`] shares what an index difference leaves among the holes so that the day's
 //! values add up to it exactly, with [`distribute`]'s largest-remainder rounding.
 //!
+//! # Rows
+//!
+//! [`ReadingRow`] judges one interval value as a file line or a JSON object carries it
+//! (ean, channel, start, value, unit, quality), with a [`RowError`] naming the field and a
+//! stable code; its module documents the format.
+//!
 //! # Error codes
 //!
 //! Refusals (as opposed to findings) carry stable codes too: [`IntervalError::code`]
@@ -61,6 +67,7 @@ mod index;
 mod interval;
 pub mod packing;
 mod profile;
+mod row;
 mod validation;
 
 pub use channel::{Channel, DayLayout, IntervalError};
@@ -71,6 +78,7 @@ pub use index::{CalorificValue, Dial, IndexError, IndexReading, Register, Source
 pub use interval::{Interval, IntervalDay, Quality, Version};
 pub use packing::{FORMAT, MAX_INTERVALS, PackError, pack, pack_into, unpack};
 pub use profile::{HeatingModel, Profile, ProfileError};
+pub use row::{MAX_ROW_WH, ROW_FIELDS, ReadingRow, RowError};
 pub use validation::{
     Band, Connection, Finding, IndexCheck, Rule, ValidationConfig, check_coverage, check_degree_days,
     check_gaps, check_history_band, check_index, check_profile, check_spikes, check_sum_against_index,

@@ -53,10 +53,11 @@ pub const EVALUATION_ERROR: &str = "evaluation-error";
 /// The policy files compiled into the binary, by the path errors give them.
 const EMBEDDED_SCHEMA: (&str, &str) =
     ("policies/cloison.cedarschema", include_str!("../../../policies/cloison.cedarschema"));
-const EMBEDDED_POLICIES: [(&str, &str); 4] = [
+const EMBEDDED_POLICIES: [(&str, &str); 5] = [
     ("policies/installation.cedar", include_str!("../../../policies/installation.cedar")),
     ("policies/journal.cedar", include_str!("../../../policies/journal.cedar")),
     ("policies/market.cedar", include_str!("../../../policies/market.cedar")),
+    ("policies/metering.cedar", include_str!("../../../policies/metering.cedar")),
     ("policies/register.cedar", include_str!("../../../policies/register.cedar")),
 ];
 
@@ -79,6 +80,7 @@ pub struct Policy {
     journal: cedar::EntityUid,
     register: cedar::EntityUid,
     installation: cedar::EntityUid,
+    metering: cedar::EntityUid,
     /// Per action (indexed by `Action as usize`): the roles whose applicable policies have a
     /// condition, so their decision depends on the facts; `None` in the set stands for roles
     /// no scope names. See [`Policy::needs_facts`].
@@ -96,7 +98,7 @@ pub struct Policy {
 const MEMO_ROLES: usize = 256;
 
 /// The distinct resources an answer can depend on (see `Resource::memo_slot`).
-const RESOURCE_SLOTS: usize = 8 + domain::scenario::ScenarioKind::ALL.len();
+const RESOURCE_SLOTS: usize = 9 + domain::scenario::ScenarioKind::ALL.len();
 
 /// Answers remembered per role: each action, with or without each of the two memberships,
 /// for each distinct resource.
@@ -260,6 +262,10 @@ pub enum Action {
     AcknowledgeMessage,
     /// Queueing a market message: the market hub's act.
     SendMessage,
+    /// An access point's interval data and index readings, clipped to what the actor may see.
+    ReadConsumption,
+    /// Importing readings: interval values and index readings, by the metering team's systems.
+    WriteReadings,
 }
 
 /// The kinds of resource the schema declares, each action applying to some of them.
@@ -279,11 +285,13 @@ pub enum ResourceKind {
     ScenarioKind,
     /// One party's or service's message queue.
     Queue,
+    /// The metering data as a whole (a singleton): what an import writes to.
+    Metering,
 }
 
 impl Action {
     /// Every action, in declaration order.
-    pub const ALL: [Action; 24] = [
+    pub const ALL: [Action; 26] = [
         Action::ReadAccessPoint,
         Action::ReadHistory,
         Action::WriteRegister,
@@ -308,6 +316,8 @@ impl Action {
         Action::PeekMessages,
         Action::AcknowledgeMessage,
         Action::SendMessage,
+        Action::ReadConsumption,
+        Action::WriteReadings,
     ];
 
     /// The kinds of resource the action applies to, as the schema's `appliesTo` says.
@@ -330,6 +340,8 @@ impl Action {
             Action::ReadScenario | Action::CancelScenario | Action::ReportPlacement => &[K::Scenario],
             Action::LearnScenarioInProgress => &[K::ScenarioKind],
             Action::PeekMessages | Action::AcknowledgeMessage | Action::SendMessage => &[K::Queue],
+            Action::ReadConsumption => &[K::AccessPoint],
+            Action::WriteReadings => &[K::Metering],
         }
     }
 
@@ -360,6 +372,8 @@ impl Action {
             Action::PeekMessages => "PeekMessages",
             Action::AcknowledgeMessage => "AcknowledgeMessage",
             Action::SendMessage => "SendMessage",
+            Action::ReadConsumption => "ReadConsumption",
+            Action::WriteReadings => "WriteReadings",
         }
     }
 }
@@ -394,6 +408,8 @@ pub enum Resource<'a> {
         /// Whether the queue is the asking party's own.
         own: bool,
     },
+    /// The metering data as a whole.
+    Metering,
 }
 
 impl Resource<'_> {
@@ -407,6 +423,7 @@ impl Resource<'_> {
             Resource::Scenario { .. } => ResourceKind::Scenario,
             Resource::ScenarioKind { .. } => ResourceKind::ScenarioKind,
             Resource::Queue { .. } => ResourceKind::Queue,
+            Resource::Metering => ResourceKind::Metering,
         }
     }
 
@@ -423,8 +440,9 @@ impl Resource<'_> {
             Resource::Installation => 3,
             Resource::Scenario { own } => 4 + usize::from(*own),
             Resource::Queue { own } => 6 + usize::from(*own),
+            Resource::Metering => 8,
             Resource::ScenarioKind { kind } => {
-                8 + domain::scenario::ScenarioKind::ALL.iter().position(|k| k == kind).unwrap_or(0)
+                9 + domain::scenario::ScenarioKind::ALL.iter().position(|k| k == kind).unwrap_or(0)
             }
         }
     }
@@ -515,6 +533,7 @@ impl Policy {
         let journal = singleton("Cloison::Journal", "journal")?;
         let register = singleton("Cloison::Register", "register")?;
         let installation = singleton("Cloison::Installation", "installation")?;
+        let metering = singleton("Cloison::Metering", "metering")?;
         let action_type = name("Cloison::Action")?;
         let actions = Action::ALL
             .iter()
@@ -539,6 +558,7 @@ impl Policy {
                 journal.type_name(),
                 register.type_name(),
                 installation.type_name(),
+                metering.type_name(),
             ],
         )
         .then(|| RwLock::new(HashMap::new()));
@@ -559,6 +579,7 @@ impl Policy {
             journal,
             register,
             installation,
+            metering,
             conditional,
             actions,
         })
@@ -769,6 +790,10 @@ impl Policy {
                 self.installation.clone(),
                 Some(cedar::Entity::new_no_attrs(self.installation.clone(), Default::default())),
             ),
+            Resource::Metering => (
+                self.metering.clone(),
+                Some(cedar::Entity::new_no_attrs(self.metering.clone(), Default::default())),
+            ),
         };
         let schema = conform.then_some(&self.schema);
         let entities =
@@ -844,6 +869,7 @@ mod tests {
                 Resource::ScenarioKind { kind: domain::scenario::ScenarioKind::Drop }
             }
             ResourceKind::Queue => Resource::Queue { own: true },
+            ResourceKind::Metering => Resource::Metering,
         }
     }
 
@@ -854,6 +880,7 @@ mod tests {
             Resource::Journal,
             Resource::Register,
             Resource::Installation,
+            Resource::Metering,
         ];
         for own in [false, true] {
             all.push(Resource::Scenario { own });
@@ -1011,6 +1038,22 @@ mod tests {
             ("system", ReadJournalEntries, none.clone(), (true, All)),
             ("system", ReadOwnAccessLog, both(), deny.clone()),
             ("system", ReadAccessLog, both(), deny.clone()),
+            // Metering data (R1, R4, R6, R10): clipped like the register, written by the
+            // metering team and batch work only.
+            ("supplier", ReadConsumption, registered(), (true, registered_visible())),
+            ("supplier", ReadConsumption, occupying(), deny.clone()),
+            ("supplier", ReadConsumption, none.clone(), deny.clone()),
+            ("customer", ReadConsumption, occupying(), (true, occupying_visible())),
+            ("customer", ReadConsumption, registered(), deny.clone()),
+            ("customer", ReadConsumption, both(), (true, occupying_visible())),
+            ("third_party", ReadConsumption, both(), deny.clone()),
+            ("register_staff", ReadConsumption, both(), deny.clone()),
+            ("metering_staff", ReadConsumption, none.clone(), (true, All)),
+            ("call_center", ReadConsumption, none.clone(), (true, All)),
+            ("auditor", ReadConsumption, none.clone(), (true, All)),
+            ("support", ReadConsumption, both(), deny.clone()),
+            ("researcher", ReadConsumption, both(), deny.clone()),
+            ("system", ReadConsumption, none.clone(), (true, All)),
             // A role nobody wrote a policy for.
             ("root", ReadAccessPoint, both(), deny.clone()),
             ("root", WriteRegister, both(), deny.clone()),
@@ -1019,7 +1062,7 @@ mod tests {
         // The register-wide and installation actions: who may, and what a permit reveals;
         // every other role is denied.
         #[rustfmt::skip]
-        let granted: [(Action, &[&str], Visible); 9] = [
+        let granted: [(Action, &[&str], Visible); 10] = [
             (ReadRegisterSummary, &["register_staff", "metering_staff", "auditor", "system"], All),
             (ReadRegisterSummary, &["support"], Nothing),
             (ListAccessPoints, &["register_staff", "metering_staff", "auditor", "system"], All),
@@ -1029,6 +1072,7 @@ mod tests {
             (ManageTokens, &["system"], Nothing),
             (ReadSetting, &["system", "support"], Nothing),
             (WriteSetting, &["system", "support"], Nothing),
+            (WriteReadings, &["metering_staff", "system"], Nothing),
         ];
         let mut rows = rows;
         for action in [
@@ -1040,6 +1084,7 @@ mod tests {
             ManageTokens,
             ReadSetting,
             WriteSetting,
+            WriteReadings,
         ] {
             for role in roles() {
                 let answer = granted
@@ -1263,21 +1308,28 @@ mod tests {
                 "anyone-reads-journal-head",
                 "anyone-reads-own-identity",
                 "auditor-changes-nothing",
+                "auditor-reads-consumption",
                 "auditor-reads-journal-entries",
                 "auditor-reads-register",
                 "auditor-starts-no-scenario",
+                "auditor-writes-no-readings",
+                "call-center-reads-consumption",
                 "call-center-reads-register",
                 "competitor-told-end-of-contract",
                 "customer-asks-for-access-log",
                 "customer-reads-own-access-log",
+                "customer-reads-own-consumption",
                 "customer-reads-own-occupancies",
                 "initiator-follows-own-scenario",
+                "metering-staff-reads-consumption",
                 "metering-staff-reads-register",
+                "metering-staff-writes-readings",
                 "party-reads-own-queue",
                 "r3-budget-meter-told-as-end-of-contract",
                 "r3-drop-told-as-end-of-contract",
                 "register-staff-reads-and-writes-register",
                 "register-staff-runs-the-market",
+                "supplier-reads-own-consumption",
                 "supplier-reads-own-registrations",
                 "supplier-starts-scenarios",
                 "support-reads-and-writes-settings",
@@ -1288,9 +1340,11 @@ mod tests {
                 "system-manages-tokens",
                 "system-reads-and-writes-register",
                 "system-reads-and-writes-settings",
+                "system-reads-consumption",
                 "system-reads-journal-entries",
                 "system-runs-the-market",
                 "system-writes-notes-and-checkpoints",
+                "system-writes-readings",
             ]
         );
     }
