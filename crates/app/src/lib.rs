@@ -14,6 +14,7 @@ mod audit;
 mod door;
 mod gate;
 mod market;
+mod metering;
 mod register;
 mod settings;
 pub mod wire;
@@ -30,6 +31,10 @@ pub use journal::{Checkpoint, Hash, NoteError, Origin, SignedTreeHead};
 pub use market::{
     AckTicket, AckView, Bundle, DayRun, MARKET_KINDS, MAX_BUNDLE, MAX_KEY_LEN, MarketAnswer, MarketTicket,
     MessageView, Placement, Receipt, ReceiptError, ScenarioView, market_today, queue_name, verify_receipt,
+};
+pub use metering::{
+    ChannelSeries, ConsumptionValue, ConsumptionView, ImportMode, ImportReport, MAX_CONSUMPTION_DAYS,
+    MAX_IMPORT_ROWS, PlacedRow, RefusedRow, Resolution,
 };
 pub use policy::{Policy, PolicyError};
 pub use register::{HistoryView, Holder, PartyRef, RecordView, RegisterView, WriteTicket};

@@ -13,7 +13,8 @@
 //! nothing. Every row is bound to the journal entry that wrote it (`bound.rs`).
 
 use domain::Ean;
-use domain::metering::{Channel, IntervalDay, Version, pack, unpack};
+use domain::Energy;
+use domain::metering::{Channel, DayLayout, Interval, IntervalDay, Version, pack, unpack};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::Serialize;
@@ -41,20 +42,87 @@ impl WriteTx {
         day: &IntervalDay,
         at: Timestamp,
     ) -> Result<DayWritten, StoreError> {
-        let packed = pack(day.intervals());
-        let latest = sqlx::query(
+        let latest = self.latest_packed(day.ean(), day.channel(), day.day()).await?;
+        self.put_after(latest, day, at).await
+    }
+
+    /// Lays `values` (interval number, value) over the latest version of `ean`'s `channel`
+    /// on `day` (a day never written counts as all missing) and writes the result as the
+    /// next version, unless it is what the latest version holds already: so a file imported
+    /// in parts, or twice, writes each day once. Refuses an interval number the day does not
+    /// have.
+    pub async fn patch_interval_day(
+        &mut self,
+        ean: Ean,
+        channel: Channel,
+        day: Date,
+        values: &[(usize, Interval)],
+        at: Timestamp,
+    ) -> Result<DayWritten, StoreError> {
+        let latest = self.latest_packed(ean, channel, day).await?;
+        let mut intervals = match &latest {
+            Some((_, packed)) => unpack(packed).map_err(|e| corrupt(format!("interval day {day}: {e}")))?,
+            None => {
+                let layout = DayLayout::new(channel, day).map_err(|e| input(e.to_string()))?;
+                vec![Interval::missing(); layout.len()]
+            }
+        };
+        for &(index, value) in values {
+            let count = intervals.len();
+            *intervals.get_mut(index).ok_or_else(|| {
+                input(format!("index: interval {index} does not exist on {day}, which has {count}"))
+            })? = value;
+        }
+        let patched = IntervalDay::new(ean, channel, day, intervals).map_err(|e| input(e.to_string()))?;
+        self.put_after(latest, &patched, at).await
+    }
+
+    /// The energy of the access point `ean` (which channels it can have), or `None` when the
+    /// register does not know it.
+    pub async fn point_energy(&mut self, ean: Ean) -> Result<Option<Energy>, StoreError> {
+        let energy: Option<String> = sqlx::query_scalar(
+            "SELECT energy FROM access_points WHERE ean = $1 ORDER BY version DESC LIMIT 1",
+        )
+        .bind(ean_key(ean))
+        .fetch_optional(self.conn())
+        .await?;
+        energy
+            .map(|text| {
+                text.parse::<Energy>().map_err(|e| corrupt(format!("access point {ean} energy: {e}")))
+            })
+            .transpose()
+    }
+
+    async fn latest_packed(
+        &mut self,
+        ean: Ean,
+        channel: Channel,
+        day: Date,
+    ) -> Result<Option<(i64, Vec<u8>)>, StoreError> {
+        let row = sqlx::query(
             "SELECT version, packed FROM interval_days WHERE ean = $1 AND channel = $2 AND day = $3 \
              ORDER BY version DESC LIMIT 1",
         )
-        .bind(ean_key(day.ean()))
-        .bind(day.channel().as_str())
-        .bind(day.day().to_string())
+        .bind(ean_key(ean))
+        .bind(channel.as_str())
+        .bind(day.to_string())
         .fetch_optional(self.conn())
         .await?;
+        row.map(|row| Ok((row.try_get("version")?, row.try_get("packed")?))).transpose()
+    }
+
+    /// Writes `day` as the version after `latest` (the stored latest version and its packed
+    /// bytes), or nothing when it packs to the same bytes.
+    async fn put_after(
+        &mut self,
+        latest: Option<(i64, Vec<u8>)>,
+        day: &IntervalDay,
+        at: Timestamp,
+    ) -> Result<DayWritten, StoreError> {
+        let packed = pack(day.intervals());
         let version = match latest {
-            Some(row) => {
-                let version: i64 = row.try_get("version")?;
-                if row.try_get::<Vec<u8>, _>("packed")? == packed {
+            Some((version, stored)) => {
+                if stored == packed {
                     return Ok(DayWritten::Unchanged(version_from(version)?.get()));
                 }
                 version_from(version)?.next().map_err(|e| corrupt(format!("interval day: {e}")))?
@@ -79,6 +147,11 @@ impl WriteTx {
         self.bind(&INTERVAL_DAYS, &row)?;
         Ok(DayWritten::Version(version.get()))
     }
+}
+
+/// A refusal of what the caller gave, as the store's input error.
+fn input(reason: String) -> StoreError {
+    StoreError::Config { field: "readings", reason }
 }
 
 fn version_from(stored: i64) -> Result<Version, StoreError> {

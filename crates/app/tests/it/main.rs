@@ -7,4 +7,5 @@ mod gate;
 mod harness;
 mod lint;
 mod market;
+mod metering;
 mod settings;

@@ -1,0 +1,474 @@
+//! Metering data through the gate: imports of interval values by the metering team's systems,
+//! and reads of consumption clipped to the periods the reader may see (R1, R4, I3).
+//!
+//! An import is a batch of judged rows ([`domain::metering::ReadingRow`]) with the place each
+//! came from (a file's line, an array's position). One writer command takes the batch: it
+//! refuses the rows the register cannot place (an EAN it does not know, a channel of the other
+//! energy, the same interval twice with two values), lays the rest over the latest version of
+//! each day, and writes a day only when it changed (I4: a new version, never an overwrite;
+//! importing a file twice writes nothing the second time). The batch is one journal entry
+//! about the access points it wrote, binding every row, with the digest of the report.
+//!
+//! A read of consumption asks `ReadConsumption` of the access point. The answer holds only the
+//! intervals wholly inside the periods the decision lets the reader see; the others are left
+//! out, not shown as gaps, so where another party's period begins does not show either. An
+//! aggregate (hour, day, month) sums only visible intervals, is labelled by the first and
+//! last of them, not by the calendar's bucket, and never spans a hidden interval.
+
+use std::collections::{BTreeMap, HashMap};
+
+use domain::metering::{Channel, DayLayout, Interval, IntervalDay, Quality, ReadingRow};
+use domain::{Ean, Energy};
+use jiff::civil::Date;
+use jiff::{Timestamp, Zoned};
+use journal::Entry;
+use policy::{Action, Resource, Visible};
+use serde::{Deserialize, Serialize};
+use store::metering::DayWritten;
+use store::{Command, Done, StoreError, WriteTx};
+
+use crate::gate::{Ask, Sent};
+use crate::{Actor, AppError, Cloison};
+
+/// The most rows one import call takes: a batch is one transaction of the writer, and one
+/// transaction should not hold the writer for long.
+pub const MAX_IMPORT_ROWS: usize = 100_000;
+
+/// The longest span a consumption read covers, in days: a year of quarter-hours is 35,136
+/// intervals, a few megabytes of JSON.
+pub const MAX_CONSUMPTION_DAYS: i32 = 366;
+
+/// One judged row and where it came from (a file's line number, an array's position), so a
+/// refusal names it.
+#[derive(Debug, Clone, Copy)]
+pub struct PlacedRow {
+    /// The file's line (1-based) or the array's position (1-based).
+    pub line: u64,
+    /// The row.
+    pub row: ReadingRow,
+}
+
+/// Whether an import writes, or only judges (the first pass of an all-or-nothing import).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportMode {
+    /// Write what is accepted.
+    Write,
+    /// Judge every row against the register, write nothing.
+    Check,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportReport {
+    /// Rows received.
+    pub rows: u64,
+    /// Rows accepted (written, or already held).
+    pub accepted: u64,
+    /// Days written as a new version.
+    pub days_written: u64,
+    /// Days that already held exactly these values: nothing written.
+    pub days_unchanged: u64,
+    /// The rows refused, each with where it came from and why.
+    pub refused: Vec<RefusedRow>,
+}
+
+impl ImportReport {
+    /// Adds another batch's report to this one.
+    pub fn add(&mut self, other: ImportReport) {
+        self.rows += other.rows;
+        self.accepted += other.accepted;
+        self.days_written += other.days_written;
+        self.days_unchanged += other.days_unchanged;
+        self.refused.extend(other.refused);
+    }
+}
+
+/// A refused row: where it came from, the field at fault, a stable code and a reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefusedRow {
+    /// The file's line, or the array's position (1-based).
+    pub line: u64,
+    /// The field at fault.
+    pub field: String,
+    /// The stable code.
+    pub code: String,
+    /// Why.
+    pub reason: String,
+}
+
+impl RefusedRow {
+    /// A row the row parser refused, at `line`.
+    pub fn of(line: u64, error: &domain::metering::RowError) -> RefusedRow {
+        RefusedRow { line, field: error.field.into(), code: error.code.into(), reason: error.reason.clone() }
+    }
+}
+
+/// The import command: the batch, judged against the register and written in one
+/// transaction of the writer, journaled as one entry.
+struct ImportReadings {
+    template: Entry,
+    rows: Vec<PlacedRow>,
+    mode: ImportMode,
+}
+
+/// The key of a day of one channel of one access point.
+type DayKey = (Ean, Channel, Date);
+
+impl ImportReadings {
+    /// Sorts the rows into days, refusing those the register cannot place.
+    async fn judge(
+        &self,
+        tx: &mut WriteTx,
+    ) -> Result<(BTreeMap<DayKey, Vec<(usize, Interval, u64)>>, Vec<RefusedRow>), StoreError> {
+        let mut energies: HashMap<Ean, Option<Energy>> = HashMap::new();
+        let mut days: BTreeMap<DayKey, Vec<(usize, Interval, u64)>> = BTreeMap::new();
+        let mut refused = Vec::new();
+        for placed in &self.rows {
+            let row = placed.row;
+            let energy = match energies.get(&row.ean) {
+                Some(known) => *known,
+                None => {
+                    let energy = tx.point_energy(row.ean).await?;
+                    energies.insert(row.ean, energy);
+                    energy
+                }
+            };
+            let refuse = |field: &str, code: &str, reason: String| RefusedRow {
+                line: placed.line,
+                field: field.into(),
+                code: code.into(),
+                reason,
+            };
+            match energy {
+                None => {
+                    refused.push(refuse(
+                        "ean",
+                        "unknown_access_point",
+                        format!("access point {} is not in the register", row.ean),
+                    ));
+                    continue;
+                }
+                Some(energy) if energy != row.channel.energy() => {
+                    refused.push(refuse(
+                        "channel",
+                        "channel_not_on_point",
+                        format!(
+                            "{} is not a channel of access point {}, a {energy} point",
+                            row.channel, row.ean
+                        ),
+                    ));
+                    continue;
+                }
+                Some(_) => {}
+            }
+            let day = days.entry((row.ean, row.channel, row.day)).or_default();
+            match day.iter().find(|(index, ..)| *index == row.index) {
+                Some((_, held, first)) if *held != row.interval => refused.push(refuse(
+                    "start",
+                    "duplicate_interval",
+                    format!("this interval is given already on line {first}, with another value"),
+                )),
+                Some(_) => {}
+                None => day.push((row.index, row.interval, placed.line)),
+            }
+        }
+        Ok((days, refused))
+    }
+}
+
+impl Command for ImportReadings {
+    type Output = Result<Sent<ImportReport>, StoreError>;
+
+    async fn run(self, tx: &mut WriteTx) -> Result<Done<Self::Output>, StoreError> {
+        let (days, refused) = self.judge(tx).await?;
+        let mut report = ImportReport { rows: self.rows.len() as u64, ..ImportReport::default() };
+        report.accepted = report.rows - refused.len() as u64;
+        report.refused = refused;
+        let mut written: Vec<Ean> = Vec::new();
+        if self.mode == ImportMode::Write {
+            let at = Timestamp::now();
+            for ((ean, channel, day), values) in &days {
+                let values: Vec<(usize, Interval)> = values.iter().map(|(i, v, _)| (*i, *v)).collect();
+                match tx.patch_interval_day(*ean, *channel, *day, &values, at).await? {
+                    DayWritten::Version(_) => {
+                        report.days_written += 1;
+                        if written.last() != Some(ean) {
+                            written.push(*ean);
+                        }
+                    }
+                    DayWritten::Unchanged(_) => report.days_unchanged += 1,
+                }
+            }
+        }
+        written.sort_unstable();
+        written.dedup();
+        let json = serde_json::to_vec(&report).map_err(|e| StoreError::Journal(e.to_string()))?;
+        let entry = tx.slot().fill(Entry {
+            subjects: written.iter().map(ToString::to_string).collect(),
+            outcome: "ok".into(),
+            data_digest: Some(journal::Hash::digest(&json)),
+            ..self.template
+        });
+        Ok(Done { output: Ok(Sent::written(report, json)), entries: vec![entry] })
+    }
+}
+
+/// How finely consumption is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Resolution {
+    /// Each interval as stored: quarter-hours for electricity, hours for gas.
+    #[serde(rename = "15m")]
+    Interval,
+    /// Hours (quarter-hours summed by four; gas as stored).
+    #[serde(rename = "1h")]
+    Hour,
+    /// Local days.
+    #[serde(rename = "day")]
+    Day,
+    /// Local calendar months.
+    #[serde(rename = "month")]
+    Month,
+}
+
+impl Resolution {
+    /// The text forms, as the API and the CLI take them.
+    pub const NAMES: [&'static str; 4] = ["15m", "1h", "day", "month"];
+
+    /// Parses `15m`, `1h`, `day` or `month`.
+    pub fn parse(text: &str) -> Result<Resolution, AppError> {
+        match text {
+            "15m" => Ok(Resolution::Interval),
+            "1h" => Ok(Resolution::Hour),
+            "day" => Ok(Resolution::Day),
+            "month" => Ok(Resolution::Month),
+            other => Err(invalid(
+                "resolution",
+                format!("must be one of {}, found {other:?}", Resolution::NAMES.join(", ")),
+            )),
+        }
+    }
+}
+
+/// An access point's consumption over local days, clipped to what the reader may see.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsumptionView {
+    /// The access point.
+    pub ean: Ean,
+    /// The first local day asked for.
+    pub from: Date,
+    /// The local day after the last one asked for.
+    pub to: Date,
+    /// The resolution.
+    pub resolution: Resolution,
+    /// Each channel that has visible data, in a fixed order.
+    pub channels: Vec<ChannelSeries>,
+}
+
+/// One channel's values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelSeries {
+    /// The channel.
+    pub channel: Channel,
+    /// Always `Wh`.
+    pub unit: String,
+    /// The values, in time order.
+    pub values: Vec<ConsumptionValue>,
+}
+
+/// One value: an interval, or the sum of the visible intervals of an hour, a day or a month.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsumptionValue {
+    /// The first instant covered, as a Europe/Brussels local time with its offset.
+    pub start: String,
+    /// The first instant after, likewise.
+    pub end: String,
+    /// The energy in Wh of the usable intervals; absent when none is usable.
+    pub wh: Option<i64>,
+    /// The quality of the interval; for a sum, the least trusted quality among its intervals
+    /// (missing, then rejected, estimated, corrected, measured).
+    pub quality: Quality,
+    /// How many intervals it covers.
+    pub intervals: u32,
+}
+
+fn invalid(field: &'static str, reason: String) -> AppError {
+    AppError::Invalid(StoreError::Config { field, reason })
+}
+
+/// How little a quality is trusted, for the quality of a sum.
+fn distrust(quality: Quality) -> u8 {
+    match quality {
+        Quality::Measured => 0,
+        Quality::Corrected => 1,
+        Quality::Estimated => 2,
+        Quality::Rejected => 3,
+        Quality::Missing => 4,
+    }
+}
+
+fn local_label(at: Timestamp) -> String {
+    Zoned::new(at, domain::period::brussels()).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string()
+}
+
+/// Whether the whole of `[start, end)` may be shown.
+fn wholly_visible(visible: &Visible, start: Timestamp, end: Timestamp) -> bool {
+    match visible {
+        Visible::Nothing => false,
+        Visible::All => true,
+        Visible::Periods(periods) => {
+            periods.iter().any(|p| p.from() <= start && p.to().is_none_or(|to| end <= to))
+        }
+    }
+}
+
+/// The bucket an interval starting at `start` on `layout`'s day falls in.
+fn bucket_of(resolution: Resolution, layout: &DayLayout, index: usize, start: Timestamp) -> (i64, i64) {
+    match resolution {
+        Resolution::Interval => (start.as_second(), 0),
+        // Hours are counted from the day's start, so the two 02:00 of October are two hours.
+        Resolution::Hour => {
+            (layout.start().as_second(), (index as i64 * layout.channel().interval_seconds()) / 3600)
+        }
+        Resolution::Day => (layout.start().as_second(), 0),
+        Resolution::Month => (i64::from(layout.day().year()) * 12 + i64::from(layout.day().month()), 0),
+    }
+}
+
+/// A value being summed: its bucket, its first and last visible instants, and its sum.
+struct Bucket {
+    key: (i64, i64),
+    start: Timestamp,
+    end: Timestamp,
+    wh: Option<i64>,
+    quality: Quality,
+    intervals: u32,
+}
+
+impl Bucket {
+    fn value(&self) -> ConsumptionValue {
+        ConsumptionValue {
+            start: local_label(self.start),
+            end: local_label(self.end),
+            wh: self.wh,
+            quality: self.quality,
+            intervals: self.intervals,
+        }
+    }
+}
+
+/// Folds the visible intervals of `days` into values at `resolution`.
+pub(crate) fn fold(days: &[IntervalDay], visible: &Visible, resolution: Resolution) -> Vec<ConsumptionValue> {
+    let mut values: Vec<ConsumptionValue> = Vec::new();
+    let mut current: Option<Bucket> = None;
+    for day in days {
+        let layout = day.layout();
+        let step = layout.channel().interval_seconds();
+        for (index, interval) in day.intervals().iter().enumerate() {
+            let Ok(start) = layout.interval_start(index) else { continue };
+            let Ok(end) = Timestamp::from_second(start.as_second() + step) else { continue };
+            if !wholly_visible(visible, start, end) {
+                // A value never spans what may not be seen: it ends where the reader's
+                // period ends, and the next starts where the next period starts.
+                values.extend(current.take().as_ref().map(Bucket::value));
+                continue;
+            }
+            let key = bucket_of(resolution, layout, index, start);
+            match &mut current {
+                Some(bucket) if bucket.key == key => {
+                    bucket.end = end;
+                    if let Some(v) = interval.usable() {
+                        bucket.wh = Some(bucket.wh.unwrap_or(0) + v);
+                    }
+                    if distrust(interval.quality()) > distrust(bucket.quality) {
+                        bucket.quality = interval.quality();
+                    }
+                    bucket.intervals += 1;
+                }
+                _ => {
+                    values.extend(current.as_ref().map(Bucket::value));
+                    current = Some(Bucket {
+                        key,
+                        start,
+                        end,
+                        wh: interval.usable(),
+                        quality: interval.quality(),
+                        intervals: 1,
+                    });
+                }
+            }
+        }
+    }
+    values.extend(current.as_ref().map(Bucket::value));
+    values
+}
+
+impl Cloison {
+    /// Imports a batch of rows for `actor`: refused as a whole unless the policy lets the
+    /// actor write readings; otherwise each row is placed or refused on its own, and the batch
+    /// journaled as one entry. At most [`MAX_IMPORT_ROWS`] rows.
+    pub async fn readings_import(
+        &self,
+        actor: &Actor,
+        rows: Vec<PlacedRow>,
+        mode: ImportMode,
+    ) -> Result<Sent<ImportReport>, AppError> {
+        if rows.len() > MAX_IMPORT_ROWS {
+            return Err(invalid(
+                "rows",
+                format!("a batch holds at most {MAX_IMPORT_ROWS} rows, found {}", rows.len()),
+            ));
+        }
+        let act = match mode {
+            ImportMode::Write => "metering.import",
+            ImportMode::Check => "metering.import.check",
+        };
+        let ask = Ask::function(Action::WriteReadings, Resource::Metering, act, "metering");
+        self.write(actor, vec![ask], |template| async move {
+            let command = ImportReadings { template, rows, mode };
+            Ok(self.store.submit(command).await?.wait().await?.output?)
+        })
+        .await
+    }
+
+    /// `ean`'s consumption on the local days from `from` to before `to`, at `resolution`,
+    /// clipped to what `actor` may see; journaled like every read.
+    pub async fn consumption(
+        &self,
+        actor: &Actor,
+        ean: Ean,
+        from: Date,
+        to: Date,
+        resolution: Resolution,
+    ) -> Result<Sent<ConsumptionView>, AppError> {
+        let span = from.until(to).map(|s| s.get_days()).unwrap_or(0);
+        if to <= from {
+            return Err(invalid("to", format!("must be after from ({from}), found {to}")));
+        }
+        if span > MAX_CONSUMPTION_DAYS {
+            return Err(invalid(
+                "to",
+                format!("a read covers at most {MAX_CONSUMPTION_DAYS} days, found {span}"),
+            ));
+        }
+        let last = to.yesterday().map_err(|e| invalid("to", e.to_string()))?;
+        let ean_text = ean.to_string();
+        let ask =
+            Ask::access_point(Action::ReadConsumption, ean, &ean_text, "metering.consumption", "consumption");
+        self.read(actor, ask, |visible| async move {
+            let point = self.store.access_point(ean).await?.ok_or(AppError::UnknownAccessPoint(ean))?;
+            let mut channels = Vec::new();
+            for channel in Channel::ALL.into_iter().filter(|c| c.energy() == point.energy) {
+                if visible == Visible::Nothing {
+                    break;
+                }
+                let days = self.store.interval_days(ean, channel, from, last).await?;
+                let values = fold(&days, &visible, resolution);
+                if !values.is_empty() {
+                    channels.push(ChannelSeries { channel, unit: "Wh".into(), values });
+                }
+            }
+            Ok(ConsumptionView { ean, from, to, resolution, channels })
+        })
+        .await
+    }
+}
