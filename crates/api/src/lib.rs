@@ -15,6 +15,7 @@ mod error;
 mod extract;
 mod limit;
 mod market;
+mod metering;
 mod metrics;
 mod routes;
 mod schema;

@@ -24,6 +24,7 @@ use crate::market::{
     __path_show_scenario, __path_submit_scenario, acknowledge_message, cancel_scenario, peek_messages,
     report_placement, show_scenario, submit_scenario,
 };
+use crate::metering::{__path_consumption, __path_post_readings, consumption, post_readings};
 use crate::schema;
 use crate::{ApiError, State as AppState};
 
@@ -97,7 +98,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(cancel_scenario))
         .routes(routes!(report_placement))
         .routes(routes!(peek_messages))
-        .routes(routes!(acknowledge_message));
+        .routes(routes!(acknowledge_message))
+        .routes(routes!(consumption))
+        .routes(routes!(post_readings));
     schema::add_layer_errors(routes.get_openapi_mut());
     routes
 }
@@ -194,7 +197,7 @@ async fn access_log(
 /// The access point of a path.
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Path)]
-struct EanPath {
+pub(crate) struct EanPath {
     /// 18-digit GS1 GSRN of the access point.
     #[param(pattern = "^[0-9]{18}$")]
     #[allow(dead_code)]

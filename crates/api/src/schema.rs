@@ -504,3 +504,134 @@ pub struct Ack {
     /// Whether this call took it out of the queue (`false`: it was out already).
     removed: bool,
 }
+
+/// An access point's consumption, clipped to what the caller may see.
+#[derive(Serialize, ToSchema)]
+pub struct Consumption {
+    /// The access point.
+    #[schema(pattern = "^[0-9]{18}$")]
+    ean: String,
+    /// The first local day asked for.
+    #[schema(format = Date)]
+    from: String,
+    /// The local day after the last one asked for.
+    #[schema(format = Date)]
+    to: String,
+    /// `15m`, `1h`, `day` or `month`.
+    #[schema(pattern = "^(15m|1h|day|month)$")]
+    resolution: String,
+    /// Each channel with visible data.
+    channels: Vec<ChannelSeries>,
+}
+
+/// The channels of metering data.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// Electricity taken from the grid, per quarter-hour.
+    ElectricityOfftake,
+    /// Electricity injected into the grid, per quarter-hour.
+    ElectricityInjection,
+    /// Gas taken from the grid, per hour.
+    GasOfftake,
+}
+
+/// One channel's values.
+#[derive(Serialize, ToSchema)]
+pub struct ChannelSeries {
+    /// The channel.
+    channel: Channel,
+    /// Always `Wh`.
+    unit: String,
+    /// In time order.
+    values: Vec<ConsumptionValue>,
+}
+
+/// How far a value can be trusted.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Quality {
+    /// Read from the meter.
+    Measured,
+    /// Computed by the DSO.
+    Estimated,
+    /// Nothing received.
+    Missing,
+    /// Refused by a validator.
+    Rejected,
+    /// Replaced by a validator.
+    Corrected,
+}
+
+/// One interval, or the sum of the visible intervals of an hour, a day or a month.
+#[derive(Serialize, ToSchema)]
+pub struct ConsumptionValue {
+    /// The first instant covered, Europe/Brussels local time with its offset.
+    #[schema(format = DateTime)]
+    start: String,
+    /// The first instant after.
+    #[schema(format = DateTime)]
+    end: String,
+    /// Wh of the usable intervals; null when none is usable.
+    wh: Option<i64>,
+    /// The least trusted quality among the intervals.
+    quality: Quality,
+    /// How many intervals it covers.
+    #[schema(minimum = 1)]
+    intervals: u32,
+}
+
+/// Interval values to write.
+#[derive(Serialize, ToSchema)]
+pub struct ReadingsRequest {
+    /// At most 100.
+    rows: Vec<ReadingRow>,
+}
+
+/// One interval value, as a line of `cloison import readings` carries it.
+#[derive(Serialize, ToSchema)]
+pub struct ReadingRow {
+    /// The access point.
+    #[schema(pattern = "^[0-9]{18}$")]
+    ean: String,
+    /// `electricity_offtake`, `electricity_injection` or `gas_offtake`.
+    channel: String,
+    /// The interval's first instant, RFC 3339 with its offset.
+    #[schema(format = DateTime)]
+    start: String,
+    /// A decimal number in `unit` (a string, or a JSON number); empty or null for a missing
+    /// interval.
+    value: Option<String>,
+    /// `Wh` or `kWh`.
+    unit: String,
+    /// `measured` when empty, `estimated`, `missing`, `rejected` or `corrected`.
+    quality: Option<String>,
+}
+
+/// What a batch of readings did.
+#[derive(Serialize, ToSchema)]
+pub struct ImportReport {
+    /// Rows received.
+    rows: u64,
+    /// Rows accepted (written, or held already).
+    accepted: u64,
+    /// Days written as a new version.
+    days_written: u64,
+    /// Days that held these values already.
+    days_unchanged: u64,
+    /// The refused rows.
+    refused: Vec<RefusedRow>,
+}
+
+/// A refused row.
+#[derive(Serialize, ToSchema)]
+pub struct RefusedRow {
+    /// The row's position (1-based) or the file's line.
+    line: u64,
+    /// The field at fault (`row` for the row as a whole).
+    field: String,
+    /// Stable: `bad_ean`, `not_on_interval_boundary`, `unknown_access_point`, …
+    code: String,
+    /// Why.
+    reason: String,
+}

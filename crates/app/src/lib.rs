@@ -33,7 +33,7 @@ pub use market::{
     MessageView, Placement, Receipt, ReceiptError, ScenarioView, market_today, queue_name, verify_receipt,
 };
 pub use metering::{
-    ChannelSeries, ConsumptionValue, ConsumptionView, ImportMode, ImportReport, MAX_CONSUMPTION_DAYS,
+    Batch, ChannelSeries, ConsumptionValue, ConsumptionView, ImportMode, ImportReport, MAX_CONSUMPTION_DAYS,
     MAX_IMPORT_ROWS, PlacedRow, RefusedRow, Resolution,
 };
 pub use policy::{Policy, PolicyError};

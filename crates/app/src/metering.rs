@@ -48,6 +48,17 @@ pub struct PlacedRow {
     pub row: ReadingRow,
 }
 
+/// One batch of an import: the rows judged well-formed, and those the row parser refused
+/// already (reported and journaled with the batch, so the report that leaves is the one the
+/// journal digests).
+#[derive(Debug, Clone, Default)]
+pub struct Batch {
+    /// The well-formed rows.
+    pub rows: Vec<PlacedRow>,
+    /// The rows refused before reaching the register.
+    pub refused: Vec<RefusedRow>,
+}
+
 /// Whether an import writes, or only judges (the first pass of an all-or-nothing import).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ImportMode {
@@ -107,7 +118,7 @@ impl RefusedRow {
 /// transaction of the writer, journaled as one entry.
 struct ImportReadings {
     template: Entry,
-    rows: Vec<PlacedRow>,
+    batch: Batch,
     mode: ImportMode,
 }
 
@@ -123,7 +134,7 @@ impl ImportReadings {
         let mut energies: HashMap<Ean, Option<Energy>> = HashMap::new();
         let mut days: BTreeMap<DayKey, Vec<(usize, Interval, u64)>> = BTreeMap::new();
         let mut refused = Vec::new();
-        for placed in &self.rows {
+        for placed in &self.batch.rows {
             let row = placed.row;
             let energy = match energies.get(&row.ean) {
                 Some(known) => *known,
@@ -181,9 +192,15 @@ impl Command for ImportReadings {
 
     async fn run(self, tx: &mut WriteTx) -> Result<Done<Self::Output>, StoreError> {
         let (days, refused) = self.judge(tx).await?;
-        let mut report = ImportReport { rows: self.rows.len() as u64, ..ImportReport::default() };
-        report.accepted = report.rows - refused.len() as u64;
-        report.refused = refused;
+        let well_formed = self.batch.rows.len() as u64;
+        let mut report = ImportReport {
+            rows: well_formed + self.batch.refused.len() as u64,
+            accepted: well_formed - refused.len() as u64,
+            ..ImportReport::default()
+        };
+        report.refused = self.batch.refused;
+        report.refused.extend(refused);
+        report.refused.sort_by_key(|r| r.line);
         let mut written: Vec<Ean> = Vec::new();
         if self.mode == ImportMode::Write {
             let at = Timestamp::now();
@@ -403,19 +420,20 @@ pub(crate) fn fold(days: &[IntervalDay], visible: &Visible, resolution: Resoluti
 }
 
 impl Cloison {
-    /// Imports a batch of rows for `actor`: refused as a whole unless the policy lets the
+    /// Imports a batch for `actor`: refused as a whole unless the policy lets the
     /// actor write readings; otherwise each row is placed or refused on its own, and the batch
     /// journaled as one entry. At most [`MAX_IMPORT_ROWS`] rows.
     pub async fn readings_import(
         &self,
         actor: &Actor,
-        rows: Vec<PlacedRow>,
+        batch: Batch,
         mode: ImportMode,
     ) -> Result<Sent<ImportReport>, AppError> {
-        if rows.len() > MAX_IMPORT_ROWS {
+        let count = batch.rows.len() + batch.refused.len();
+        if count > MAX_IMPORT_ROWS {
             return Err(invalid(
                 "rows",
-                format!("a batch holds at most {MAX_IMPORT_ROWS} rows, found {}", rows.len()),
+                format!("a batch holds at most {MAX_IMPORT_ROWS} rows, found {count}"),
             ));
         }
         let act = match mode {
@@ -424,7 +442,7 @@ impl Cloison {
         };
         let ask = Ask::function(Action::WriteReadings, Resource::Metering, act, "metering");
         self.write(actor, vec![ask], |template| async move {
-            let command = ImportReadings { template, rows, mode };
+            let command = ImportReadings { template, batch, mode };
             Ok(self.store.submit(command).await?.wait().await?.output?)
         })
         .await

@@ -78,6 +78,7 @@ pub fn scenario() -> Vec<(Timestamp, Change)> {
         Change::PutParty(party("staff-cc", PartyKind::Staff, "Sarah Lemaire")),
         Change::PutParty(party("staff-aud", PartyKind::Staff, "Paul Gilson")),
         Change::PutParty(party("staff-sup", PartyKind::Staff, "Inès Thiry")),
+        Change::PutParty(party("staff-met", PartyKind::Staff, "Luc Masson")),
         Change::PutAccessPoint(access_point(1)),
         Change::PutAccessPoint(access_point(2)),
         occ("nu-x", 0, Some(150)),
@@ -101,7 +102,7 @@ pub fn relaxed() -> api::Config {
     }
 }
 
-pub const CALLERS: [(&str, &str, &str); 8] = [
+pub const CALLERS: [(&str, &str, &str); 9] = [
     ("sup-a", "supplier", "supplier_a"),
     ("sup-b", "supplier", "supplier_b"),
     ("sup-c", "supplier", "supplier_c"),
@@ -110,6 +111,7 @@ pub const CALLERS: [(&str, &str, &str); 8] = [
     ("staff-cc", "call_center", "call_center"),
     ("staff-aud", "auditor", "auditor"),
     ("staff-sup", "support", "support"),
+    ("staff-met", "metering_staff", "metering_staff"),
 ];
 
 impl Server {

@@ -9,6 +9,7 @@ mod harness;
 mod instants;
 mod limits;
 mod market;
+mod metering;
 mod openapi;
 mod rules;
 mod slow_clients;

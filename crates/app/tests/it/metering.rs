@@ -2,7 +2,7 @@
 //! idempotent, corrections as new versions (I4), DST days end to end, and consumption clipped
 //! to each party's periods across a switch and a move-out/move-in (R1, R4, I3, I5).
 
-use app::{AppError, Cloison, ConsumptionView, ImportMode, ImportReport, PlacedRow, Resolution, Role};
+use app::{AppError, Batch, Cloison, ConsumptionView, ImportMode, ImportReport, PlacedRow, Resolution, Role};
 use domain::metering::{Channel, DayLayout, ReadingRow};
 use domain::{AccessPoint, Change, Ean, Energy, Gln, Occupancy, Party, PartyKind, Period, Registration};
 use jiff::Span;
@@ -103,11 +103,23 @@ fn rows(ean: Ean, channel: Channel, from: Date, to: Date) -> Vec<PlacedRow> {
     rows
 }
 
+/// A day of the electricity point, as one batch.
+fn batch(day: Date) -> Batch {
+    Batch {
+        rows: rows(ean(), Channel::ElectricityOfftake, day, day.tomorrow().expect("next day")),
+        refused: Vec::new(),
+    }
+}
+
 async fn import(app: &Cloison, rows: Vec<PlacedRow>) -> ImportReport {
-    app.readings_import(&actor("meter-ops", Role::MeteringStaff), rows, ImportMode::Write)
-        .await
-        .expect("imported")
-        .into_view()
+    app.readings_import(
+        &actor("meter-ops", Role::MeteringStaff),
+        Batch { rows, refused: Vec::new() },
+        ImportMode::Write,
+    )
+    .await
+    .expect("imported")
+    .into_view()
 }
 
 async fn read(
@@ -177,12 +189,25 @@ async fn imports_are_placed_by_day_and_idempotent(app: &Cloison) {
         line: n + 4,
         row: bad(ean(), "electricity_offtake", "2026-03-30T00:00:00+02:00", "30000"),
     });
-    let report = import(app, mixed).await;
+    let malformed =
+        ReadingRow::parse_line("541448000000000011,electricity_offtake,2026-03-30T00:07:00+02:00,1,Wh,")
+            .expect_err("off the quarter-hour");
+    let refused = vec![app::RefusedRow::of(2, &malformed)];
+    let report = app
+        .readings_import(
+            &actor("meter-ops", Role::MeteringStaff),
+            Batch { rows: mixed, refused },
+            ImportMode::Write,
+        )
+        .await
+        .expect("imported")
+        .into_view();
     let refused: Vec<(u64, &str, &str)> =
         report.refused.iter().map(|r| (r.line, r.field.as_str(), r.code.as_str())).collect();
     assert_eq!(
         refused,
         [
+            (2, "start", "not_on_interval_boundary"),
             (n + 1, "ean", "unknown_access_point"),
             (n + 2, "channel", "channel_not_on_point"),
             (n + 3, "start", "duplicate_interval"),
@@ -190,26 +215,22 @@ async fn imports_are_placed_by_day_and_idempotent(app: &Cloison) {
         "{:?}",
         report.refused
     );
-    assert_eq!((report.accepted, report.days_written), (n + 1, 1), "the day and its same-valued repeat land");
+    assert_eq!(
+        (report.rows, report.accepted, report.days_written),
+        (n + 5, n + 1, 1),
+        "the day and its repeat land"
+    );
 
     // Only the metering team and the operator's batch work import.
     for role in [Role::Supplier, Role::Auditor, Role::CallCenter, Role::Support, Role::RegisterStaff] {
         let err = app
-            .readings_import(
-                &actor("someone", role),
-                rows(ean(), Channel::ElectricityOfftake, d(2026, 4, 1), d(2026, 4, 2)),
-                ImportMode::Write,
-            )
+            .readings_import(&actor("someone", role), batch(d(2026, 4, 1)), ImportMode::Write)
             .await
             .expect_err("not theirs to write");
         assert!(matches!(err, AppError::Forbidden), "{role:?}: {err:?}");
     }
     let check = app
-        .readings_import(
-            &system(),
-            rows(ean(), Channel::ElectricityOfftake, d(2026, 4, 1), d(2026, 4, 2)),
-            ImportMode::Check,
-        )
+        .readings_import(&system(), batch(d(2026, 4, 1)), ImportMode::Check)
         .await
         .expect("checked")
         .into_view();

@@ -1,0 +1,166 @@
+//! The metering routes: consumption read clipped to the caller's periods (R1, R4), and
+//! readings posted by the metering team's systems.
+//!
+//! A posted batch is judged row by row with the same parser as `cloison import readings`
+//! (`domain::metering::ReadingRow`), so a row is refused over HTTP with the code a file's line
+//! gets; the good rows land, the refused ones come back with their position, field and
+//! reason. Posting the same rows again writes nothing.
+
+use app::{Batch, ImportMode, PlacedRow, RefusedRow, Resolution};
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use domain::metering::ReadingRow;
+use jiff::civil::Date;
+use serde::Deserialize;
+use serde_json::Value;
+use utoipa::IntoParams;
+
+use crate::extract::{Caller, Params, Segment};
+use crate::{ApiError, State as AppState};
+
+/// The most rows one request may post: a hundred rows fit the API's 16 KiB body limit, which
+/// keeps every route from buffering large bodies; a bulk load goes through
+/// `cloison import readings`, which streams a file of any size.
+pub(crate) const MAX_POSTED_ROWS: usize = 100;
+
+fn json<T>(sent: app::Sent<T>) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], sent.into_json()).into_response()
+}
+
+/// The span and the resolution of a consumption read.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct ConsumptionQuery {
+    /// The first Europe/Brussels local day, YYYY-MM-DD.
+    #[param(format = Date)]
+    from: String,
+    /// The local day after the last one, YYYY-MM-DD; at most 366 days after `from`.
+    #[param(format = Date)]
+    to: String,
+    /// `15m` (each interval as stored: quarter-hours for electricity, hours for gas), `1h`,
+    /// `day` or `month`; `day` when absent.
+    #[param(inline, pattern = "^(15m|1h|day|month)$")]
+    resolution: Option<String>,
+}
+
+fn parse_day(name: &str, text: &str) -> Result<Date, ApiError> {
+    let day: Date = text.parse().map_err(|_| {
+        ApiError::invalid("invalid_day", format!("{name}: a calendar day is written YYYY-MM-DD"))
+    })?;
+    if !(1900..=2999).contains(&day.year()) {
+        return Err(ApiError::invalid("invalid_day", format!("{name}: the year is outside 1900–2999")));
+    }
+    Ok(day)
+}
+
+/// An access point's consumption over local days, clipped to what the caller may see: a
+/// supplier its registrations (R1), a customer their occupancies (R4); an interval outside
+/// them is left out, not shown as a gap. Each value carries its local start and end with the
+/// offset (the two 02:00 of October differ), its quality and how many intervals it sums.
+#[utoipa::path(get, path = "/v1/access-points/{ean}/consumption", security(("bearer" = [])),
+    params(crate::routes::EanPath, ConsumptionQuery),
+    responses(
+        (status = 200, description = "the clipped consumption", body = crate::schema::Consumption),
+        (status = 400, description = "a parameter is malformed; the message names it", body = crate::schema::Error),
+        (status = 401, description = "no valid bearer token", body = crate::schema::Error),
+        (status = 404, description = "not there, or not visible to the caller: one answer for both (I5)", body = crate::schema::Error),
+        (status = 429, description = "too many requests", body = crate::schema::Error),
+        (status = 500, description = "our failure; logged, not detailed", body = crate::schema::Error)))]
+pub(crate) async fn consumption(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Segment(ean): Segment,
+    Params(q): Params<ConsumptionQuery>,
+) -> Result<Response, ApiError> {
+    let ean = ean.parse().map_err(|e| ApiError::invalid("invalid_ean", format!("ean: {e}")))?;
+    let from = parse_day("from", &q.from)?;
+    let to = parse_day("to", &q.to)?;
+    let resolution = Resolution::parse(q.resolution.as_deref().unwrap_or("day"))
+        .map_err(|e| ApiError::invalid("invalid_query", e.to_string()))?;
+    Ok(json(state.app.consumption(&actor, ean, from, to, resolution).await?))
+}
+
+/// A posted batch of rows.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReadingsBody {
+    rows: Vec<Value>,
+}
+
+/// One field of a posted row as the row parser takes it: a string as is, a number in its
+/// decimal form, absent or null as empty.
+fn field(row: &serde_json::Map<String, Value>, name: &str) -> Result<String, String> {
+    match row.get(name) {
+        None | Some(Value::Null) => Ok(String::new()),
+        Some(Value::String(text)) => Ok(text.clone()),
+        Some(Value::Number(n)) if name == "value" => Ok(n.to_string()),
+        Some(_) => Err(format!("{name} must be a string")),
+    }
+}
+
+/// One posted row, judged: its six fields through the row parser, or the refusal.
+fn posted_row(position: u64, value: &Value) -> Result<PlacedRow, RefusedRow> {
+    let refuse = |field: &str, code: &str, reason: String| RefusedRow {
+        line: position,
+        field: field.into(),
+        code: code.into(),
+        reason,
+    };
+    let Value::Object(row) = value else {
+        return Err(refuse("row", "not_an_object", "each row is an object".into()));
+    };
+    if let Some(unknown) = row.keys().find(|k| !domain::metering::ROW_FIELDS.contains(&k.as_str())) {
+        let known = domain::metering::ROW_FIELDS.join(", ");
+        return Err(refuse("row", "unknown_field", format!("{unknown:?} is not a field; a row has {known}")));
+    }
+    let fields = domain::metering::ROW_FIELDS
+        .map(|name| field(row, name).map_err(|reason| refuse(name, "not_a_string", reason)));
+    let mut texts: [String; 6] = Default::default();
+    for (slot, result) in texts.iter_mut().zip(fields) {
+        *slot = result?;
+    }
+    let [ean, channel, start, value, unit, quality] = &texts;
+    ReadingRow::parse([ean, channel, start, value, unit, quality])
+        .map(|row| PlacedRow { line: position, row })
+        .map_err(|e| RefusedRow::of(position, &e))
+}
+
+/// Interval values from the metering team's systems: `{"rows": [{"ean", "channel", "start",
+/// "value", "unit", "quality"}, …]}`, at most 100 rows, the fields as a CSV line of
+/// `cloison import readings` has them. Each row is placed or refused on its own; the answer
+/// reports both, a refused row by its position (1-based), field, code and reason. Posting the
+/// same rows again writes nothing (`days_unchanged`); a changed value is a new version of its
+/// day, the old one kept.
+#[utoipa::path(post, path = "/v1/readings", security(("bearer" = [])),
+    request_body(content = crate::schema::ReadingsRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "what was written and what was refused", body = crate::schema::ImportReport),
+        (status = 400, description = "the body is malformed or over 100 rows; the message names the field", body = crate::schema::Error),
+        (status = 401, description = "no valid bearer token", body = crate::schema::Error),
+        (status = 403, description = "the role does not write readings", body = crate::schema::Error),
+        (status = 429, description = "too many requests", body = crate::schema::Error),
+        (status = 500, description = "our failure; logged, not detailed", body = crate::schema::Error)))]
+pub(crate) async fn post_readings(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let body: ReadingsBody =
+        serde_json::from_slice(&body).map_err(|e| ApiError::invalid("invalid_body", format!("body: {e}")))?;
+    if body.rows.len() > MAX_POSTED_ROWS {
+        return Err(ApiError::invalid(
+            "invalid_body",
+            format!("rows: at most {MAX_POSTED_ROWS} a request, found {}", body.rows.len()),
+        ));
+    }
+    let mut batch = Batch { rows: Vec::with_capacity(body.rows.len()), refused: Vec::new() };
+    for (i, value) in body.rows.iter().enumerate() {
+        match posted_row(i as u64 + 1, value) {
+            Ok(row) => batch.rows.push(row),
+            Err(refusal) => batch.refused.push(refusal),
+        }
+    }
+    Ok(json(state.app.readings_import(&actor, batch, ImportMode::Write).await?))
+}

@@ -1,0 +1,192 @@
+//! Metering over real HTTP: readings posted by the metering team, consumption clipped to each
+//! party's periods across a switch and a move (R1, R4, I3), one 404 for hidden and unknown
+//! (I5), and bad rows refused by position, field and code while the good ones land.
+
+use domain::Ean;
+use domain::metering::{Channel, DayLayout};
+use jiff::civil::Date;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::harness::*;
+use crate::over_http;
+
+/// The rows of `ean(1)`'s offtake on `day`, valued by their interval number.
+fn day_rows(day: Date) -> Vec<Value> {
+    let layout = DayLayout::new(Channel::ElectricityOfftake, day).expect("a day");
+    (0..layout.len())
+        .map(|i| {
+            json!({
+                "ean": ean(1).to_string(),
+                "channel": "electricity_offtake",
+                "start": layout.label(i).expect("label"),
+                "value": i,
+                "unit": "Wh",
+            })
+        })
+        .collect()
+}
+
+async fn post(s: &Server, caller: &str, rows: &[Value]) -> (StatusCode, Value) {
+    let body = json!({ "rows": rows });
+    let (status, bytes) = s.send(Method::POST, Some(caller), "/v1/readings", Some(&body), &[]).await;
+    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+}
+
+/// Posts `rows` in requests of at most 100; the summed days written and unchanged.
+async fn post_all(s: &Server, rows: &[Value]) -> (u64, u64) {
+    let (mut written, mut unchanged) = (0, 0);
+    for chunk in rows.chunks(100) {
+        let (status, report) = post(s, "metering_staff", chunk).await;
+        assert_eq!(status, StatusCode::OK, "{report}");
+        assert_eq!(report["refused"], json!([]), "{report}");
+        written += report["days_written"].as_u64().expect("a count");
+        unchanged += report["days_unchanged"].as_u64().expect("a count");
+    }
+    (written, unchanged)
+}
+
+fn starts(view: &Value) -> Vec<String> {
+    view["channels"]
+        .as_array()
+        .expect("channels")
+        .iter()
+        .flat_map(|c| c["values"].as_array().expect("values").iter())
+        .map(|v| v["start"].as_str().expect("a start").to_owned())
+        .collect()
+}
+
+async fn consumption_over_http_is_clipped(s: &Server) {
+    let days = [Date::constant(2023, 1, 1), Date::constant(2023, 1, 5), Date::constant(2023, 3, 26)];
+    let rows: Vec<Value> = days.iter().flat_map(|d| day_rows(*d)).collect();
+    // Only the metering team posts readings.
+    let (status, _) = post(s, "supplier_a", &rows[..10]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // Days land as their rows arrive; posting them again writes nothing.
+    let (written, _) = post_all(s, &rows).await;
+    assert!(written >= 3, "every day written at least once: {written}");
+    assert_eq!(post_all(s, &rows).await, (0, written));
+
+    let path = |day: &str, next: &str, resolution: &str| {
+        format!("/v1/access-points/{}/consumption?from={day}&to={next}&resolution={resolution}", ean(1))
+    };
+    // R1: supplier A holds the point from 01:00 local on the 1st (its registration starts at
+    // midnight UTC) to 05:00 on the 5th; supplier B from then on.
+    let (status, first_day) = s.get(Some("supplier_a"), &path("2023-01-01", "2023-01-02", "15m")).await;
+    assert_eq!(status, StatusCode::OK, "{first_day}");
+    let first = starts(&first_day);
+    assert_eq!((first.len(), first[0].as_str()), (92, "2023-01-01T01:00:00+01:00"));
+    let (_, switch_a) = s.get(Some("supplier_a"), &path("2023-01-05", "2023-01-06", "15m")).await;
+    let a = starts(&switch_a);
+    assert_eq!((a.len(), a.last().map(String::as_str)), (20, Some("2023-01-05T04:45:00+01:00")));
+    let (_, switch_b) = s.get(Some("supplier_b"), &path("2023-01-05", "2023-01-06", "15m")).await;
+    let b = starts(&switch_b);
+    assert_eq!((b.len(), b[0].as_str()), (76, "2023-01-05T05:00:00+01:00"));
+    // A day's sum for the supplier losing the point covers its hours only, labelled by them.
+    let (_, day_a) = s.get(Some("supplier_a"), &path("2023-01-05", "2023-01-06", "day")).await;
+    let value = &day_a["channels"][0]["values"][0];
+    assert_eq!(value["end"], "2023-01-05T05:00:00+01:00");
+    assert_eq!((value["intervals"].as_u64(), value["wh"].as_i64()), (Some(20), Some((0..20).sum::<i64>())));
+
+    // R4: customer X occupies until 07:00 on the 7th: all of the 5th, none of March.
+    let (_, x) = s.get(Some("customer_x"), &path("2023-01-05", "2023-01-06", "15m")).await;
+    assert_eq!(starts(&x).len(), 96);
+    let (_, march) = s.get(Some("customer_x"), &path("2023-03-26", "2023-03-27", "15m")).await;
+    assert_eq!(march["channels"], json!([]), "the spring day is after customer X left: {march}");
+    // The metering team sees the spring day whole: 92 quarter-hours, 23 hours.
+    let (_, spring) = s.get(Some("metering_staff"), &path("2023-03-26", "2023-03-27", "15m")).await;
+    assert_eq!(starts(&spring).len(), 92);
+    let (_, hours) = s.get(Some("metering_staff"), &path("2023-03-26", "2023-03-27", "1h")).await;
+    assert_eq!(starts(&hours).len(), 23);
+
+    // I5: a supplier that never held the point, staff without a reason, and an EAN that does
+    // not exist get one and the same 404.
+    let (status, hidden) = s.get(Some("supplier_c"), &path("2023-01-05", "2023-01-06", "day")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let missing = Ean::from_body(54_144_899_999_999_999).expect("body");
+    let (status, unknown) = s
+        .get(
+            Some("supplier_c"),
+            &format!("/v1/access-points/{missing}/consumption?from=2023-01-05&to=2023-01-06"),
+        )
+        .await;
+    assert_eq!((status, &unknown), (StatusCode::NOT_FOUND, &hidden));
+    for caller in ["register_staff", "support"] {
+        let (status, _) = s.get(Some(caller), &path("2023-01-05", "2023-01-06", "day")).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{caller}");
+    }
+    // Parameters are named when they are wrong.
+    for (query, named) in [
+        ("from=2023-01-05&to=2023-01-06&resolution=5m", "resolution"),
+        ("from=5/1/2023&to=2023-01-06", "from"),
+        ("from=2023-01-06&to=2023-01-05", "to"),
+        ("from=2023-01-05", "to"),
+    ] {
+        let (status, body) =
+            s.get(Some("metering_staff"), &format!("/v1/access-points/{}/consumption?{query}", ean(1))).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {body}");
+        assert!(body["message"].as_str().expect("a message").contains(named), "{query}: {body}");
+    }
+}
+over_http!(clipped, consumption_over_http_is_clipped);
+
+async fn bad_rows_are_refused_one_by_one(s: &Server) {
+    let good = day_rows(Date::constant(2023, 1, 2));
+    let text = ean(1).to_string();
+    let row = |ean: &str, channel: &str, start: &str, value: Value, unit: &str| json!({ "ean": ean, "channel": channel, "start": start, "value": value, "unit": unit });
+    let bad = vec![
+        row("541448000000000012", "electricity_offtake", "2023-01-02T10:00:00+01:00", json!(1), "Wh"),
+        row(&text, "water", "2023-01-02T10:00:00+01:00", json!(1), "Wh"),
+        row(&text, "electricity_offtake", "2023-01-02T10:05:00+01:00", json!(1), "Wh"),
+        row(&text, "electricity_offtake", "2023-01-02T10:00:00+01:00", json!("abc"), "Wh"),
+        row(&text, "electricity_offtake", "2023-01-02T10:00:00+01:00", json!(1), "MWh"),
+        row(&ean(2).to_string(), "gas_offtake", "2023-01-02T10:00:00+01:00", json!(1), "Wh"),
+        json!({ "ean": text, "channel": "electricity_offtake", "start": "2023-01-02T10:00:00+01:00", "value": 1, "unit": "Wh", "colour": "red" }),
+        json!("a row"),
+        row(&ean(9).to_string(), "electricity_offtake", "2023-01-02T10:00:00+01:00", json!(1), "Wh"),
+    ];
+    let mut rows: Vec<Value> = good[..40].to_vec();
+    rows.extend(bad.iter().cloned());
+    let (status, report) = post(s, "metering_staff", &rows).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    let refused: Vec<(u64, String, String)> = report["refused"]
+        .as_array()
+        .expect("refused")
+        .iter()
+        .map(|r| {
+            let text = |k: &str| r[k].as_str().expect("text").to_owned();
+            (r["line"].as_u64().expect("line"), text("field"), text("code"))
+        })
+        .collect();
+    let expected: Vec<(u64, String, String)> = [
+        (41, "ean", "bad_ean"),
+        (42, "channel", "bad_channel"),
+        (43, "start", "not_on_interval_boundary"),
+        (44, "value", "bad_value"),
+        (45, "unit", "bad_unit"),
+        (46, "channel", "channel_not_on_point"),
+        (47, "row", "unknown_field"),
+        (48, "row", "not_an_object"),
+        (49, "ean", "unknown_access_point"),
+    ]
+    .into_iter()
+    .map(|(l, f, c)| (l, f.to_owned(), c.to_owned()))
+    .collect();
+    assert_eq!(refused, expected, "{report}");
+    assert_eq!((report["rows"].as_u64(), report["accepted"].as_u64()), (Some(49), Some(40)));
+
+    // Over a hundred rows, or a body that is not the batch: 400 naming what is wrong, nothing
+    // written.
+    let before = s.journal_size().await;
+    let mut many = day_rows(Date::constant(2023, 1, 3));
+    many.extend(day_rows(Date::constant(2023, 1, 4)).into_iter().take(5));
+    let (status, body) = post(s, "metering_staff", &many).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body["message"].as_str().expect("message").starts_with("rows:"), "{body}");
+    let (status, body) = s
+        .send(Method::POST, Some("metering_staff"), "/v1/readings", Some(&json!({ "lines": [] })), &[])
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{}", String::from_utf8_lossy(&body));
+    assert_eq!(s.journal_size().await, before, "a refused request writes nothing");
+}
+over_http!(bad_rows, bad_rows_are_refused_one_by_one);
