@@ -164,7 +164,7 @@ impl ImportReadings {
                         "channel",
                         "channel_not_on_point",
                         format!(
-                            "{} is not a channel of access point {}, a {energy} point",
+                            "{} is not a channel of access point {}, which is on the {energy} grid",
                             row.channel, row.ean
                         ),
                     ));

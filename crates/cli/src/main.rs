@@ -19,6 +19,7 @@ mod identity;
 mod init;
 mod journal;
 mod market;
+mod metering;
 mod output;
 mod register;
 mod serve;
@@ -63,6 +64,12 @@ enum Command {
     /// Message queues of the market: peek with receipts, acknowledge.
     #[command(subcommand)]
     Messages(market::MessagesCommand),
+    /// Bulk loads: interval readings from a CSV file.
+    #[command(subcommand)]
+    Import(metering::ImportCommand),
+    /// Metering data: an access point's consumption, clipped to what the identity may see.
+    #[command(subcommand)]
+    Metering(metering::MeteringCommand),
     /// The tamper-evident journal: heads, entries, proofs, verification, search, keys.
     #[command(subcommand)]
     Journal(journal::JournalCommand),
@@ -134,6 +141,8 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Journal(cmd) => journal::run(cli.config.as_deref(), cmd).await,
         Command::Market(cmd) => market::run(cli.config.as_deref(), cmd).await,
         Command::Messages(cmd) => market::run_messages(cli.config.as_deref(), cmd).await,
+        Command::Import(cmd) => metering::run_import(cli.config.as_deref(), cmd).await,
+        Command::Metering(cmd) => metering::run(cli.config.as_deref(), cmd).await,
         Command::Admin(cmd) => admin::run(cli.config.as_deref(), cmd).await,
         Command::Bench(cmd) => bench::run(cli.config.as_deref(), cmd).await,
         Command::Witness(cmd) => witness::run(cmd).await,

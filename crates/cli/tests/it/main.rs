@@ -7,6 +7,7 @@ mod identity;
 mod instants;
 mod journal;
 mod market;
+mod metering;
 mod opening;
 mod output;
 mod serve;

@@ -1,0 +1,375 @@
+//! `cloison import readings` and `cloison metering consumption`: the metering team's bulk load
+//! and the consumption an identity may see.
+//!
+//! An import streams its file: a reader thread cuts it into lines (at most
+//! [`MAX_LINE_BYTES`] each, so a file without newlines is refused line by line, never held in
+//! memory whole), judges each with the row parser and hands batches to the writer through a
+//! channel of two, so parsing the next batch overlaps writing this one. Each batch is
+//! committed with its journal entry before the next is sent: a process killed midway loses no
+//! batch it reported (on a terminal the progress bar shows; otherwise standard error gets a
+//! line per committed batch), and importing the file again writes only what is missing (a day
+//! already holding its values is left as it is).
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, IsTerminal, Read};
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use app::{Batch, ConsumptionView, ImportMode, ImportReport, PlacedRow, RefusedRow, Resolution};
+use clap::{Args, Subcommand};
+use domain::metering::ReadingRow;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use jiff::civil::Date;
+
+use crate::Failure;
+use crate::identity::{operator, refusal};
+use crate::output::outln;
+use crate::register::{open, parse_ean};
+
+/// The longest line a readings file may have. A row is under 120 bytes; anything much longer
+/// is not a row, and is refused without being read whole.
+pub const MAX_LINE_BYTES: usize = 4096;
+
+/// Rows per batch unless told: one writer transaction and one journal entry each.
+const DEFAULT_BATCH_ROWS: usize = 20_000;
+
+/// What can be imported.
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Interval values from a CSV file: `ean,channel,start,value,unit,quality` per line (the
+    /// README documents the format); good rows land, each refused row is reported with its
+    /// line, field and reason. Importing the same file again changes nothing.
+    Readings(ReadingsArgs),
+}
+
+/// `cloison import readings`.
+#[derive(Debug, Args)]
+pub struct ReadingsArgs {
+    /// The CSV file.
+    file: PathBuf,
+    /// Check the whole file first and write nothing unless every row is good.
+    #[arg(long)]
+    all_or_nothing: bool,
+    /// Rows per batch: one transaction and one journal entry each (1 to 100,000).
+    #[arg(long, default_value_t = DEFAULT_BATCH_ROWS)]
+    batch_rows: usize,
+    /// Database URL or SQLite file (default from configuration).
+    #[arg(long)]
+    db: Option<String>,
+    /// Print the report as JSON for scripts.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Metering data as an identity may see it.
+#[derive(Debug, Subcommand)]
+pub enum MeteringCommand {
+    /// An access point's consumption over local days, clipped to what the identity may see.
+    Consumption {
+        /// The 18-digit EAN of the access point.
+        ean: String,
+        /// The first Europe/Brussels local day (YYYY-MM-DD).
+        #[arg(long)]
+        from: String,
+        /// The local day after the last one (YYYY-MM-DD).
+        #[arg(long)]
+        to: String,
+        /// 15m (each interval as stored), 1h, day or month.
+        #[arg(long, default_value = "day")]
+        resolution: String,
+        /// Database URL or SQLite file (default from configuration).
+        #[arg(long)]
+        db: Option<String>,
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Runs `cloison import …`.
+pub async fn run_import(config_file: Option<&Path>, command: ImportCommand) -> Result<()> {
+    let ImportCommand::Readings(args) = command;
+    if !(1..=app::MAX_IMPORT_ROWS).contains(&args.batch_rows) {
+        return Err(Failure::Invalid(format!(
+            "--batch-rows: 1 to {}, found {}",
+            app::MAX_IMPORT_ROWS,
+            args.batch_rows
+        ))
+        .into());
+    }
+    let actor = operator(config_file)?;
+    let size = std::fs::metadata(&args.file)
+        .map_err(|e| Failure::Invalid(format!("{}: {e}", args.file.display())))?
+        .len();
+    let app = open(config_file, args.db.as_deref()).await?;
+    let result = async {
+        if args.all_or_nothing {
+            let check = pass(&app, &actor, &args, size, ImportMode::Check).await?;
+            if !check.refused.is_empty() {
+                report(&check, &args, "checked")?;
+                return Err(Failure::Invalid(format!(
+                    "{} of {} rows refused; nothing was written (--all-or-nothing)",
+                    check.refused.len(),
+                    check.rows
+                ))
+                .into());
+            }
+        }
+        let done = pass(&app, &actor, &args, size, ImportMode::Write).await?;
+        report(&done, &args, "imported")?;
+        if !done.refused.is_empty() {
+            return Err(Failure::Invalid(format!(
+                "{} of {} rows refused; the other rows were written",
+                done.refused.len(),
+                done.rows
+            ))
+            .into());
+        }
+        Ok(())
+    }
+    .await;
+    app.close().await;
+    result
+}
+
+/// One pass over the file: a reader thread parses, this task imports batch by batch.
+async fn pass(
+    app: &app::Cloison,
+    actor: &app::Actor,
+    args: &ReadingsArgs,
+    size: u64,
+    mode: ImportMode,
+) -> Result<ImportReport> {
+    let file =
+        File::open(&args.file).map_err(|e| Failure::Invalid(format!("{}: {e}", args.file.display())))?;
+    let bar = ProgressBar::with_draw_target(Some(size), ProgressDrawTarget::stderr());
+    let verb = if mode == ImportMode::Check { "checking" } else { "importing" };
+    bar.set_style(
+        ProgressStyle::with_template(&format!(
+            "{{spinner}} {verb} [{{bar:40}}] {{bytes}}/{{total_bytes}} ({{bytes_per_sec}}, {{eta}})"
+        ))?
+        .progress_chars("=> "),
+    );
+    let (sender, mut receiver) = tokio::sync::mpsc::channel::<std::io::Result<(Batch, u64)>>(2);
+    let batch_rows = args.batch_rows;
+    let reader = std::thread::spawn(move || {
+        read_batches(file, batch_rows, |batch| sender.blocking_send(batch).is_ok())
+    });
+    let mut total = ImportReport::default();
+    // A terminal shows the progress bar; a log gets a line per committed batch.
+    let log_batches = !std::io::stderr().is_terminal();
+    let mut failure = None;
+    while let Some(next) = receiver.recv().await {
+        let (batch, read) = match next {
+            Ok(next) => next,
+            Err(e) => {
+                failure = Some(anyhow::Error::new(e).context(format!("reading {}", args.file.display())));
+                break;
+            }
+        };
+        let lines = batch_lines(&batch);
+        match app.readings_import(actor, batch, mode).await {
+            Ok(sent) => {
+                let done = sent.into_view();
+                if log_batches && mode == ImportMode::Write {
+                    // Committed with its journal entry: what a log keeps of an unattended run.
+                    eprintln!(
+                        "committed lines {}–{}: {} accepted, {} refused, {} days written",
+                        lines.0,
+                        lines.1,
+                        done.accepted,
+                        done.refused.len(),
+                        done.days_written
+                    );
+                }
+                total.add(done);
+            }
+            Err(e) => {
+                failure = Some(refusal(e, actor));
+                break;
+            }
+        }
+        bar.set_position(read);
+    }
+    drop(receiver);
+    bar.finish_and_clear();
+    reader.join().map_err(|_| anyhow::anyhow!("the file reader stopped unexpectedly"))?;
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(total),
+    }
+}
+
+/// The first and last line numbers of a batch.
+fn batch_lines(batch: &Batch) -> (u64, u64) {
+    let lines = batch.rows.iter().map(|r| r.line).chain(batch.refused.iter().map(|r| r.line));
+    lines.fold((u64::MAX, 0), |(lo, hi), l| (lo.min(l), hi.max(l)))
+}
+
+/// Reads `file` line by line into batches of `batch_rows` lines, each with the bytes read so
+/// far, handing each to `send` until it returns false. A first line naming the columns is
+/// skipped; an empty line is skipped.
+fn read_batches(file: File, batch_rows: usize, mut send: impl FnMut(std::io::Result<(Batch, u64)>) -> bool) {
+    let mut reader = BufReader::with_capacity(1 << 20, file);
+    let mut line = Vec::with_capacity(256);
+    let mut batch = Batch::default();
+    let mut number: u64 = 0;
+    let mut read: u64 = 0;
+    loop {
+        line.clear();
+        let (consumed, whole) = match read_line(&mut reader, &mut line) {
+            Ok(Some(got)) => got,
+            Ok(None) => break,
+            Err(e) => {
+                send(Err(e));
+                return;
+            }
+        };
+        number += 1;
+        read += consumed;
+        if !whole {
+            let error = RefusedRow {
+                line: number,
+                field: "row".into(),
+                code: "line_too_long".into(),
+                reason: format!("a line is at most {MAX_LINE_BYTES} bytes; this one is {consumed}"),
+            };
+            batch.refused.push(error);
+        } else {
+            match std::str::from_utf8(&line) {
+                Err(_) => batch.refused.push(RefusedRow {
+                    line: number,
+                    field: "row".into(),
+                    code: "not_utf8".into(),
+                    reason: "the line is not UTF-8 text".into(),
+                }),
+                Ok(text) if text.trim().is_empty() => {}
+                Ok(text) if number == 1 && ReadingRow::is_header(text) => {}
+                Ok(text) => match ReadingRow::parse_line(text) {
+                    Ok(row) => batch.rows.push(PlacedRow { line: number, row }),
+                    Err(e) => batch.refused.push(RefusedRow::of(number, &e)),
+                },
+            }
+        }
+        if batch.rows.len() + batch.refused.len() >= batch_rows
+            && !send(Ok((std::mem::take(&mut batch), read)))
+        {
+            return;
+        }
+    }
+    if batch.rows.len() + batch.refused.len() > 0 {
+        send(Ok((batch, read)));
+    }
+}
+
+/// Reads one line into `line` (without its end) and says how many bytes it took and whether
+/// it was short enough to keep; a longer line is skipped to its end without being kept, so a
+/// 2 GB line costs no more memory than a short one. `None` at the end of the file.
+fn read_line(reader: &mut impl BufRead, line: &mut Vec<u8>) -> std::io::Result<Option<(u64, bool)>> {
+    let limit = MAX_LINE_BYTES as u64 + 1;
+    let taken = reader.by_ref().take(limit).read_until(b'\n', line)? as u64;
+    if taken == 0 {
+        return Ok(None);
+    }
+    if line.last() == Some(&b'\n') {
+        line.pop();
+        return Ok(Some((taken, true)));
+    }
+    if taken < limit {
+        // The last line of a file without a final newline.
+        return Ok(Some((taken, true)));
+    }
+    line.clear();
+    let rest = reader.skip_until(b'\n')? as u64;
+    Ok(Some((taken + rest, false)))
+}
+
+/// Prints what a pass did: refused rows to standard error, the summary to standard output.
+fn report(report: &ImportReport, args: &ReadingsArgs, done: &str) -> Result<()> {
+    for r in &report.refused {
+        eprintln!("line {}: {}: {} [{}]", r.line, r.field, r.reason, r.code);
+    }
+    if args.json {
+        outln!("{}", serde_json::to_string_pretty(report)?)?;
+    } else {
+        outln!(
+            "{done} {}: {} rows, {} accepted, {} refused; {} days written, {} unchanged",
+            args.file.display(),
+            report.rows,
+            report.accepted,
+            report.refused.len(),
+            report.days_written,
+            report.days_unchanged
+        )?;
+    }
+    Ok(())
+}
+
+fn parse_day(flag: &str, text: &str) -> Result<Date, Failure> {
+    text.parse().map_err(|_| {
+        Failure::Invalid(format!("{flag}: a calendar day is written YYYY-MM-DD, found {text:?}"))
+    })
+}
+
+/// Runs `cloison metering …`.
+pub async fn run(config_file: Option<&Path>, command: MeteringCommand) -> Result<()> {
+    let MeteringCommand::Consumption { ean, from, to, resolution, db, json } = command;
+    let ean = parse_ean(&ean)?;
+    let from = parse_day("--from", &from)?;
+    let to = parse_day("--to", &to)?;
+    let resolution = Resolution::parse(&resolution).map_err(|e| Failure::Invalid(format!("--{e}")))?;
+    let actor = operator(config_file)?;
+    let app = open(config_file, db.as_deref()).await?;
+    let sent = app.consumption(&actor, ean, from, to, resolution).await;
+    app.close().await;
+    let view = sent.map_err(|e| refusal(e, &actor))?.into_view();
+    if json {
+        outln!("{}", serde_json::to_string_pretty(&view)?)?;
+    } else {
+        crate::output::write_str(&render(&view))?;
+    }
+    Ok(())
+}
+
+/// The human form of a consumption read: one line per value.
+fn render(view: &ConsumptionView) -> String {
+    let mut out = format!("EAN {} · {} to {} · {:?}\n", view.ean, view.from, view.to, view.resolution);
+    if view.channels.is_empty() {
+        out.push_str("  nothing to show in this span\n");
+    }
+    for channel in &view.channels {
+        out.push_str(&format!("  {} ({})\n", channel.channel, channel.unit));
+        for v in &channel.values {
+            let wh = v.wh.map_or("-".to_owned(), |wh| wh.to_string());
+            out.push_str(&format!("    {} → {}  {:>10}  {}\n", v.start, v.end, wh, v.quality));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_line_longer_than_the_limit_is_skipped_to_its_end_and_counted() {
+        let long = "9".repeat(MAX_LINE_BYTES * 3);
+        let text = format!("short\n{long}\nnext\nlast");
+        let mut reader = BufReader::with_capacity(64, text.as_bytes());
+        let mut line = Vec::new();
+        assert_eq!(read_line(&mut reader, &mut line).expect("read"), Some((6, true)));
+        assert_eq!(line, b"short");
+        line.clear();
+        let got = read_line(&mut reader, &mut line).expect("read");
+        assert_eq!(got, Some((long.len() as u64 + 1, false)));
+        assert!(line.is_empty(), "nothing of the long line is kept");
+        line.clear();
+        assert_eq!(read_line(&mut reader, &mut line).expect("read"), Some((5, true)));
+        assert_eq!(line, b"next");
+        line.clear();
+        assert_eq!(read_line(&mut reader, &mut line).expect("read"), Some((4, true)));
+        assert_eq!(line, b"last");
+        line.clear();
+        assert_eq!(read_line(&mut reader, &mut line).expect("read"), None);
+    }
+}
