@@ -97,3 +97,14 @@ impl<S: Send + Sync> FromRequestParts<S> for Segment {
         }
     }
 }
+
+/// The access point of a path, as the OpenAPI document describes it; the handlers read it as
+/// a [`Segment`], so a malformed EAN is refused with the API's own error.
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+pub(crate) struct EanPath {
+    /// 18-digit GS1 GSRN of the access point.
+    #[param(pattern = "^[0-9]{18}$")]
+    #[allow(dead_code)]
+    ean: String,
+}

@@ -60,7 +60,7 @@ fn parse_day(name: &str, text: &str) -> Result<Date, ApiError> {
 /// them is left out, not shown as a gap. Each value carries its local start and end with the
 /// offset (the two 02:00 of October differ), its quality and how many intervals it sums.
 #[utoipa::path(get, path = "/v1/access-points/{ean}/consumption", security(("bearer" = [])),
-    params(crate::routes::EanPath, ConsumptionQuery),
+    params(crate::extract::EanPath, ConsumptionQuery),
     responses(
         (status = 200, description = "the clipped consumption", body = crate::schema::Consumption),
         (status = 400, description = "a parameter is malformed; the message names it", body = crate::schema::Error),

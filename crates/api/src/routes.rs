@@ -18,7 +18,7 @@ use utoipa::{IntoParams, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::extract::{Caller, Params, Secret, Segment, request_id};
+use crate::extract::{Caller, EanPath, Params, Secret, Segment, request_id};
 use crate::market::{
     __path_acknowledge_message, __path_cancel_scenario, __path_peek_messages, __path_report_placement,
     __path_show_scenario, __path_submit_scenario, acknowledge_message, cancel_scenario, peek_messages,
@@ -192,16 +192,6 @@ async fn access_log(
         q.limit.unwrap_or(100),
     )?;
     Ok(Answer::sent(state.app.access_log(&actor, &query).await?))
-}
-
-/// The access point of a path.
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Path)]
-pub(crate) struct EanPath {
-    /// 18-digit GS1 GSRN of the access point.
-    #[param(pattern = "^[0-9]{18}$")]
-    #[allow(dead_code)]
-    ean: String,
 }
 
 /// The instant asked about.
