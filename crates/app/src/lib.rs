@@ -33,11 +33,12 @@ pub use market::{
     MessageView, Placement, Receipt, ReceiptError, ScenarioView, market_today, queue_name, verify_receipt,
 };
 pub use metering::{
-    Batch, ChannelSeries, ConsumptionValue, ConsumptionView, ImportMode, ImportReport, MAX_CONSUMPTION_DAYS,
-    MAX_IMPORT_ROWS, PlacedRow, RefusedRow, Resolution,
+    Batch, ChannelSeries, ConsumptionValue, ConsumptionView, DecisionView, ImportMode, ImportReport,
+    MAX_CONSUMPTION_DAYS, MAX_IMPORT_ROWS, PlacedRow, RefusedRow, Resolution, Verdict, assumed_connection,
 };
 pub use policy::{Policy, PolicyError};
 pub use register::{HistoryView, Holder, PartyRef, RecordView, RegisterView, WriteTicket};
+pub use store::metering::{Decided, StoredFinding};
 pub use store::{
     Backend, Counts, JournalFault, JournalQuery, Keys, MasterKey, Opening, STORE_META, Store, StoreError,
     StoredEntry, Verified, VerifyError, Written, redacted, sqlite_url,

@@ -17,14 +17,17 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use domain::metering::{Channel, DayLayout, Interval, IntervalDay, Quality, ReadingRow};
+use domain::metering::{
+    Channel, Connection, DayLayout, Finding, Interval, IntervalDay, Quality, ReadingRow, ValidationConfig,
+    check_gaps, check_spikes, check_values, check_zero_runs,
+};
 use domain::{Ean, Energy};
 use jiff::civil::Date;
 use jiff::{Timestamp, Zoned};
 use journal::Entry;
 use policy::{Action, Resource, Visible};
 use serde::{Deserialize, Serialize};
-use store::metering::DayWritten;
+use store::metering::{DayWritten, StoredFinding};
 use store::{Command, Done, StoreError, WriteTx};
 
 use crate::gate::{Ask, Sent};
@@ -79,6 +82,8 @@ pub struct ImportReport {
     pub days_written: u64,
     /// Days that already held exactly these values: nothing written.
     pub days_unchanged: u64,
+    /// What the validation rules found on the days written, filed in the validators' queue.
+    pub findings: u64,
     /// The rows refused, each with where it came from and why.
     pub refused: Vec<RefusedRow>,
 }
@@ -90,6 +95,7 @@ impl ImportReport {
         self.accepted += other.accepted;
         self.days_written += other.days_written;
         self.days_unchanged += other.days_unchanged;
+        self.findings += other.findings;
         self.refused.extend(other.refused);
     }
 }
@@ -206,9 +212,14 @@ impl Command for ImportReadings {
             let at = Timestamp::now();
             for ((ean, channel, day), values) in &days {
                 let values: Vec<(usize, Interval)> = values.iter().map(|(i, v, _)| (*i, *v)).collect();
-                match tx.patch_interval_day(*ean, *channel, *day, &values, at).await? {
+                let (outcome, stored) = tx.patch_interval_day(*ean, *channel, *day, &values, at).await?;
+                match outcome {
                     DayWritten::Version(_) => {
                         report.days_written += 1;
+                        for finding in validate(&stored) {
+                            tx.put_finding(&stored, &finding, at).await?;
+                            report.findings += 1;
+                        }
                         if written.last() != Some(ean) {
                             written.push(*ean);
                         }
@@ -228,6 +239,30 @@ impl Command for ImportReadings {
         });
         Ok(Done { output: Ok(Sent::written(report, json)), entries: vec![entry] })
     }
+}
+
+/// The rated power a connection is assumed to have for the `impossible_value` rule, until the
+/// register keeps each point's own: the largest low-voltage connection of a distribution grid
+/// (a 250 kVA cabin) for electricity, and a large commercial gas meter (G250, about 2.5 MW)
+/// for gas. A household's quarter-hour far above its 9.2 kVA still passes this rule; the
+/// spike rule is the one that catches it against its neighbours.
+pub fn assumed_connection(energy: Energy) -> Connection {
+    match energy {
+        Energy::Electricity => Connection { max_power_w: 250_000 },
+        Energy::Gas => Connection { max_power_w: 2_500_000 },
+    }
+}
+
+/// The rules that judge one day's series on its own (negative or impossible values, spikes,
+/// runs of zeros, gaps), with the default thresholds. The rules that need an index, previous
+/// years, a profile or degree-days run where those are known.
+pub(crate) fn validate(day: &IntervalDay) -> Vec<Finding> {
+    let config = ValidationConfig::default();
+    let mut findings = check_values(day, assumed_connection(day.channel().energy()), &config);
+    findings.extend(check_spikes(day, &config));
+    findings.extend(check_zero_runs(day, &config));
+    findings.extend(check_gaps(day));
+    findings
 }
 
 /// How finely consumption is shown.
@@ -486,6 +521,250 @@ impl Cloison {
                 }
             }
             Ok(ConsumptionView { ean, from, to, resolution, channels })
+        })
+        .await
+    }
+}
+
+/// A validator's decision on a finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "decision", rename_all = "snake_case")]
+pub enum Verdict {
+    /// The values are right after all: the day stays as it is.
+    Accept,
+    /// The values concerned are wrong: they are kept, marked rejected, and no longer count.
+    Reject,
+    /// The values concerned are replaced by estimates: interpolated over a short gap between
+    /// measured neighbours, refused (`nothing_to_estimate`) where no estimate can be made.
+    Estimate,
+    /// The validator's own values, by interval number, marked corrected.
+    Correct {
+        /// (interval number, Wh) pairs.
+        values: Vec<(u32, i64)>,
+    },
+}
+
+impl Verdict {
+    /// The stable name a decision is stored and journaled under.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Verdict::Accept => "accept",
+            Verdict::Reject => "reject",
+            Verdict::Estimate => "estimate",
+            Verdict::Correct { .. } => "correct",
+        }
+    }
+}
+
+/// What a decision did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DecisionView {
+    /// The finding decided.
+    pub finding: String,
+    /// `accept`, `reject`, `estimate` or `correct`.
+    pub decision: String,
+    /// The version of the day the decision wrote; none for an acceptance.
+    pub version_written: Option<u32>,
+}
+
+/// Why a decision was not taken.
+enum Undecided {
+    /// No finding with that id.
+    NoSuch,
+    /// A rule of the decision was broken (its stable code, and why); nothing was written.
+    Refused(&'static str, String),
+}
+
+/// The decision command: the finding, the day's latest version and the decision's new
+/// version, in one transaction with its entry.
+struct DecideFinding {
+    template: Entry,
+    id: String,
+    verdict: Verdict,
+}
+
+impl DecideFinding {
+    /// The day as the verdict leaves it, or `None` when it stays as it is.
+    fn decided(
+        &self,
+        day: &IntervalDay,
+        range: std::ops::Range<usize>,
+    ) -> Result<Option<IntervalDay>, Undecided> {
+        let reject = |day: &IntervalDay| -> Result<IntervalDay, Undecided> {
+            let replacements: Vec<(usize, Interval)> = range
+                .clone()
+                .filter_map(|i| {
+                    let wh = day.intervals().get(i)?.wh()?;
+                    Some((i, Interval::new(wh, Quality::Rejected)))
+                })
+                .collect();
+            if replacements.is_empty() {
+                return Ok(day.clone());
+            }
+            day.corrected(&replacements).map_err(|e| Undecided::Refused(e.code(), e.to_string()))
+        };
+        match &self.verdict {
+            Verdict::Accept => Ok(None),
+            Verdict::Reject => reject(day).map(Some),
+            Verdict::Estimate => {
+                let rejected = reject(day)?;
+                domain::metering::estimate_gaps(
+                    &rejected,
+                    &domain::metering::EstimationConfig::default(),
+                    None,
+                )
+                .map(Some)
+                .map_err(|e| Undecided::Refused(e.code(), e.to_string()))
+            }
+            Verdict::Correct { values } => {
+                if values.is_empty() {
+                    return Err(Undecided::Refused(
+                        "no_values",
+                        "a correction names at least one interval".into(),
+                    ));
+                }
+                let count = day.intervals().len();
+                let mut replacements = Vec::with_capacity(values.len());
+                for &(index, wh) in values {
+                    let index = index as usize;
+                    if index >= count {
+                        let reason =
+                            format!("interval {index} does not exist on {}, which has {count}", day.day());
+                        return Err(Undecided::Refused("interval_outside_day", reason));
+                    }
+                    replacements.push((index, Interval::new(wh, Quality::Corrected)));
+                }
+                day.corrected(&replacements)
+                    .map(Some)
+                    .map_err(|e| Undecided::Refused(e.code(), e.to_string()))
+            }
+        }
+    }
+
+    fn done(
+        &self,
+        tx: &mut WriteTx,
+        subjects: Vec<String>,
+        outcome: String,
+        data_digest: Option<journal::Hash>,
+        output: Result<Sent<DecisionView>, Undecided>,
+    ) -> Done<Result<Sent<DecisionView>, Undecided>> {
+        let entry = tx.slot().fill(Entry { subjects, outcome, data_digest, ..self.template.clone() });
+        Done { output, entries: vec![entry] }
+    }
+}
+
+impl Command for DecideFinding {
+    type Output = Result<Sent<DecisionView>, Undecided>;
+
+    async fn run(self, tx: &mut WriteTx) -> Result<Done<Self::Output>, StoreError> {
+        let at = Timestamp::now();
+        let Some(finding) = tx.finding(&self.id).await? else {
+            return Ok(self.done(
+                tx,
+                vec![self.id.clone()],
+                "not_visible".into(),
+                None,
+                Err(Undecided::NoSuch),
+            ));
+        };
+        let subjects = vec![finding.ean.to_string(), finding.id.clone()];
+        if finding.decision.is_some() {
+            let refused =
+                Undecided::Refused("already_decided", format!("finding {} was decided already", finding.id));
+            return Ok(self.done(tx, subjects, "refused:already_decided".into(), None, Err(refused)));
+        }
+        let Some(day) = tx.latest_interval_day(finding.ean, finding.channel, finding.day).await? else {
+            return Err(StoreError::Journal(format!(
+                "finding {} names a day that was never written",
+                finding.id
+            )));
+        };
+        let range = match finding.intervals {
+            Some((first, end)) => first as usize..end as usize,
+            None => 0..day.intervals().len(),
+        };
+        let decided = match self.decided(&day, range) {
+            Ok(decided) => decided,
+            Err(refused) => {
+                let outcome = match &refused {
+                    Undecided::Refused(code, _) => format!("refused:{code}"),
+                    Undecided::NoSuch => "not_visible".into(),
+                };
+                return Ok(self.done(tx, subjects, outcome, None, Err(refused)));
+            }
+        };
+        let version_written = match &decided {
+            Some(new) => match tx.put_interval_day(new, at).await? {
+                DayWritten::Version(v) => Some(v),
+                DayWritten::Unchanged(_) => None,
+            },
+            None => None,
+        };
+        let party = self.template.actor.party_id.clone();
+        tx.decide_finding(&finding.id, self.verdict.as_str(), &party, version_written, at).await?;
+        let view = DecisionView {
+            finding: finding.id.clone(),
+            decision: self.verdict.as_str().into(),
+            version_written,
+        };
+        let json = serde_json::to_vec(&view).map_err(|e| StoreError::Journal(e.to_string()))?;
+        let digest = Some(journal::Hash::digest(&json));
+        Ok(self.done(tx, subjects, "ok".into(), digest, Ok(Sent::written(view, json))))
+    }
+}
+
+impl Cloison {
+    /// The validators' queue: the oldest findings no one has decided yet (at most `limit`,
+    /// 1 to 1,000), for the metering team.
+    pub async fn validation_queue(
+        &self,
+        actor: &Actor,
+        limit: i64,
+    ) -> Result<Sent<Vec<StoredFinding>>, AppError> {
+        if !(1..=1000).contains(&limit) {
+            return Err(invalid("limit", format!("must be 1 to 1000, found {limit}")));
+        }
+        let ask = Ask::function(
+            Action::ValidateReadings,
+            Resource::Metering,
+            "metering.validation.queue",
+            "validation",
+        );
+        self.read(actor, ask, |_| async move { Ok(self.store.open_findings(limit).await?) }).await
+    }
+
+    /// A validator's decision on finding `id`: journaled with the version of the day it wrote.
+    /// An id no finding has is `NoSuch("finding")`; a finding decided already, or a decision
+    /// the day does not allow, is refused with its code and writes nothing.
+    pub async fn validation_decide(
+        &self,
+        actor: &Actor,
+        id: &str,
+        verdict: Verdict,
+    ) -> Result<Sent<DecisionView>, AppError> {
+        let ask = Ask::function(
+            Action::ValidateReadings,
+            Resource::Metering,
+            "metering.validation.decide",
+            "validation",
+        )
+        .about(vec![id.to_owned()]);
+        let id = id.to_owned();
+        self.write(actor, vec![ask], |template| async move {
+            let command = DecideFinding { template, id, verdict };
+            match self.store.submit(command).await?.wait().await?.output {
+                Ok(sent) => Ok(sent),
+                Err(Undecided::NoSuch) => Err(AppError::NoSuch("finding")),
+                Err(Undecided::Refused(code, reason)) => {
+                    let field = match code {
+                        "already_decided" => "finding",
+                        "no_values" | "interval_outside_day" => "values",
+                        _ => "decision",
+                    };
+                    Err(invalid(field, format!("{reason} [{code}]")))
+                }
+            }
         })
         .await
     }

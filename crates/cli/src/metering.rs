@@ -15,7 +15,7 @@ use std::io::{BufRead, BufReader, IsTerminal, Read};
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
-use app::{Batch, ConsumptionView, ImportMode, ImportReport, PlacedRow, RefusedRow, Resolution};
+use app::{Batch, ConsumptionView, ImportMode, ImportReport, PlacedRow, RefusedRow, Resolution, Verdict};
 use clap::{Args, Subcommand};
 use domain::metering::ReadingRow;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -84,6 +84,57 @@ pub enum MeteringCommand {
         #[arg(long)]
         json: bool,
     },
+    /// The validators' queue: the oldest findings of the validation rules not decided yet.
+    Queue {
+        /// How many, 1 to 1000.
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+        /// Database URL or SQLite file (default from configuration).
+        #[arg(long)]
+        db: Option<String>,
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// A validator's decision on a finding: the day's next version is written and journaled.
+    Decide {
+        /// The finding's id, as the queue shows it.
+        finding: String,
+        /// accept (the values stand), reject (they stop counting), estimate (interpolated over
+        /// a short gap), or correct (with --value).
+        #[arg(value_parser = ["accept", "reject", "estimate", "correct"])]
+        decision: String,
+        /// For correct: INTERVAL=WH, the interval's number in the day (from 0) and its value.
+        #[arg(long = "value", value_name = "INTERVAL=WH")]
+        values: Vec<String>,
+        /// Database URL or SQLite file (default from configuration).
+        #[arg(long)]
+        db: Option<String>,
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// The verdict a `decide` command names.
+fn verdict(decision: &str, values: &[String]) -> Result<Verdict, Failure> {
+    if decision != "correct" && !values.is_empty() {
+        return Err(Failure::Invalid(format!("--value: only a correction takes values, not {decision}")));
+    }
+    Ok(match decision {
+        "accept" => Verdict::Accept,
+        "reject" => Verdict::Reject,
+        "estimate" => Verdict::Estimate,
+        _ => {
+            let pair = |text: &String| -> Result<(u32, i64), Failure> {
+                let bad =
+                    || Failure::Invalid(format!("--value: INTERVAL=WH, both whole numbers, found {text:?}"));
+                let (index, wh) = text.split_once('=').ok_or_else(bad)?;
+                Ok((index.trim().parse().map_err(|_| bad())?, wh.trim().parse().map_err(|_| bad())?))
+            };
+            Verdict::Correct { values: values.iter().map(pair).collect::<Result<_, _>>()? }
+        }
+    })
 }
 
 /// Runs `cloison import …`.
@@ -293,13 +344,14 @@ fn report(report: &ImportReport, args: &ReadingsArgs, done: &str) -> Result<()> 
         outln!("{}", serde_json::to_string_pretty(report)?)?;
     } else {
         outln!(
-            "{done} {}: {} rows, {} accepted, {} refused; {} days written, {} unchanged",
+            "{done} {}: {} rows, {} accepted, {} refused; {} days written, {} unchanged; {} findings for the validators",
             args.file.display(),
             report.rows,
             report.accepted,
             report.refused.len(),
             report.days_written,
-            report.days_unchanged
+            report.days_unchanged,
+            report.findings
         )?;
     }
     Ok(())
@@ -313,7 +365,29 @@ fn parse_day(flag: &str, text: &str) -> Result<Date, Failure> {
 
 /// Runs `cloison metering …`.
 pub async fn run(config_file: Option<&Path>, command: MeteringCommand) -> Result<()> {
-    let MeteringCommand::Consumption { ean, from, to, resolution, db, json } = command;
+    let (ean, from, to, resolution, db, json) = match command {
+        MeteringCommand::Consumption { ean, from, to, resolution, db, json } => {
+            (ean, from, to, resolution, db, json)
+        }
+        MeteringCommand::Queue { limit, db, json } => return queue(config_file, limit, db, json).await,
+        MeteringCommand::Decide { finding, decision, values, db, json } => {
+            let verdict = verdict(&decision, &values)?;
+            let actor = operator(config_file)?;
+            let app = open(config_file, db.as_deref()).await?;
+            let sent = app.validation_decide(&actor, &finding, verdict).await;
+            app.close().await;
+            let view = sent.map_err(|e| refusal(e, &actor))?.into_view();
+            if json {
+                outln!("{}", serde_json::to_string_pretty(&view)?)?;
+            } else {
+                let version = view.version_written.map_or("the day stays as it is".to_owned(), |v| {
+                    format!("version {v} of the day written")
+                });
+                outln!("finding {}: {}; {version}", view.finding, view.decision)?;
+            }
+            return Ok(());
+        }
+    };
     let ean = parse_ean(&ean)?;
     let from = parse_day("--from", &from)?;
     let to = parse_day("--to", &to)?;
@@ -327,6 +401,35 @@ pub async fn run(config_file: Option<&Path>, command: MeteringCommand) -> Result
         outln!("{}", serde_json::to_string_pretty(&view)?)?;
     } else {
         crate::output::write_str(&render(&view))?;
+    }
+    Ok(())
+}
+
+async fn queue(config_file: Option<&Path>, limit: i64, db: Option<String>, json: bool) -> Result<()> {
+    let actor = operator(config_file)?;
+    let app = open(config_file, db.as_deref()).await?;
+    let sent = app.validation_queue(&actor, limit).await;
+    app.close().await;
+    let findings = sent.map_err(|e| refusal(e, &actor))?.into_view();
+    if json {
+        outln!("{}", serde_json::to_string_pretty(&findings)?)?;
+        return Ok(());
+    }
+    if findings.is_empty() {
+        outln!("the validators' queue is empty")?;
+    }
+    for f in &findings {
+        let intervals = f.intervals.map_or("the day".to_owned(), |(a, b)| format!("intervals {a}–{}", b - 1));
+        outln!(
+            "{}  {} {} {} v{}  {:<22} {intervals}: {}",
+            f.id,
+            f.ean,
+            f.channel,
+            f.day,
+            f.version,
+            f.rule,
+            f.reason
+        )?;
     }
     Ok(())
 }
@@ -350,6 +453,20 @@ fn render(view: &ConsumptionView) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_decision_takes_values_only_when_it_corrects() {
+        let values = vec!["40=120".to_owned(), " 41 = -3".to_owned()];
+        assert_eq!(
+            verdict("correct", &values).expect("a correction"),
+            Verdict::Correct { values: vec![(40, 120), (41, -3)] }
+        );
+        assert_eq!(verdict("estimate", &[]).expect("an estimate"), Verdict::Estimate);
+        let e = verdict("accept", &values).expect_err("values on an acceptance").to_string();
+        assert!(e.starts_with("--value: only a correction"), "{e}");
+        let e = verdict("correct", &["40:120".to_owned()]).expect_err("not a pair").to_string();
+        assert!(e.contains("INTERVAL=WH"), "{e}");
+    }
 
     #[test]
     fn a_line_longer_than_the_limit_is_skipped_to_its_end_and_counted() {

@@ -266,6 +266,8 @@ pub enum Action {
     ReadConsumption,
     /// Importing readings: interval values and index readings, by the metering team's systems.
     WriteReadings,
+    /// The validators' work: the queue of findings, and a decision on one.
+    ValidateReadings,
 }
 
 /// The kinds of resource the schema declares, each action applying to some of them.
@@ -291,7 +293,7 @@ pub enum ResourceKind {
 
 impl Action {
     /// Every action, in declaration order.
-    pub const ALL: [Action; 26] = [
+    pub const ALL: [Action; 27] = [
         Action::ReadAccessPoint,
         Action::ReadHistory,
         Action::WriteRegister,
@@ -318,6 +320,7 @@ impl Action {
         Action::SendMessage,
         Action::ReadConsumption,
         Action::WriteReadings,
+        Action::ValidateReadings,
     ];
 
     /// The kinds of resource the action applies to, as the schema's `appliesTo` says.
@@ -341,7 +344,7 @@ impl Action {
             Action::LearnScenarioInProgress => &[K::ScenarioKind],
             Action::PeekMessages | Action::AcknowledgeMessage | Action::SendMessage => &[K::Queue],
             Action::ReadConsumption => &[K::AccessPoint],
-            Action::WriteReadings => &[K::Metering],
+            Action::WriteReadings | Action::ValidateReadings => &[K::Metering],
         }
     }
 
@@ -374,6 +377,7 @@ impl Action {
             Action::SendMessage => "SendMessage",
             Action::ReadConsumption => "ReadConsumption",
             Action::WriteReadings => "WriteReadings",
+            Action::ValidateReadings => "ValidateReadings",
         }
     }
 }
@@ -1062,7 +1066,7 @@ mod tests {
         // The register-wide and installation actions: who may, and what a permit reveals;
         // every other role is denied.
         #[rustfmt::skip]
-        let granted: [(Action, &[&str], Visible); 10] = [
+        let granted: [(Action, &[&str], Visible); 11] = [
             (ReadRegisterSummary, &["register_staff", "metering_staff", "auditor", "system"], All),
             (ReadRegisterSummary, &["support"], Nothing),
             (ListAccessPoints, &["register_staff", "metering_staff", "auditor", "system"], All),
@@ -1073,6 +1077,7 @@ mod tests {
             (ReadSetting, &["system", "support"], Nothing),
             (WriteSetting, &["system", "support"], Nothing),
             (WriteReadings, &["metering_staff", "system"], Nothing),
+            (ValidateReadings, &["metering_staff", "system"], Nothing),
         ];
         let mut rows = rows;
         for action in [
@@ -1085,6 +1090,7 @@ mod tests {
             ReadSetting,
             WriteSetting,
             WriteReadings,
+            ValidateReadings,
         ] {
             for role in roles() {
                 let answer = granted
@@ -1323,6 +1329,7 @@ mod tests {
                 "initiator-follows-own-scenario",
                 "metering-staff-reads-consumption",
                 "metering-staff-reads-register",
+                "metering-staff-validates-readings",
                 "metering-staff-writes-readings",
                 "party-reads-own-queue",
                 "r3-budget-meter-told-as-end-of-contract",
@@ -1343,6 +1350,7 @@ mod tests {
                 "system-reads-consumption",
                 "system-reads-journal-entries",
                 "system-runs-the-market",
+                "system-validates-readings",
                 "system-writes-notes-and-checkpoints",
                 "system-writes-readings",
             ]

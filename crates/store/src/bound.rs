@@ -239,8 +239,41 @@ pub(crate) const INTERVAL_DAYS: Table = Table {
     exclude: None,
 };
 
+/// What the validation rules found on a version of an interval day.
+pub(crate) const VALIDATION_FINDINGS: Table = Table {
+    name: "validation_findings",
+    columns: &[
+        ("finding_id", Text),
+        ("ean", Int),
+        ("channel", Text),
+        ("day", Text),
+        ("version", Int),
+        ("rule", Text),
+        ("first_interval", OptInt),
+        ("end_interval", OptInt),
+        ("reason", Text),
+        ("found_at", Int),
+    ],
+    key: 1,
+    exclude: None,
+};
+
+/// A validator's decision on a finding.
+pub(crate) const VALIDATION_DECISIONS: Table = Table {
+    name: "validation_decisions",
+    columns: &[
+        ("finding_id", Text),
+        ("decision", Text),
+        ("party_id", Text),
+        ("version_written", OptInt),
+        ("decided_at", Int),
+    ],
+    key: 1,
+    exclude: None,
+};
+
 /// Every bound table.
-pub(crate) const TABLES: [&Table; 14] = [
+pub(crate) const TABLES: [&Table; 16] = [
     &PARTIES,
     &ACCESS_POINTS,
     &OCCUPANCIES,
@@ -255,6 +288,8 @@ pub(crate) const TABLES: [&Table; 14] = [
     &QUEUE_MARKS,
     &IDEMPOTENCY_KEYS,
     &INTERVAL_DAYS,
+    &VALIDATION_FINDINGS,
+    &VALIDATION_DECISIONS,
 ];
 
 /// One column's value, as either database returned it.

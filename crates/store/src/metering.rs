@@ -14,14 +14,14 @@
 
 use domain::Ean;
 use domain::Energy;
-use domain::metering::{Channel, DayLayout, Interval, IntervalDay, Version, pack, unpack};
+use domain::metering::{Channel, DayLayout, Finding, Interval, IntervalDay, Version, pack, unpack};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::Serialize;
 use sqlx::Row;
 
-use crate::bound::INTERVAL_DAYS;
-use crate::register::{ean_key, micros};
+use crate::bound::{INTERVAL_DAYS, VALIDATION_DECISIONS, VALIDATION_FINDINGS};
+use crate::register::{ean_from, ean_key, instant, micros};
 use crate::{Store, StoreError, WriteTx, corrupt};
 
 /// What writing one interval day did.
@@ -58,7 +58,7 @@ impl WriteTx {
         day: Date,
         values: &[(usize, Interval)],
         at: Timestamp,
-    ) -> Result<DayWritten, StoreError> {
+    ) -> Result<(DayWritten, IntervalDay), StoreError> {
         let latest = self.latest_packed(ean, channel, day).await?;
         let mut intervals = match &latest {
             Some((_, packed)) => unpack(packed).map_err(|e| corrupt(format!("interval day {day}: {e}")))?,
@@ -74,7 +74,113 @@ impl WriteTx {
             })? = value;
         }
         let patched = IntervalDay::new(ean, channel, day, intervals).map_err(|e| input(e.to_string()))?;
-        self.put_after(latest, &patched, at).await
+        let written = self.put_after(latest, &patched, at).await?;
+        let version = match written {
+            DayWritten::Version(v) | DayWritten::Unchanged(v) => v,
+        };
+        let version =
+            Version::try_from(version).map_err(|e| corrupt(format!("interval day version: {e}")))?;
+        let day = IntervalDay::with_version(ean, channel, day, version, patched.intervals().to_vec())
+            .map_err(|e| corrupt(format!("interval day {day}: {e}")))?;
+        Ok((written, day))
+    }
+
+    /// The latest version of `ean`'s `channel` on `day`, read in the writer's transaction.
+    pub async fn latest_interval_day(
+        &mut self,
+        ean: Ean,
+        channel: Channel,
+        day: Date,
+    ) -> Result<Option<IntervalDay>, StoreError> {
+        let Some((version, packed)) = self.latest_packed(ean, channel, day).await? else {
+            return Ok(None);
+        };
+        let intervals = unpack(&packed).map_err(|e| corrupt(format!("interval day {day}: {e}")))?;
+        IntervalDay::with_version(ean, channel, day, version_from(version)?, intervals)
+            .map(Some)
+            .map_err(|e| corrupt(format!("interval day {day}: {e}")))
+    }
+
+    /// Files what a validation rule found on version `version` of a day in the validators'
+    /// queue, under a new random id, bound to the next entry.
+    pub async fn put_finding(
+        &mut self,
+        day: &IntervalDay,
+        finding: &Finding,
+        at: Timestamp,
+    ) -> Result<String, StoreError> {
+        let id = crate::market::random_id();
+        let seq = self.journal_seq();
+        let (first, end) = match &finding.intervals {
+            Some(range) => (Some(range.start as i64), Some(range.end as i64)),
+            None => (None, None),
+        };
+        let row = sqlx::query(&format!(
+            "INSERT INTO validation_findings (finding_id, ean, channel, day, version, rule, first_interval, \
+             end_interval, reason, found_at, journal_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+             RETURNING {}",
+            VALIDATION_FINDINGS.column_list()
+        ))
+        .bind(&id)
+        .bind(ean_key(day.ean()))
+        .bind(day.channel().as_str())
+        .bind(day.day().to_string())
+        .bind(i64::from(day.version().get()))
+        .bind(finding.code())
+        .bind(first)
+        .bind(end)
+        .bind(&finding.reason)
+        .bind(micros(at))
+        .bind(seq)
+        .fetch_one(self.conn())
+        .await?;
+        self.bind(&VALIDATION_FINDINGS, &row)?;
+        Ok(id)
+    }
+
+    /// A finding by id, with its decision if it has one, read in the writer's transaction.
+    pub async fn finding(&mut self, id: &str) -> Result<Option<StoredFinding>, StoreError> {
+        let row = sqlx::query(&format!("{FINDING_SELECT} WHERE f.finding_id = $1"))
+            .bind(id)
+            .fetch_optional(self.conn())
+            .await?;
+        row.as_ref().map(stored_finding).transpose()
+    }
+
+    /// Records a validator's decision on finding `id`; a finding is decided once
+    /// ([`StoreError::Duplicate`] on `finding`).
+    pub async fn decide_finding(
+        &mut self,
+        id: &str,
+        decision: &str,
+        party: &str,
+        version_written: Option<u32>,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let decided: Option<i64> =
+            sqlx::query_scalar("SELECT decided_at FROM validation_decisions WHERE finding_id = $1")
+                .bind(id)
+                .fetch_optional(self.conn())
+                .await?;
+        if decided.is_some() {
+            return Err(StoreError::Duplicate { field: "finding", value: id.to_owned() });
+        }
+        let seq = self.journal_seq();
+        let row = sqlx::query(&format!(
+            "INSERT INTO validation_decisions (finding_id, decision, party_id, version_written, decided_at, \
+             journal_seq) VALUES ($1, $2, $3, $4, $5, $6) RETURNING {}",
+            VALIDATION_DECISIONS.column_list()
+        ))
+        .bind(id)
+        .bind(decision)
+        .bind(party)
+        .bind(version_written.map(i64::from))
+        .bind(micros(at))
+        .bind(seq)
+        .fetch_one(self.conn())
+        .await?;
+        self.bind(&VALIDATION_DECISIONS, &row)?;
+        Ok(())
     }
 
     /// The energy of the access point `ean` (which channels it can have), or `None` when the
@@ -149,6 +255,85 @@ impl WriteTx {
     }
 }
 
+/// A finding of the validation rules, as the validators' queue keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredFinding {
+    /// Its random public id.
+    pub id: String,
+    /// The access point.
+    pub ean: Ean,
+    /// The channel.
+    pub channel: Channel,
+    /// The local day.
+    pub day: Date,
+    /// The version of the day it was found on.
+    pub version: u32,
+    /// The rule's stable code.
+    pub rule: String,
+    /// The intervals concerned (first, end exclusive), for a rule on a day's series.
+    pub intervals: Option<(u32, u32)>,
+    /// The figures behind it.
+    pub reason: String,
+    /// When it was found.
+    pub found_at: Timestamp,
+    /// The validator's decision, once made.
+    pub decision: Option<Decided>,
+}
+
+/// A validator's decision on a finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Decided {
+    /// `accept`, `reject`, `estimate` or `correct`.
+    pub decision: String,
+    /// Who decided.
+    pub party: String,
+    /// The version of the day the decision wrote, when it changed the day.
+    pub version_written: Option<u32>,
+    /// When.
+    pub decided_at: Timestamp,
+}
+
+const FINDING_SELECT: &str = "SELECT f.finding_id, f.ean, f.channel, f.day, f.version, f.rule, f.first_interval, \
+     f.end_interval, f.reason, f.found_at, d.decision, d.party_id, d.version_written, d.decided_at \
+     FROM validation_findings f LEFT JOIN validation_decisions d ON d.finding_id = f.finding_id";
+
+fn stored_finding(row: &sqlx::any::AnyRow) -> Result<StoredFinding, StoreError> {
+    let small = |v: i64| u32::try_from(v).map_err(|_| corrupt(format!("validation finding: {v}")));
+    let first: Option<i64> = row.try_get("first_interval")?;
+    let end: Option<i64> = row.try_get("end_interval")?;
+    let intervals = match (first, end) {
+        (Some(first), Some(end)) => Some((small(first)?, small(end)?)),
+        _ => None,
+    };
+    let decision = match row.try_get::<Option<String>, _>("decision")? {
+        Some(decision) => Some(Decided {
+            decision,
+            party: row.try_get("party_id")?,
+            version_written: row.try_get::<Option<i64>, _>("version_written")?.map(small).transpose()?,
+            decided_at: instant(row.try_get("decided_at")?)?,
+        }),
+        None => None,
+    };
+    Ok(StoredFinding {
+        id: row.try_get("finding_id")?,
+        ean: ean_from(row.try_get("ean")?)?,
+        channel: row
+            .try_get::<String, _>("channel")?
+            .parse()
+            .map_err(|e| corrupt(format!("validation finding channel: {e}")))?,
+        day: row
+            .try_get::<String, _>("day")?
+            .parse()
+            .map_err(|e| corrupt(format!("validation finding day: {e}")))?,
+        version: small(row.try_get("version")?)?,
+        rule: row.try_get("rule")?,
+        intervals,
+        reason: row.try_get("reason")?,
+        found_at: instant(row.try_get("found_at")?)?,
+        decision,
+    })
+}
+
 /// A refusal of what the caller gave, as the store's input error.
 fn input(reason: String) -> StoreError {
     StoreError::Config { field: "readings", reason }
@@ -162,6 +347,17 @@ fn version_from(stored: i64) -> Result<Version, StoreError> {
 }
 
 impl Store {
+    /// The validators' queue: the oldest findings that have no decision yet.
+    pub async fn open_findings(&self, limit: i64) -> Result<Vec<StoredFinding>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "{FINDING_SELECT} WHERE d.finding_id IS NULL ORDER BY f.found_at, f.finding_id LIMIT $1"
+        ))
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter().map(stored_finding).collect()
+    }
+
     /// The latest version of each local day of `ean`'s `channel` from `from` to `to`
     /// inclusive, in day order; days with no data are absent.
     pub async fn interval_days(

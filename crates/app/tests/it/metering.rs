@@ -2,7 +2,9 @@
 //! idempotent, corrections as new versions (I4), DST days end to end, and consumption clipped
 //! to each party's periods across a switch and a move-out/move-in (R1, R4, I3, I5).
 
-use app::{AppError, Batch, Cloison, ConsumptionView, ImportMode, ImportReport, PlacedRow, Resolution, Role};
+use app::{
+    AppError, Batch, Cloison, ConsumptionView, ImportMode, ImportReport, PlacedRow, Resolution, Role, Verdict,
+};
 use domain::metering::{Channel, DayLayout, ReadingRow};
 use domain::{AccessPoint, Change, Ean, Energy, Gln, Occupancy, Party, PartyKind, Period, Registration};
 use jiff::Span;
@@ -363,3 +365,90 @@ async fn bad_spans_are_refused_by_field(app: &Cloison) {
     assert!(Resolution::parse("5m").is_err());
 }
 each_backend!(spans, bad_spans_are_refused_by_field);
+
+/// A day with one fault per rule that judges a day alone, each filed in the validators'
+/// queue and decided: rejected, estimated, corrected, accepted; each decision a new version
+/// of the day (I4), journaled, and taken once.
+async fn findings_go_to_the_validators_queue_and_are_decided_once(app: &Cloison) {
+    register(app).await;
+    let day = d(2026, 2, 10);
+    let layout = DayLayout::new(Channel::ElectricityOfftake, day).expect("a day");
+    let value = |i: usize| match i {
+        10 => Some(-50),
+        40 => Some(5_000),
+        60..=85 => Some(0),
+        20 | 21 => None,
+        _ => Some(100),
+    };
+    let rows: Vec<PlacedRow> = (0..layout.len())
+        .filter_map(|i| value(i).map(|wh| (i, wh)))
+        .map(|(i, wh)| {
+            let start = layout.label(i).expect("label");
+            let row = ReadingRow::parse([
+                &ean().to_string(),
+                "electricity_offtake",
+                &start,
+                &wh.to_string(),
+                "Wh",
+                "",
+            ])
+            .expect("row");
+            PlacedRow { line: i as u64 + 1, row }
+        })
+        .collect();
+    let report = import(app, rows).await;
+    assert_eq!((report.days_written, report.findings), (1, 4), "{report:?}");
+
+    let validator = actor("meter-val", Role::MeteringStaff);
+    let queue = app.validation_queue(&validator, 100).await.expect("the queue").into_view();
+    let mut rules: Vec<&str> = queue.iter().map(|f| f.rule.as_str()).collect();
+    rules.sort_unstable();
+    assert_eq!(rules, ["gap", "negative_value", "spike", "zero_run"]);
+    let id = |rule: &str| queue.iter().find(|f| f.rule == rule).map(|f| f.id.clone()).expect("found");
+    assert_eq!(queue.iter().find(|f| f.rule == "gap").and_then(|f| f.intervals), Some((20, 22)));
+
+    // Only the metering team validates.
+    for role in [Role::Supplier, Role::Auditor, Role::CallCenter, Role::Support] {
+        let who = actor("someone", role);
+        assert!(matches!(app.validation_queue(&who, 10).await, Err(AppError::Forbidden)), "{role:?}");
+        let err = app.validation_decide(&who, &id("spike"), Verdict::Accept).await.expect_err("not theirs");
+        assert!(matches!(err, AppError::Forbidden), "{role:?}: {err:?}");
+    }
+
+    let decide = |id: String, verdict: Verdict| {
+        let validator = validator.clone();
+        async move { app.validation_decide(&validator, &id, verdict).await.map(app::Sent::into_view) }
+    };
+    let estimated = decide(id("gap"), Verdict::Estimate).await.expect("estimated");
+    assert_eq!(estimated.version_written, Some(2));
+    let rejected = decide(id("negative_value"), Verdict::Reject).await.expect("rejected");
+    assert_eq!(rejected.version_written, Some(3));
+    let outside =
+        decide(id("spike"), Verdict::Correct { values: vec![(200, 1)] }).await.expect_err("no such interval");
+    assert!(outside.to_string().contains("interval_outside_day"), "{outside}");
+    let corrected =
+        decide(id("spike"), Verdict::Correct { values: vec![(40, 120)] }).await.expect("corrected");
+    assert_eq!(corrected.version_written, Some(4));
+    let accepted = decide(id("zero_run"), Verdict::Accept).await.expect("accepted");
+    assert_eq!(accepted.version_written, None, "an acceptance leaves the day as it is");
+
+    // Decided once; an unknown id is no oracle.
+    let again = decide(id("spike"), Verdict::Accept).await.expect_err("decided already");
+    assert!(again.to_string().contains("already_decided"), "{again}");
+    let unknown = decide("0123456789abcdef0123456789abcdef".into(), Verdict::Accept).await.expect_err("none");
+    assert!(matches!(unknown, AppError::NoSuch("finding")), "{unknown:?}");
+    assert!(app.validation_queue(&validator, 100).await.expect("queue").into_view().is_empty());
+
+    // The day as the validators left it.
+    let view =
+        read(app, "meter-ops", Role::MeteringStaff, day, day.tomorrow().expect("next"), Resolution::Interval)
+            .await;
+    let values = &view.channels[0].values;
+    use domain::metering::Quality::{Corrected, Estimated, Rejected};
+    assert_eq!((values[20].wh, values[20].quality), (Some(100), Estimated));
+    assert_eq!((values[21].wh, values[21].quality), (Some(100), Estimated));
+    assert_eq!((values[10].wh, values[10].quality), (None, Rejected));
+    assert_eq!((values[40].wh, values[40].quality), (Some(120), Corrected));
+    assert_eq!(values[60].wh, Some(0));
+}
+each_backend!(validation, findings_go_to_the_validators_queue_and_are_decided_once);

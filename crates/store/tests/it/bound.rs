@@ -141,6 +141,8 @@ async fn without_triggers(db: &TestDb, conn: &mut sqlx::AnyConnection) -> Vec<St
             "queue_marks",
             "idempotency_keys",
             "interval_days",
+            "validation_findings",
+            "validation_decisions",
         ]
         .iter()
         .map(|t| format!("ALTER TABLE {t} DISABLE TRIGGER USER"))

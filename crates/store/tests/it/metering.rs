@@ -2,7 +2,7 @@
 //! correction is the next version and the read takes it; writing the same day again writes
 //! nothing; every row is bound to its entry and an edited one is named by verification.
 
-use domain::metering::{Channel, Interval, IntervalDay, Quality};
+use domain::metering::{Channel, Finding, Interval, IntervalDay, Quality, Rule};
 use jiff::civil::{Date, date};
 use journal::Entry;
 use store::{Command, DayWritten, Done, StoreError, VerifyError, WriteTx};
@@ -109,3 +109,85 @@ async fn an_edited_or_overwritten_day_is_named(db: &TestDb) {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 conformance!(an_edited_or_overwritten_day_is_named, an_edited_or_overwritten_day_is_named);
+
+/// Files a finding on a day, and decides it when told to, in one entry.
+struct FileFinding {
+    day: IntervalDay,
+    decide: bool,
+}
+
+impl Command for FileFinding {
+    type Output = (String, Result<(), StoreError>);
+
+    async fn run(self, tx: &mut WriteTx) -> Result<Done<Self::Output>, StoreError> {
+        tx.put_interval_day(&self.day, hours(10)).await?;
+        let finding = Finding { rule: Rule::Gap, intervals: Some(5..6), reason: "1 interval missing".into() };
+        let id = tx.put_finding(&self.day, &finding, hours(10)).await?;
+        let decided = if self.decide {
+            tx.decide_finding(&id, "estimate", "meter-val", Some(2), hours(11)).await?;
+            tx.decide_finding(&id, "accept", "meter-val", None, hours(12)).await
+        } else {
+            Ok(())
+        };
+        let entry = tx.slot().fill(Entry {
+            action: "metering.validation".into(),
+            subjects: vec![ean(1).to_string(), id.clone()],
+            outcome: "ok".into(),
+            ..template()
+        });
+        Ok(Done { output: (id, decided), entries: vec![entry] })
+    }
+}
+
+async fn file(db: &TestDb, on: Date, decide: bool) -> (String, Result<(), StoreError>) {
+    let command = FileFinding { day: day(Channel::ElectricityOfftake, on, 40), decide };
+    db.store.submit(command).await.expect("queued").wait().await.expect("committed").output
+}
+
+async fn findings_stay_open_until_decided_once(db: &TestDb) {
+    let (open, _) = file(db, date(2026, 3, 2), false).await;
+    let (decided, twice) = file(db, date(2026, 3, 3), true).await;
+    assert!(
+        matches!(twice, Err(StoreError::Duplicate { field: "finding", ref value }) if *value == decided),
+        "{twice:?}"
+    );
+    let queue = db.store.open_findings(10).await.expect("queue");
+    assert_eq!(queue.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(), [open.as_str()]);
+    let only = &queue[0];
+    assert_eq!(
+        (only.rule.as_str(), only.intervals, only.version, only.day),
+        ("gap", Some((5, 6)), 1, date(2026, 3, 2))
+    );
+    assert!(only.decision.is_none());
+    assert_eq!(open.len(), 32, "a random 128-bit id");
+    db.store.verify_journal(&db.store.journal_public_key(), |_| {}).await.expect("intact");
+}
+conformance!(findings_stay_open_until_decided_once, findings_stay_open_until_decided_once);
+
+async fn an_edited_or_removed_finding_or_decision_is_named(db: &TestDb) {
+    let postgres = db.sqlite_file.is_none();
+    let cases = [
+        ("reason edited", "UPDATE validation_findings SET reason = 'nothing'", "validation_findings"),
+        ("finding moved", "UPDATE validation_findings SET day = '2026-03-04'", "validation_findings"),
+        ("decision deleted", "DELETE FROM validation_decisions", "validation_decisions"),
+        ("decision changed", "UPDATE validation_decisions SET decision = 'reject'", "validation_decisions"),
+    ];
+    let mut failures = Vec::new();
+    for (name, sql, table) in cases {
+        let fresh =
+            if postgres { TestDb::postgres().await.expect("configured") } else { TestDb::sqlite().await };
+        let (_, twice) = file(&fresh, date(2026, 3, 3), true).await;
+        assert!(twice.is_err(), "{name}: decided once");
+        match crate::bound::tamper_and_verify(&fresh, name, &[sql.to_owned()]).await {
+            Err(VerifyError::Fault(fault)) if fault.to_string().contains(&format!("table {table}, key ")) => {
+            }
+            other => failures.push(format!("{name}: expected a fault naming {table}, got {other:?}")),
+        }
+        fresh.finish().await;
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+conformance!(
+    an_edited_or_removed_finding_or_decision_is_named,
+    an_edited_or_removed_finding_or_decision_is_named
+);
