@@ -214,6 +214,7 @@ async fn tour(
     out.push_str("\nWho held it on 1 July 2024\n");
     out.push_str(&indent(&render_show(&show)));
     out.push_str(&market_story(app, actor).await?);
+    out.push_str(&metering_story(app, actor, summary, &args.db).await?);
     let db = match &args.db {
         Some(db) => format!(" --db {db}"),
         None => String::new(),
@@ -232,6 +233,87 @@ async fn tour(
          \x20 cloison register show {unknown}{db}    (a valid EAN the register does not know)\n\
          \x20 cloison register show {mistyped}{db}    (a wrong check digit)\n"
     ));
+    Ok(out)
+}
+
+/// The year of interval data: what the validation found, one validator's decision, and one
+/// supplier's view of a point's consumption on either side of a switch (R1).
+async fn metering_story(
+    app: &Cloison,
+    actor: &Actor,
+    summary: &DemoSummary,
+    db: &Option<String>,
+) -> Result<String> {
+    use app::{Resolution, Verdict};
+    let db = db.as_ref().map_or(String::new(), |db| format!(" --db {db}"));
+    let mut out = format!(
+        "\nMetering: {} remotely read points, {} interval values from {} (a year), {} findings for the validators\n",
+        summary.interval_points,
+        summary.interval_values,
+        demo::readings::READINGS_FROM,
+        summary.findings
+    );
+    let validator =
+        Actor { party: "staff-marc".parse()?, role: Role::MeteringStaff, session: actor.session.clone() };
+    if let Some(finding) = app.validation_queue(&validator, 1).await?.into_view().into_iter().next() {
+        let verdict = match finding.rule.as_str() {
+            "gap" => Verdict::Estimate,
+            "zero_run" => Verdict::Accept,
+            _ => Verdict::Reject,
+        };
+        let decided = app.validation_decide(&validator, &finding.id, verdict).await?.into_view();
+        out.push_str(&format!(
+            "  {} on {} {}: {}\n  the validator decides: {}{}\n",
+            finding.rule,
+            finding.ean,
+            finding.day,
+            finding.reason,
+            decided.decision,
+            decided
+                .version_written
+                .map_or(String::new(), |v| format!(" (version {v} of the day written, the first kept)")),
+        ));
+    }
+    // A point whose supplier changed inside the year of data: each supplier sees its months only.
+    let (from, to) = (demo::readings::READINGS_FROM, WINDOW_END);
+    let (start, end) = (day_start(from)?, day_start(to)?);
+    for ean in &summary.interval_eans {
+        let history = app.register_history(actor, *ean).await?.into_view();
+        let live: Vec<&app::RecordView> = history.registrations.iter().filter(|r| r.effective).collect();
+        let switch = live.windows(2).find(|w| {
+            w[1].period.from() > start && w[1].period.from() < end && w[0].party.id != w[1].party.id
+        });
+        let Some([before, after]) = switch.map(|w| [w[0], w[1]]) else { continue };
+        let local = jiff::Zoned::new(after.period.from(), domain::period::brussels()).date();
+        out.push_str(&format!(
+            "  {ean} changes supplier on {local}: each supplier reads its own months only (R1)\n"
+        ));
+        for holder in [before, after] {
+            let who = Actor {
+                party: holder.party.id.clone(),
+                role: Role::Supplier,
+                session: actor.session.clone(),
+            };
+            let view = app.consumption(&who, *ean, from, to, Resolution::Month).await?.into_view();
+            let values = view.channels.first().map(|c| c.values.as_slice()).unwrap_or_default();
+            let (Some(first), Some(last)) = (values.first(), values.last()) else { continue };
+            let total: i64 = values.iter().filter_map(|v| v.wh).sum();
+            out.push_str(&format!(
+                "    {:<12} {} months, {} to {}, {} kWh\n",
+                holder.party.id,
+                values.len(),
+                &first.start[..10],
+                &last.end[..10],
+                total / 1000
+            ));
+        }
+        out.push_str(&format!(
+            "  cloison --as {}:supplier metering consumption {ean} --from {from} --to {to} --resolution month{db}\n",
+            before.party.id
+        ));
+        break;
+    }
+    out.push_str(&format!("  cloison metering queue{db}    (the validators' queue)\n"));
     Ok(out)
 }
 

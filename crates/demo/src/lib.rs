@@ -7,6 +7,9 @@
 //! and contracts are written the way the register learns them: an open-ended record first, a
 //! correction that supersedes it when the move or switch happens.
 //!
+//! A tenth of the points are read remotely (AMR); they get the last year of the window as
+//! interval data, with planted faults for the validators (`readings`).
+//!
 //! Determinism: each access point draws from its own ChaCha stream (seed, index), and parties
 //! are numbered in access-point order, so the same seed gives the same register whatever the
 //! batch size.
@@ -16,6 +19,8 @@
 //! database is a demo included, through `Cloison`'s public methods and reaches nothing behind
 //! them. Inside `app` it wrote that marker straight into the store.
 #![warn(missing_docs)]
+
+pub mod readings;
 
 use domain::period::day_start;
 use domain::{
@@ -157,7 +162,7 @@ pub const STAFF: [(&str, &str, Role); 5] = [
 ];
 
 /// How the demo turned out.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DemoSummary {
     /// Electricity access points.
     pub electricity: u32,
@@ -171,6 +176,14 @@ pub struct DemoSummary {
     pub switches: u32,
     /// Budget meters placed inside the window.
     pub budget_meters: u32,
+    /// Remotely read points given a year of interval data.
+    pub interval_points: u32,
+    /// Interval values imported.
+    pub interval_values: u64,
+    /// What the validation rules found in them, in the validators' queue.
+    pub findings: u64,
+    /// The remotely read points, in the demo's order.
+    pub interval_eans: Vec<Ean>,
 }
 
 /// The EAN of the demo's access point number `index`.
@@ -224,6 +237,8 @@ struct Simulation<'a> {
     rng: ChaCha8Rng,
     next_party: &'a mut u32,
     summary: &'a mut DemoSummary,
+    /// The remotely read points, which get interval data.
+    amr: &'a mut Vec<(Ean, Energy)>,
 }
 
 impl Simulation<'_> {
@@ -331,6 +346,7 @@ pub async fn build(
     let mut in_flight = std::collections::VecDeque::with_capacity(IN_FLIGHT);
     let mut done = 0u64;
     let mut events: Vec<Dated> = Vec::new();
+    let mut amr: Vec<(Ean, Energy)> = Vec::new();
     for index in 0..config.access_points {
         let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
         rng.set_stream(u64::from(index));
@@ -353,7 +369,7 @@ pub async fn build(
             Energy::Electricity => summary.electricity += 1,
             Energy::Gas => summary.gas += 1,
         }
-        let mut sim = Simulation { rng, next_party: &mut next_party, summary: &mut summary };
+        let mut sim = Simulation { rng, next_party: &mut next_party, summary: &mut summary, amr: &mut amr };
         let changes = sim.life(index, energy, &town, town_counts[town_index], &supplier_ids, &mut events);
         if in_flight.len() == IN_FLIGHT {
             let ticket: app::WriteTicket = in_flight.pop_front().expect("the queue is full");
@@ -368,9 +384,18 @@ pub async fn build(
     for ticket in in_flight {
         ticket.wait().await?;
     }
-    let half = u64::from(config.access_points) / 2;
-    progress(half);
-    market(app, actor, events, |share| progress(half + (share * half as f64) as u64)).await?;
+    let third = u64::from(config.access_points) / 3;
+    progress(third);
+    market(app, actor, events, |share| progress(third + (share * third as f64) as u64)).await?;
+    let metering = Actor { role: Role::MeteringStaff, ..actor.clone() };
+    let report = readings::import(app, &metering, config.seed, &amr, |share| {
+        progress(2 * third + (share * third as f64) as u64)
+    })
+    .await?;
+    summary.interval_points = amr.len() as u32;
+    summary.interval_eans = amr.iter().map(|(ean, _)| *ean).collect();
+    summary.interval_values = report.accepted;
+    summary.findings = report.findings;
     progress(u64::from(config.access_points));
     Ok(summary)
 }
@@ -501,11 +526,15 @@ impl Simulation<'_> {
         events: &mut Vec<Dated>,
     ) -> Vec<(Timestamp, Change)> {
         let mut changes = Vec::new();
+        // A tenth read remotely, as the larger consumers and the first smart meters are.
         let regime = match self.rng.gen_range(0..100) {
-            0..=4 => ReadingRegime::Amr,
-            5..=9 => ReadingRegime::Mmr,
+            0..=9 => ReadingRegime::Amr,
+            10..=14 => ReadingRegime::Mmr,
             _ => ReadingRegime::Ymr,
         };
+        if regime == ReadingRegime::Amr {
+            self.amr.push((demo_ean(energy, index), energy));
+        }
         let access_point = AccessPoint {
             ean: demo_ean(energy, index),
             energy,

@@ -347,10 +347,13 @@ fn version_from(stored: i64) -> Result<Version, StoreError> {
 }
 
 impl Store {
-    /// The validators' queue: the oldest findings that have no decision yet.
+    /// The validators' queue: the oldest findings that have no decision yet; those found
+    /// together (one import batch) by access point, channel, day and interval, so the order
+    /// never depends on the random ids.
     pub async fn open_findings(&self, limit: i64) -> Result<Vec<StoredFinding>, StoreError> {
         let rows = sqlx::query(&format!(
-            "{FINDING_SELECT} WHERE d.finding_id IS NULL ORDER BY f.found_at, f.finding_id LIMIT $1"
+            "{FINDING_SELECT} WHERE d.finding_id IS NULL \
+             ORDER BY f.found_at, f.ean, f.channel, f.day, f.first_interval, f.rule, f.finding_id LIMIT $1"
         ))
         .bind(limit)
         .fetch_all(&self.read)
