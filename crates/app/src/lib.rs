@@ -15,6 +15,7 @@ mod door;
 mod gate;
 mod market;
 mod metering;
+mod naive;
 mod register;
 mod settings;
 pub mod wire;
@@ -36,9 +37,11 @@ pub use metering::{
     Batch, ChannelSeries, ConsumptionValue, ConsumptionView, DecisionView, ImportMode, ImportReport,
     MAX_CONSUMPTION_DAYS, MAX_IMPORT_ROWS, PlacedRow, RefusedRow, Resolution, Verdict, assumed_connection,
 };
+pub use naive::NaiveBench;
 pub use policy::{Policy, PolicyError};
 pub use register::{HistoryView, Holder, PartyRef, RecordView, RegisterView, WriteTicket};
 pub use store::metering::{Decided, StoredFinding};
+pub use store::naive::NaiveValue;
 pub use store::{
     Backend, Counts, JournalFault, JournalQuery, Keys, MasterKey, Opening, STORE_META, Store, StoreError,
     StoredEntry, Verified, VerifyError, Written, redacted, sqlite_url,

@@ -51,6 +51,20 @@ pub enum BenchCommand {
         #[arg(long)]
         db: Option<String>,
     },
+    /// Interval data: packed days through the app layer beside the naive layout (one row per
+    /// value) in the same database: import rate, bytes on disk per value, a month read. Run on
+    /// a database of its own (`cloison init`): it writes its own access points.
+    Metering {
+        /// Access points with a year of quarter-hours each.
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+        points: u64,
+        /// Days of data per point (from 2026-01-01), at least 31 for the month read.
+        #[arg(long, default_value_t = 365, value_parser = clap::value_parser!(i32).range(31..=3660))]
+        days: i32,
+        /// Database URL or SQLite file (default from configuration).
+        #[arg(long)]
+        db: Option<String>,
+    },
 }
 
 /// Runs a benchmark.
@@ -89,6 +103,12 @@ pub async fn run(config_file: Option<&Path>, command: BenchCommand) -> Result<()
                 elapsed.as_secs_f64(),
                 entries as f64 / elapsed.as_secs_f64()
             );
+        }
+        BenchCommand::Metering { points, days, db } => {
+            let app = crate::register::open(config_file, db.as_deref()).await?;
+            let result = crate::bench_metering::run(&app, points, days).await;
+            app.close().await;
+            result?;
         }
         BenchCommand::Market { submitters, switches, in_flight, db } => {
             let app = crate::register::open(config_file, db.as_deref()).await?;

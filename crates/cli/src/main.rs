@@ -12,6 +12,7 @@ mod admin;
 mod against;
 mod bench;
 mod bench_market;
+mod bench_metering;
 mod config;
 mod database;
 mod demo;

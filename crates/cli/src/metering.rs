@@ -257,8 +257,9 @@ fn batch_lines(batch: &Batch) -> (u64, u64) {
     lines.fold((u64::MAX, 0), |(lo, hi), l| (lo.min(l), hi.max(l)))
 }
 
-/// Reads `file` line by line into batches of `batch_rows` lines, each with the bytes read so
-/// far, handing each to `send` until it returns false. A first line naming the columns is
+/// Reads `file` line by line into batches of about `batch_rows` lines, each ending where a
+/// day does and carrying the bytes read up to it, handing each to `send` until it returns
+/// false. A first line naming the columns is
 /// skipped; an empty line is skipped.
 fn read_batches(file: File, batch_rows: usize, mut send: impl FnMut(std::io::Result<(Batch, u64)>) -> bool) {
     let mut reader = BufReader::with_capacity(1 << 20, file);
@@ -277,6 +278,7 @@ fn read_batches(file: File, batch_rows: usize, mut send: impl FnMut(std::io::Res
             }
         };
         number += 1;
+        let before = read;
         read += consumed;
         if !whole {
             let error = RefusedRow {
@@ -297,12 +299,24 @@ fn read_batches(file: File, batch_rows: usize, mut send: impl FnMut(std::io::Res
                 Ok(text) if text.trim().is_empty() => {}
                 Ok(text) if number == 1 && ReadingRow::is_header(text) => {}
                 Ok(text) => match ReadingRow::parse_line(text) {
-                    Ok(row) => batch.rows.push(PlacedRow { line: number, row }),
+                    Ok(row) => {
+                        // A full batch is cut before the first row of another day, so a file
+                        // sorted by point and time never has a day judged in two halves.
+                        let full = batch.rows.len() + batch.refused.len() >= batch_rows;
+                        let same_day = batch.rows.last().is_some_and(|last| {
+                            (last.row.ean, last.row.channel, last.row.day) == (row.ean, row.channel, row.day)
+                        });
+                        if full && !same_day && !send(Ok((std::mem::take(&mut batch), before))) {
+                            return;
+                        }
+                        batch.rows.push(PlacedRow { line: number, row });
+                    }
                     Err(e) => batch.refused.push(RefusedRow::of(number, &e)),
                 },
             }
         }
-        if batch.rows.len() + batch.refused.len() >= batch_rows
+        // Refused lines hold no day open: past a day's worth over the size, the batch goes.
+        if batch.rows.len() + batch.refused.len() >= batch_rows + domain::metering::MAX_INTERVALS
             && !send(Ok((std::mem::take(&mut batch), read)))
         {
             return;

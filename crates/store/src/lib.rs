@@ -26,6 +26,7 @@ pub mod journal;
 mod local;
 pub mod market;
 pub mod metering;
+pub mod naive;
 mod point;
 mod register;
 pub mod seal;
