@@ -102,11 +102,12 @@ pub fn relaxed() -> api::Config {
     }
 }
 
-pub const CALLERS: [(&str, &str, &str); 9] = [
+pub const CALLERS: [(&str, &str, &str); 10] = [
     ("sup-a", "supplier", "supplier_a"),
     ("sup-b", "supplier", "supplier_b"),
     ("sup-c", "supplier", "supplier_c"),
     ("nu-x", "customer", "customer_x"),
+    ("nu-y", "customer", "customer_y"),
     ("staff-reg", "register_staff", "register_staff"),
     ("staff-cc", "call_center", "call_center"),
     ("staff-aud", "auditor", "auditor"),

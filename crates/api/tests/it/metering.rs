@@ -57,7 +57,12 @@ fn starts(view: &Value) -> Vec<String> {
 }
 
 async fn consumption_over_http_is_clipped(s: &Server) {
-    let days = [Date::constant(2023, 1, 1), Date::constant(2023, 1, 5), Date::constant(2023, 3, 26)];
+    let days = [
+        Date::constant(2023, 1, 1),
+        Date::constant(2023, 1, 5),
+        Date::constant(2023, 1, 7),
+        Date::constant(2023, 3, 26),
+    ];
     let rows: Vec<Value> = days.iter().flat_map(|d| day_rows(*d)).collect();
     // Only the metering team posts readings.
     let (status, _) = post(s, "supplier_a", &rows[..10]).await;
@@ -88,11 +93,23 @@ async fn consumption_over_http_is_clipped(s: &Server) {
     assert_eq!(value["end"], "2023-01-05T05:00:00+01:00");
     assert_eq!((value["intervals"].as_u64(), value["wh"].as_i64()), (Some(20), Some((0..20).sum::<i64>())));
 
-    // R4: customer X occupies until 07:00 on the 7th: all of the 5th, none of March.
+    // R4: customer X occupies until 07:00 on the 7th: all of the 5th, none of March; customer
+    // Y moves in then: none of the 5th, all of March.
     let (_, x) = s.get(Some("customer_x"), &path("2023-01-05", "2023-01-06", "15m")).await;
     assert_eq!(starts(&x).len(), 96);
     let (_, march) = s.get(Some("customer_x"), &path("2023-03-26", "2023-03-27", "15m")).await;
     assert_eq!(march["channels"], json!([]), "the spring day is after customer X left: {march}");
+    let (status, y) = s.get(Some("customer_y"), &path("2023-01-05", "2023-01-06", "15m")).await;
+    assert_eq!((status, &y["channels"]), (StatusCode::OK, &json!([])), "before customer Y moved in: {y}");
+    let (_, y) = s.get(Some("customer_y"), &path("2023-03-26", "2023-03-27", "15m")).await;
+    assert_eq!(starts(&y).len(), 92);
+    // The day of the move: X until 07:00, Y from then, neither sees the other's hours.
+    let (_, x_move) = s.get(Some("customer_x"), &path("2023-01-07", "2023-01-08", "15m")).await;
+    let x_move = starts(&x_move);
+    assert_eq!((x_move.len(), x_move.last().map(String::as_str)), (28, Some("2023-01-07T06:45:00+01:00")));
+    let (_, y_move) = s.get(Some("customer_y"), &path("2023-01-07", "2023-01-08", "15m")).await;
+    let y_move = starts(&y_move);
+    assert_eq!((y_move.len(), y_move.first().map(String::as_str)), (68, Some("2023-01-07T07:00:00+01:00")));
     // The metering team sees the spring day whole: 92 quarter-hours, 23 hours.
     let (_, spring) = s.get(Some("metering_staff"), &path("2023-03-26", "2023-03-27", "15m")).await;
     assert_eq!(starts(&spring).len(), 92);

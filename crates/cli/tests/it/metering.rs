@@ -50,6 +50,22 @@ fn token(dir: &Workdir, party: &str, role: &str) -> String {
         .to_owned()
 }
 
+/// `metering consumption` of `ean` as the operator, as JSON.
+fn consumption(dir: &Workdir, ean: &str, from: &str, to: &str, resolution: &str) -> serde_json::Value {
+    dir.json(&[
+        "metering",
+        "consumption",
+        ean,
+        "--from",
+        from,
+        "--to",
+        to,
+        "--resolution",
+        resolution,
+        "--json",
+    ])
+}
+
 /// How many values a consumption answer holds, over its channels.
 fn values(view: &serde_json::Value) -> usize {
     view["channels"]
@@ -140,18 +156,7 @@ fn bad_rows_are_reported_by_line_while_good_rows_land() {
     ] {
         assert!(stderr.contains(expected), "{expected:?} in:\n{stderr}");
     }
-    let view = dir.json(&[
-        "metering",
-        "consumption",
-        &power,
-        "--from",
-        "2026-01-12",
-        "--to",
-        "2026-01-14",
-        "--resolution",
-        "15m",
-        "--json",
-    ]);
+    let view = consumption(&dir, &power, "2026-01-12", "2026-01-14", "15m");
     assert_eq!(values(&view), 96, "the good day landed, nothing of the bad rows");
 
     // All or nothing: a file with one bad row writes nothing, and says so.
@@ -160,29 +165,11 @@ fn bad_rows_are_reported_by_line_while_good_rows_land() {
     let out = dir.run(&["import", "readings", "strict.csv", "--all-or-nothing"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("nothing was written (--all-or-nothing)"));
-    let view = dir.json(&[
-        "metering",
-        "consumption",
-        &power,
-        "--from",
-        "2026-01-20",
-        "--to",
-        "2026-01-21",
-        "--json",
-    ]);
+    let view = consumption(&dir, &power, "2026-01-20", "2026-01-21", "day");
     assert_eq!(values(&view), 0, "{view}");
     std::fs::write(dir.file("strict.csv"), &day).expect("write");
     dir.ok(&["import", "readings", "strict.csv", "--all-or-nothing"]);
-    let view = dir.json(&[
-        "metering",
-        "consumption",
-        &power,
-        "--from",
-        "2026-01-20",
-        "--to",
-        "2026-01-21",
-        "--json",
-    ]);
+    let view = consumption(&dir, &power, "2026-01-20", "2026-01-21", "day");
     assert_eq!(values(&view), 1, "the day, summed: {view}");
 
     // Only the metering team and the operator import: a supplier is refused (exit 4).
@@ -211,18 +198,7 @@ fn a_two_gigabyte_line_is_refused_without_being_held() {
         stderr.contains(&format!("line 97: row: a line is at most 4096 bytes; this one is {huge}")),
         "{stderr}"
     );
-    let view = dir.json(&[
-        "metering",
-        "consumption",
-        &power,
-        "--from",
-        "2026-02-02",
-        "--to",
-        "2026-02-03",
-        "--resolution",
-        "15m",
-        "--json",
-    ]);
+    let view = consumption(&dir, &power, "2026-02-02", "2026-02-03", "15m");
     assert_eq!(values(&view), 96);
 }
 
@@ -262,18 +238,7 @@ fn sigkill_during_an_import_loses_no_committed_batch() {
     // Every row of a reported batch is there, with its value.
     let mut held: HashMap<(String, String), Option<i64>> = HashMap::new();
     for ean in &points {
-        let view = dir.json(&[
-            "metering",
-            "consumption",
-            ean,
-            "--from",
-            "2025-06-01",
-            "--to",
-            "2026-05-31",
-            "--resolution",
-            "15m",
-            "--json",
-        ]);
+        let view = consumption(&dir, ean, "2025-06-01", "2026-05-31", "15m");
         for v in view["channels"][0]["values"].as_array().into_iter().flatten() {
             held.insert((ean.clone(), v["start"].as_str().expect("start").to_owned()), v["wh"].as_i64());
         }
@@ -290,17 +255,6 @@ fn sigkill_during_an_import_loses_no_committed_batch() {
     let out = dir.ok(&["import", "readings", "year.csv", "--json"]);
     let report: serde_json::Value = serde_json::from_str(&out).expect("JSON");
     assert_eq!(report["days_written"], 0, "{report}");
-    let view = dir.json(&[
-        "metering",
-        "consumption",
-        &points[7],
-        "--from",
-        "2025-06-01",
-        "--to",
-        "2026-05-31",
-        "--resolution",
-        "15m",
-        "--json",
-    ]);
+    let view = consumption(&dir, &points[7], "2025-06-01", "2026-05-31", "15m");
     assert_eq!(values(&view), 364 * 96, "the whole year of the last point: {}", values(&view));
 }
