@@ -346,6 +346,13 @@ fn version_from(stored: i64) -> Result<Version, StoreError> {
         .ok_or_else(|| corrupt(format!("interval day version {stored}")))
 }
 
+/// The latest version of each day of one channel of one point in a span of days.
+const INTERVAL_DAYS_SQL: &str = "SELECT d.day, d.version, d.packed FROM interval_days d \
+     WHERE d.ean = $1 AND d.channel = $2 AND d.day >= $3 AND d.day <= $4 \
+     AND d.version = (SELECT MAX(v.version) FROM interval_days v \
+                      WHERE v.ean = d.ean AND v.channel = d.channel AND v.day = d.day) \
+     ORDER BY d.day";
+
 impl Store {
     /// The validators' queue: the oldest findings that have no decision yet; those found
     /// together (one import batch) by access point, channel, day and interval, so the order
@@ -370,30 +377,46 @@ impl Store {
         from: Date,
         to: Date,
     ) -> Result<Vec<IntervalDay>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT d.day, d.version, d.packed FROM interval_days d \
-             WHERE d.ean = $1 AND d.channel = $2 AND d.day >= $3 AND d.day <= $4 \
-             AND d.version = (SELECT MAX(v.version) FROM interval_days v \
-                              WHERE v.ean = d.ean AND v.channel = d.channel AND v.day = d.day) \
-             ORDER BY d.day",
-        )
-        .bind(ean_key(ean))
-        .bind(channel.as_str())
-        .bind(from.to_string())
-        .bind(to.to_string())
-        .fetch_all(&self.read)
-        .await?;
+        let day_of = |day: &str, version: i64, packed: &[u8]| -> Result<IntervalDay, StoreError> {
+            let day: Date = day.parse().map_err(|e| corrupt(format!("interval day date: {e}")))?;
+            let intervals = unpack(packed).map_err(|e| corrupt(format!("interval day: {e}")))?;
+            IntervalDay::with_version(ean, channel, day, version_from(version)?, intervals)
+                .map_err(|e| corrupt(format!("interval day {day}: {e}")))
+        };
+        // On SQLite, on the caller's thread (`local`): a month is 31 rows, and the hop to
+        // sqlx's worker thread and back cost more than reading them.
+        if let Some(local) = &self.local {
+            return local.with(|conn| {
+                let mut statement = conn.prepare_cached(&INTERVAL_DAYS_SQL.replace('$', "?"))?;
+                let mut rows = statement.query(rusqlite::params![
+                    ean_key(ean),
+                    channel.as_str(),
+                    from.to_string(),
+                    to.to_string()
+                ])?;
+                let mut days = Vec::new();
+                while let Some(row) = rows.next()? {
+                    let day = row.get_ref(0)?.as_str()?;
+                    let packed = row.get_ref(2)?.as_blob()?;
+                    days.push(day_of(day, row.get(1)?, packed)?);
+                }
+                Ok(days)
+            });
+        }
+        let rows = sqlx::query(INTERVAL_DAYS_SQL)
+            .bind(ean_key(ean))
+            .bind(channel.as_str())
+            .bind(from.to_string())
+            .bind(to.to_string())
+            .fetch_all(&self.read)
+            .await?;
         rows.iter()
             .map(|row| {
-                let day: Date = row
-                    .try_get::<String, _>("day")?
-                    .parse()
-                    .map_err(|e| corrupt(format!("interval day date: {e}")))?;
-                let version = version_from(row.try_get("version")?)?;
-                let intervals = unpack(&row.try_get::<Vec<u8>, _>("packed")?)
-                    .map_err(|e| corrupt(format!("interval day: {e}")))?;
-                IntervalDay::with_version(ean, channel, day, version, intervals)
-                    .map_err(|e| corrupt(format!("interval day {day}: {e}")))
+                day_of(
+                    &row.try_get::<String, _>("day")?,
+                    row.try_get("version")?,
+                    &row.try_get::<Vec<u8>, _>("packed")?,
+                )
             })
             .collect()
     }
