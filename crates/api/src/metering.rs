@@ -1,12 +1,12 @@
-//! The metering routes: consumption read clipped to the caller's periods (R1, R4), and
-//! readings posted by the metering team's systems.
+//! The metering routes: consumption read clipped to the caller's periods (R1, R4), readings
+//! posted by the metering team's systems, and the validators' queue and decisions.
 //!
 //! A posted batch is judged row by row with the same parser as `cloison import readings`
 //! (`domain::metering::ReadingRow`), so a row is refused over HTTP with the code a file's line
 //! gets; the good rows land, the refused ones come back with their position, field and
 //! reason. Posting the same rows again writes nothing.
 
-use app::{Batch, ImportMode, PlacedRow, RefusedRow, Resolution};
+use app::{Batch, ImportMode, PlacedRow, RefusedRow, Resolution, Verdict};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::header;
@@ -163,4 +163,66 @@ pub(crate) async fn post_readings(
         }
     }
     Ok(json(state.app.readings_import(&actor, batch, ImportMode::Write).await?))
+}
+
+/// How many findings.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct QueueQuery {
+    /// 1 to 1000; 50 when absent.
+    #[param(minimum = 1, maximum = 1000)]
+    limit: Option<i64>,
+}
+
+/// The validators' queue: the oldest findings of the day rules no one has decided yet, each
+/// with its access point, day, version, rule, intervals and reason. For the metering team.
+#[utoipa::path(get, path = "/v1/validation/findings", security(("bearer" = [])), params(QueueQuery),
+    responses(
+        (status = 200, description = "the open findings, oldest first", body = Vec<crate::schema::Finding>),
+        (status = 400, description = "a parameter is malformed; the message names it", body = crate::schema::Error),
+        (status = 401, description = "no valid bearer token", body = crate::schema::Error),
+        (status = 403, description = "the role does not validate readings", body = crate::schema::Error),
+        (status = 429, description = "too many requests", body = crate::schema::Error),
+        (status = 500, description = "our failure; logged, not detailed", body = crate::schema::Error)))]
+pub(crate) async fn validation_queue(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Params(q): Params<QueueQuery>,
+) -> Result<Response, ApiError> {
+    Ok(json(state.app.validation_queue(&actor, q.limit.unwrap_or(50)).await?))
+}
+
+/// A finding's id in the path.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub(crate) struct FindingPath {
+    /// The finding's id, as the queue gives it.
+    #[param(pattern = "^[0-9a-f]{32}$")]
+    #[allow(dead_code)]
+    finding: String,
+}
+
+/// A validator's decision on a finding: `accept` (the values stand), `reject` (they stop
+/// counting), `estimate` (interpolated over a short gap) or `correct` with `values`, pairs of
+/// interval number and Wh. The day's next version is written, the previous one kept, and the
+/// decision is taken once: a second is refused (`already_decided`). An id no finding has is 404.
+#[utoipa::path(post, path = "/v1/validation/findings/{finding}/decision", security(("bearer" = [])), params(FindingPath),
+    request_body(content = crate::schema::DecisionRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "decided: the version of the day written, if any", body = crate::schema::Decision),
+        (status = 400, description = "the body is malformed, or the decision is refused (decided already, an interval the day does not have, nothing to estimate); the message names why", body = crate::schema::Error),
+        (status = 401, description = "no valid bearer token", body = crate::schema::Error),
+        (status = 403, description = "the role does not validate readings", body = crate::schema::Error),
+        (status = 404, description = "no finding with this id", body = crate::schema::Error),
+        (status = 429, description = "too many requests", body = crate::schema::Error),
+        (status = 500, description = "our failure; logged, not detailed", body = crate::schema::Error)))]
+pub(crate) async fn decide_finding(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Segment(finding): Segment,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let verdict: Verdict =
+        serde_json::from_slice(&body).map_err(|e| ApiError::invalid("invalid_body", format!("body: {e}")))?;
+    Ok(json(state.app.validation_decide(&actor, &finding, verdict).await?))
 }

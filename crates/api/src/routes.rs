@@ -24,7 +24,10 @@ use crate::market::{
     __path_show_scenario, __path_submit_scenario, acknowledge_message, cancel_scenario, peek_messages,
     report_placement, show_scenario, submit_scenario,
 };
-use crate::metering::{__path_consumption, __path_post_readings, consumption, post_readings};
+use crate::metering::{
+    __path_consumption, __path_decide_finding, __path_post_readings, __path_validation_queue, consumption,
+    decide_finding, post_readings, validation_queue,
+};
 use crate::schema;
 use crate::{ApiError, State as AppState};
 
@@ -100,7 +103,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(peek_messages))
         .routes(routes!(acknowledge_message))
         .routes(routes!(consumption))
-        .routes(routes!(post_readings));
+        .routes(routes!(post_readings))
+        .routes(routes!(validation_queue))
+        .routes(routes!(decide_finding));
     schema::add_layer_errors(routes.get_openapi_mut());
     routes
 }

@@ -635,3 +635,68 @@ pub struct RefusedRow {
     /// Why.
     reason: String,
 }
+
+/// A finding of the day rules, in the validators' queue.
+#[derive(Serialize, ToSchema)]
+pub struct Finding {
+    /// Its id.
+    #[schema(pattern = "^[0-9a-f]{32}$")]
+    id: String,
+    /// The access point.
+    #[schema(pattern = "^[0-9]{18}$")]
+    ean: String,
+    /// The channel.
+    channel: Channel,
+    /// The local day.
+    #[schema(format = Date)]
+    day: String,
+    /// The version of the day it was found on.
+    #[schema(minimum = 1)]
+    version: u32,
+    /// The rule's stable code: `negative_value`, `impossible_value`, `spike`, `zero_run`, `gap`, …
+    rule: String,
+    /// The intervals concerned, [first, end), for a rule on the day's series.
+    intervals: Option<Vec<u32>>,
+    /// The figures behind it.
+    reason: String,
+    /// When it was found.
+    #[schema(format = DateTime)]
+    found_at: String,
+    /// Always null in the queue: the queue holds the findings not decided yet.
+    decision: Option<FindingDecision>,
+}
+
+/// A decision as a decided finding carries it.
+#[derive(Serialize, ToSchema)]
+pub struct FindingDecision {
+    /// `accept`, `reject`, `estimate` or `correct`.
+    decision: String,
+    /// Who decided.
+    party: String,
+    /// The version of the day written.
+    version_written: Option<u32>,
+    /// When.
+    #[schema(format = DateTime)]
+    decided_at: String,
+}
+
+/// A validator's decision.
+#[derive(Serialize, ToSchema)]
+pub struct DecisionRequest {
+    /// `accept`, `reject`, `estimate` or `correct`.
+    #[schema(pattern = "^(accept|reject|estimate|correct)$")]
+    decision: String,
+    /// For `correct` only: [interval number, Wh] pairs.
+    values: Option<Vec<Vec<i64>>>,
+}
+
+/// What a decision did.
+#[derive(Serialize, ToSchema)]
+pub struct Decision {
+    /// The finding decided.
+    finding: String,
+    /// The decision.
+    decision: String,
+    /// The version of the day written; null for an acceptance.
+    version_written: Option<u32>,
+}

@@ -207,3 +207,59 @@ async fn bad_rows_are_refused_one_by_one(s: &Server) {
     assert_eq!(s.journal_size().await, before, "a refused request writes nothing");
 }
 over_http!(bad_rows, bad_rows_are_refused_one_by_one);
+
+async fn validators_decide_over_http(s: &Server) {
+    // A day with a spike at 12:00: the import files it in the validators' queue.
+    let mut rows = day_rows(Date::constant(2023, 2, 1));
+    for row in &mut rows {
+        row["value"] = json!(100);
+    }
+    rows[48]["value"] = json!(5000);
+    for chunk in rows.chunks(100) {
+        let (status, report) = post(s, "metering_staff", chunk).await;
+        assert_eq!(status, StatusCode::OK, "{report}");
+    }
+    let (status, queue) = s.get(Some("metering_staff"), "/v1/validation/findings").await;
+    assert_eq!(status, StatusCode::OK, "{queue}");
+    let spike = queue
+        .as_array()
+        .expect("a list")
+        .iter()
+        .find(|f| f["rule"] == "spike" && f["day"] == "2023-02-01")
+        .unwrap_or_else(|| panic!("a spike in {queue}"))
+        .clone();
+    assert_eq!(spike["intervals"], json!([48, 49]));
+    let id = spike["id"].as_str().expect("an id");
+    let path = format!("/v1/validation/findings/{id}/decision");
+    let correct = json!({ "decision": "correct", "values": [[48, 110]] });
+
+    // Only the metering team; a stranger's id is 404.
+    let (status, _) = s.get(Some("supplier_a"), "/v1/validation/findings").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = s.send(Method::POST, Some("auditor"), &path, Some(&correct), &[]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let unknown = "/v1/validation/findings/0123456789abcdef0123456789abcdef/decision";
+    let (status, _) = s.send(Method::POST, Some("metering_staff"), unknown, Some(&correct), &[]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) =
+        s.send(Method::POST, Some("metering_staff"), &path, Some(&json!({ "decision": "shrug" })), &[]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    let (status, body) = s.send(Method::POST, Some("metering_staff"), &path, Some(&correct), &[]).await;
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+    let decided: Value = serde_json::from_slice(&body).expect("JSON");
+    assert_eq!(
+        (decided["decision"].as_str(), decided["version_written"].as_u64()),
+        (Some("correct"), Some(2)),
+        "the day came in one request, as version 1"
+    );
+    let (status, body) = s.send(Method::POST, Some("metering_staff"), &path, Some(&correct), &[]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(String::from_utf8_lossy(&body).contains("already_decided"));
+    let consumption =
+        format!("/v1/access-points/{}/consumption?from=2023-02-01&to=2023-02-02&resolution=15m", ean(1));
+    let (_, view) = s.get(Some("metering_staff"), &consumption).await;
+    let value = &view["channels"][0]["values"][48];
+    assert_eq!((value["wh"].as_i64(), value["quality"].as_str()), (Some(110), Some("corrected")));
+}
+over_http!(validators, validators_decide_over_http);
