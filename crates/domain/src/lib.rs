@@ -9,6 +9,7 @@
 #![warn(missing_docs)]
 
 pub mod access_point;
+pub mod calendar;
 pub mod gs1;
 pub mod instant;
 pub mod metering;

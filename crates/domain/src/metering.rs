@@ -40,6 +40,7 @@
 //! ([`check_coverage`]), `sum_mismatch` ([`check_sum_against_index`]), `outside_history_band`
 //! ([`check_history_band`]), `outside_profile_band` ([`check_profile`]),
 //! `outside_degree_day_band` ([`check_degree_days`]).
+//! Reference files are parsed by [`ElectricityProfile`], [`GasProfile`] and [`DegreeDays`].
 //!
 //! # Estimation
 //!
@@ -67,6 +68,7 @@ mod index;
 mod interval;
 pub mod packing;
 mod profile;
+mod reference;
 mod row;
 mod validation;
 
@@ -78,6 +80,10 @@ pub use index::{CalorificValue, Dial, IndexError, IndexReading, Register, Source
 pub use interval::{Interval, IntervalDay, Quality, Version};
 pub use packing::{FORMAT, MAX_INTERVALS, PackError, pack, pack_into, unpack};
 pub use profile::{HeatingModel, Profile, ProfileError};
+pub use reference::{
+    DegreeDays, ElectricityProfile, GasProfile, MissingDegreeDays, REFERENCE_YEAR_MILLI_WH, ReferenceError,
+    ReferenceErrorKind,
+};
 pub use row::{MAX_ROW_WH, ROW_FIELDS, ReadingRow, RowError};
 pub use validation::{
     Band, Connection, Finding, IndexCheck, Rule, ValidationConfig, check_coverage, check_degree_days,
