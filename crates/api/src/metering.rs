@@ -226,3 +226,170 @@ pub(crate) async fn decide_finding(
         serde_json::from_slice(&body).map_err(|e| ApiError::invalid("invalid_body", format!("body: {e}")))?;
     Ok(json(state.app.validation_decide(&actor, &finding, verdict).await?))
 }
+
+/// The span of an index-readings read.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct IndexQuery {
+    /// The first Europe/Brussels local day, YYYY-MM-DD.
+    #[param(format = Date)]
+    from: String,
+    /// The local day after the last one, YYYY-MM-DD; at most 3,660 days after `from`.
+    #[param(format = Date)]
+    to: String,
+}
+
+/// An access point's index readings, clipped to what the caller may see: a reading shows when
+/// the instant it was read is inside the caller's periods (R1, R4). Each with its register,
+/// local day and time, the dial's figures and unit, quality, kind of source and version; the
+/// reader who took it is never named.
+#[utoipa::path(get, path = "/v1/access-points/{ean}/readings", security(("bearer" = [])),
+    params(crate::extract::EanPath, IndexQuery),
+    responses(
+        (status = 200, description = "the clipped index readings", body = crate::schema::IndexReadings),
+        (status = 400, description = "a parameter is malformed; the message names it", body = crate::schema::Error),
+        (status = 401, description = "no valid bearer token", body = crate::schema::Error),
+        (status = 404, description = "not there, or not visible to the caller: one answer for both (I5)", body = crate::schema::Error),
+        (status = 429, description = "too many requests", body = crate::schema::Error),
+        (status = 500, description = "our failure; logged, not detailed", body = crate::schema::Error)))]
+pub(crate) async fn index_readings(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Segment(ean): Segment,
+    Params(q): Params<IndexQuery>,
+) -> Result<Response, ApiError> {
+    let ean = ean.parse().map_err(|e| ApiError::invalid("invalid_ean", format!("ean: {e}")))?;
+    let from = parse_day("from", &q.from)?;
+    let to = parse_day("to", &q.to)?;
+    Ok(json(state.app.index_readings(&actor, ean, from, to).await?))
+}
+
+/// The most index readings one request may post, inside the API's 16 KiB body limit.
+pub(crate) const MAX_POSTED_INDEX: usize = 50;
+
+/// A posted batch of index readings.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IndexBody {
+    readings: Vec<Value>,
+}
+
+/// Index readings from the metering team's systems: `{"readings": [{"ean", "register",
+/// "value", "at", "source", "reader"?, "calorific_value"?}, …]}`, at most 50. Each is judged,
+/// placed and compared with the register's previous reading on its own; a refused one comes
+/// back with its position, field, code and reason. Posting the same reading again writes
+/// nothing (`unchanged`); another value for a register on a day that has one is refused
+/// (`conflicting_reading`): a correction is a validator's decision.
+#[utoipa::path(post, path = "/v1/index-readings", security(("bearer" = [])),
+    request_body(content = crate::schema::IndexReadingsRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "what was written and what was refused", body = crate::schema::IndexReport),
+        (status = 400, description = "the body is malformed or over 50 readings; the message names the field", body = crate::schema::Error),
+        (status = 401, description = "no valid bearer token", body = crate::schema::Error),
+        (status = 403, description = "the role does not write readings", body = crate::schema::Error),
+        (status = 429, description = "too many requests", body = crate::schema::Error),
+        (status = 500, description = "our failure; logged, not detailed", body = crate::schema::Error)))]
+pub(crate) async fn post_index_readings(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let body: IndexBody =
+        serde_json::from_slice(&body).map_err(|e| ApiError::invalid("invalid_body", format!("body: {e}")))?;
+    if body.readings.len() > MAX_POSTED_INDEX {
+        return Err(ApiError::invalid(
+            "invalid_body",
+            format!("readings: at most {MAX_POSTED_INDEX} a request, found {}", body.readings.len()),
+        ));
+    }
+    let posts = body
+        .readings
+        .into_iter()
+        .enumerate()
+        .map(|(i, value)| {
+            serde_json::from_value::<app::IndexPost>(value)
+                .map_err(|e| ApiError::invalid("invalid_body", format!("readings[{i}]: {e}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(json(state.app.index_post(&actor, posts).await?))
+}
+
+/// The caller's route today (R9): the access points a meter reader is to read in the current
+/// reading window, with their addresses and windows, and nothing of their consumption.
+#[utoipa::path(get, path = "/v1/route", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "the route", body = crate::schema::Route),
+        (status = 401, description = "no valid bearer token", body = crate::schema::Error),
+        (status = 403, description = "the role has no route", body = crate::schema::Error),
+        (status = 429, description = "too many requests", body = crate::schema::Error),
+        (status = 500, description = "our failure; logged, not detailed", body = crate::schema::Error)))]
+pub(crate) async fn route(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+) -> Result<Response, ApiError> {
+    Ok(json(state.app.route_today(&actor).await?))
+}
+
+/// A reading from a meter reader's field device (R9), one at a time: taken only for an access
+/// point of the reader's route in the current window, read today; the source is the reader's
+/// visit whatever the body says. Any other point is refused (403, the same whether the EAN
+/// exists or not), and the refusal journaled.
+#[utoipa::path(post, path = "/v1/route/readings", security(("bearer" = [])),
+    request_body(content = crate::schema::IndexReadingRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "written, held already, or refused by the register's rules", body = crate::schema::IndexReport),
+        (status = 400, description = "the body is malformed; the message names the field", body = crate::schema::Error),
+        (status = 401, description = "no valid bearer token", body = crate::schema::Error),
+        (status = 403, description = "not a point of the caller's route today", body = crate::schema::Error),
+        (status = 429, description = "too many requests", body = crate::schema::Error),
+        (status = 500, description = "our failure; logged, not detailed", body = crate::schema::Error)))]
+pub(crate) async fn post_route_reading(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let post: app::IndexPost =
+        serde_json::from_slice(&body).map_err(|e| ApiError::invalid("invalid_body", format!("body: {e}")))?;
+    Ok(json(state.app.route_post(&actor, post).await?))
+}
+
+/// An assignment of access points to a reader's route.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AssignBody {
+    reader: String,
+    from: String,
+    to: String,
+    eans: Vec<String>,
+}
+
+/// Puts access points on a reader's route for a reading window (`from` to `to`, both
+/// included): the metering team's planning. A stop the route has already for that window is
+/// counted `unchanged`; an EAN the register does not know comes back in `unknown`.
+#[utoipa::path(post, path = "/v1/routes", security(("bearer" = [])),
+    request_body(content = crate::schema::RouteAssignRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "what was assigned", body = crate::schema::AssignReport),
+        (status = 400, description = "the body is malformed; the message names the field", body = crate::schema::Error),
+        (status = 401, description = "no valid bearer token", body = crate::schema::Error),
+        (status = 403, description = "the role does not plan routes", body = crate::schema::Error),
+        (status = 429, description = "too many requests", body = crate::schema::Error),
+        (status = 500, description = "our failure; logged, not detailed", body = crate::schema::Error)))]
+pub(crate) async fn assign_route(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let body: AssignBody =
+        serde_json::from_slice(&body).map_err(|e| ApiError::invalid("invalid_body", format!("body: {e}")))?;
+    let reader =
+        body.reader.parse().map_err(|e| ApiError::invalid("invalid_body", format!("reader: {e}")))?;
+    let from = parse_day("from", &body.from)?;
+    let to = parse_day("to", &body.to)?;
+    let eans = body
+        .eans
+        .iter()
+        .map(|text| text.parse().map_err(|e| ApiError::invalid("invalid_ean", format!("eans: {e}"))))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(json(state.app.route_assign(&actor, reader, from, to, eans).await?))
+}

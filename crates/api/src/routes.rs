@@ -25,8 +25,10 @@ use crate::market::{
     report_placement, show_scenario, submit_scenario,
 };
 use crate::metering::{
-    __path_consumption, __path_decide_finding, __path_post_readings, __path_validation_queue, consumption,
-    decide_finding, post_readings, validation_queue,
+    __path_assign_route, __path_consumption, __path_decide_finding, __path_index_readings,
+    __path_post_index_readings, __path_post_readings, __path_post_route_reading, __path_route,
+    __path_validation_queue, assign_route, consumption, decide_finding, index_readings, post_index_readings,
+    post_readings, post_route_reading, route, validation_queue,
 };
 use crate::schema;
 use crate::{ApiError, State as AppState};
@@ -105,7 +107,12 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(consumption))
         .routes(routes!(post_readings))
         .routes(routes!(validation_queue))
-        .routes(routes!(decide_finding));
+        .routes(routes!(decide_finding))
+        .routes(routes!(index_readings))
+        .routes(routes!(post_index_readings))
+        .routes(routes!(route))
+        .routes(routes!(post_route_reading))
+        .routes(routes!(assign_route));
     schema::add_layer_errors(routes.get_openapi_mut());
     routes
 }

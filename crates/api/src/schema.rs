@@ -645,12 +645,14 @@ pub struct Finding {
     /// The access point.
     #[schema(pattern = "^[0-9]{18}$")]
     ean: String,
-    /// The channel.
-    channel: Channel,
+    /// The channel, for a finding on an interval day.
+    channel: Option<Channel>,
+    /// The register, for a finding on an index reading.
+    register: Option<Register>,
     /// The local day.
     #[schema(format = Date)]
     day: String,
-    /// The version of the day it was found on.
+    /// The version of the day (or of the index reading) it was found on.
     #[schema(minimum = 1)]
     version: u32,
     /// The rule's stable code: `negative_value`, `impossible_value`, `spike`, `zero_run`, `gap`, …
@@ -699,4 +701,160 @@ pub struct Decision {
     decision: String,
     /// The version of the day written; null for an acceptance.
     version_written: Option<u32>,
+}
+
+/// The registers of a meter an index is read from.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Register {
+    /// A single-rate electricity meter.
+    Single,
+    /// The day register of a dual-rate meter.
+    Day,
+    /// The night register of a dual-rate meter.
+    Night,
+    /// The exclusive-night register.
+    ExclusiveNight,
+    /// A gas meter's volume register.
+    Gas,
+}
+
+/// An access point's index readings, clipped to the caller's periods.
+#[derive(Serialize, ToSchema)]
+pub struct IndexReadings {
+    /// The access point.
+    #[schema(pattern = "^[0-9]{18}$")]
+    ean: String,
+    /// The first local day asked for.
+    #[schema(format = Date)]
+    from: String,
+    /// The local day after the last one asked for.
+    #[schema(format = Date)]
+    to: String,
+    /// The visible readings, by day and register.
+    readings: Vec<IndexReading>,
+}
+
+/// One index reading.
+#[derive(Serialize, ToSchema)]
+pub struct IndexReading {
+    /// The register.
+    register: Register,
+    /// The local day it belongs to.
+    #[schema(format = Date)]
+    day: String,
+    /// When it was read, Europe/Brussels local time with its offset.
+    at: String,
+    /// The dial's figures in `unit`, three decimals.
+    #[schema(pattern = "^[0-9]+\\.[0-9]{3}$")]
+    value: String,
+    /// `kWh` or `m3`.
+    unit: String,
+    /// For gas, the calorific value in Wh/m³.
+    calorific_value: Option<u32>,
+    /// The quality.
+    quality: Quality,
+    /// `reader_visit`, `customer_card`, `self_reading`, `estimate` or `remote`.
+    source: String,
+    /// The reading's version.
+    #[schema(minimum = 1)]
+    version: u32,
+}
+
+/// Index readings as posted by the metering team's systems.
+#[derive(Serialize, ToSchema)]
+pub struct IndexReadingsRequest {
+    /// At most 50.
+    readings: Vec<IndexReadingRequest>,
+}
+
+/// One index reading as posted.
+#[derive(Serialize, ToSchema)]
+pub struct IndexReadingRequest {
+    /// The 18-digit EAN.
+    ean: String,
+    /// `single`, `day`, `night`, `exclusive_night` or `gas`.
+    register: String,
+    /// The dial's figures in kWh or m³, at most 3 decimals.
+    value: String,
+    /// When it was read, RFC 3339 with its offset.
+    #[schema(format = DateTime)]
+    at: String,
+    /// `reader_visit`, `customer_card`, `self_reading`, `estimate` or `remote`.
+    source: String,
+    /// The reader, for a `reader_visit`.
+    reader: Option<String>,
+    /// For gas: Wh/m³, 8000–13000.
+    calorific_value: Option<u32>,
+}
+
+/// What a post of index readings did.
+#[derive(Serialize, ToSchema)]
+pub struct IndexReport {
+    /// Readings received.
+    rows: u64,
+    /// Readings written.
+    written: u64,
+    /// Readings held already exactly so.
+    unchanged: u64,
+    /// What the rules found, filed in the validators' queue.
+    findings: u64,
+    /// The refused readings.
+    refused: Vec<RefusedRow>,
+}
+
+/// A meter reader's route today.
+#[derive(Serialize, ToSchema)]
+pub struct Route {
+    /// The reader.
+    reader: String,
+    /// The local day.
+    #[schema(format = Date)]
+    day: String,
+    /// The access points to read.
+    stops: Vec<RouteStop>,
+}
+
+/// One access point of a route.
+#[derive(Serialize, ToSchema)]
+pub struct RouteStop {
+    /// The access point.
+    #[schema(pattern = "^[0-9]{18}$")]
+    ean: String,
+    /// Electricity or gas.
+    energy: Energy,
+    /// Where the meter is.
+    address: Address,
+    /// The window's first day.
+    #[schema(format = Date)]
+    window_from: String,
+    /// Its last day.
+    #[schema(format = Date)]
+    window_to: String,
+}
+
+/// Access points put on a reader's route for a window.
+#[derive(Serialize, ToSchema)]
+pub struct RouteAssignRequest {
+    /// The reader's party id.
+    reader: String,
+    /// The window's first day, YYYY-MM-DD.
+    #[schema(format = Date)]
+    from: String,
+    /// Its last day.
+    #[schema(format = Date)]
+    to: String,
+    /// The access points, 1 to 10,000.
+    eans: Vec<String>,
+}
+
+/// What an assignment did.
+#[derive(Serialize, ToSchema)]
+pub struct AssignReport {
+    /// Stops put on the route.
+    assigned: u64,
+    /// Stops it had already.
+    unchanged: u64,
+    /// EANs the register does not know.
+    unknown: Vec<String>,
 }

@@ -128,6 +128,7 @@ fn service_of(role: &str) -> Option<&'static str> {
         Role::Supplier | Role::ThirdParty | Role::Researcher | Role::Customer => None,
         Role::RegisterStaff => Some("access register team"),
         Role::MeteringStaff => Some("metering team"),
+        Role::MeterReader => Some("meter reading"),
         Role::CallCenter => Some("call center"),
         Role::Auditor => Some("ethics committee"),
         Role::Support => Some("support and administration"),

@@ -13,6 +13,7 @@ mod against;
 mod audit;
 mod door;
 mod gate;
+mod index_readings;
 mod market;
 mod metering;
 mod naive;
@@ -28,6 +29,10 @@ pub use domain::{Change, Role};
 pub use door::{AccessPointView, ClippedHistory, Me};
 pub use ed25519_dalek::{SigningKey, VerifyingKey};
 pub use gate::Sent;
+pub use index_readings::{
+    AssignReport, IndexPost, IndexReadingsView, IndexReport, IndexView, MAX_INDEX_DAYS, MAX_INDEX_ROWS,
+    PostError, RouteStopView, RouteView, assumed_dial, local_day,
+};
 pub use journal::{Checkpoint, Hash, NoteError, Origin, SignedTreeHead};
 pub use market::{
     AckTicket, AckView, Bundle, DayRun, MARKET_KINDS, MAX_BUNDLE, MAX_KEY_LEN, MarketAnswer, MarketTicket,

@@ -641,6 +641,69 @@ impl DecideFinding {
         }
     }
 
+    /// A decision on a finding about an index reading: accepted as it is, rejected (the
+    /// reading's next version no longer counts), or corrected with the validator's value in
+    /// thousandths of the register's unit (one value, at position 0). An index reading is not
+    /// estimated here: an estimate is posted as a reading of its own, with its source.
+    async fn decide_index(
+        &self,
+        tx: &mut WriteTx,
+        finding: &StoredFinding,
+        register: domain::metering::Register,
+        subjects: Vec<String>,
+        at: Timestamp,
+    ) -> Result<Done<Result<Sent<DecisionView>, Undecided>>, StoreError> {
+        let Some(held) = tx.index_reading(finding.ean, register, finding.day).await? else {
+            return Err(StoreError::Journal(format!(
+                "finding {} names a reading that was never written",
+                finding.id
+            )));
+        };
+        let refused = |code: &'static str, reason: String| Err(Undecided::Refused(code, reason));
+        let decided: Result<Option<(u64, Quality)>, Undecided> = match &self.verdict {
+            Verdict::Accept => Ok(None),
+            Verdict::Reject => Ok(Some((held.reading.value(), Quality::Rejected))),
+            Verdict::Estimate => refused(
+                "nothing_to_estimate",
+                "an index reading is estimated by posting an estimate of its own (source estimate)".into(),
+            ),
+            Verdict::Correct { values } => match values.as_slice() {
+                [] => refused("no_values", "a correction names at least one value".into()),
+                [(0, value)] if *value >= 0 => Ok(Some((*value as u64, Quality::Corrected))),
+                [(0, value)] => refused("bad_value", format!("an index is never below zero, found {value}")),
+                _ => refused(
+                    "one_value_for_an_index",
+                    "an index reading is corrected with one value, at position 0, in thousandths of its unit"
+                        .into(),
+                ),
+            },
+        };
+        let decided = match decided {
+            Ok(decided) => decided,
+            Err(refused) => {
+                let outcome = match &refused {
+                    Undecided::Refused(code, _) => format!("refused:{code}"),
+                    Undecided::NoSuch => "not_visible".into(),
+                };
+                return Ok(self.done(tx, subjects, outcome, None, Err(refused)));
+            }
+        };
+        let version_written = match decided {
+            Some((value, quality)) => Some(tx.put_index_version(&held, value, quality, at).await?),
+            None => None,
+        };
+        let party = self.template.actor.party_id.clone();
+        tx.decide_finding(&finding.id, self.verdict.as_str(), &party, version_written, at).await?;
+        let view = DecisionView {
+            finding: finding.id.clone(),
+            decision: self.verdict.as_str().into(),
+            version_written,
+        };
+        let json = serde_json::to_vec(&view).map_err(|e| StoreError::Journal(e.to_string()))?;
+        let digest = Some(journal::Hash::digest(&json));
+        Ok(self.done(tx, subjects, "ok".into(), digest, Ok(Sent::written(view, json))))
+    }
+
     fn done(
         &self,
         tx: &mut WriteTx,
@@ -674,7 +737,17 @@ impl Command for DecideFinding {
                 Undecided::Refused("already_decided", format!("finding {} was decided already", finding.id));
             return Ok(self.done(tx, subjects, "refused:already_decided".into(), None, Err(refused)));
         }
-        let Some(day) = tx.latest_interval_day(finding.ean, finding.channel, finding.day).await? else {
+        let channel = match (finding.channel, finding.register) {
+            (Some(channel), _) => channel,
+            (None, Some(register)) => return self.decide_index(tx, &finding, register, subjects, at).await,
+            (None, None) => {
+                return Err(StoreError::Journal(format!(
+                    "finding {} names neither channel nor register",
+                    finding.id
+                )));
+            }
+        };
+        let Some(day) = tx.latest_interval_day(finding.ean, channel, finding.day).await? else {
             return Err(StoreError::Journal(format!(
                 "finding {} names a day that was never written",
                 finding.id

@@ -433,12 +433,21 @@ async fn queue(config_file: Option<&Path>, limit: i64, db: Option<String>, json:
         outln!("the validators' queue is empty")?;
     }
     for f in &findings {
-        let intervals = f.intervals.map_or("the day".to_owned(), |(a, b)| format!("intervals {a}–{}", b - 1));
+        let intervals = match (f.intervals, f.register) {
+            (Some((a, b)), _) => format!("intervals {a}–{}", b - 1),
+            (None, Some(_)) => "the reading".to_owned(),
+            (None, None) => "the day".to_owned(),
+        };
+        let series = match (f.channel, f.register) {
+            (Some(channel), _) => channel.to_string(),
+            (None, Some(register)) => format!("index {register}"),
+            (None, None) => "?".to_owned(),
+        };
         outln!(
             "{}  {} {} {} v{}  {:<22} {intervals}: {}",
             f.id,
             f.ean,
-            f.channel,
+            series,
             f.day,
             f.version,
             f.rule,

@@ -28,6 +28,9 @@ pub enum Role {
     RegisterStaff,
     /// The DSO's metering team.
     MeteringStaff,
+    /// A meter reader on their round, with a field device: sees only the access points of
+    /// their route for the current reading window, and posts index readings for them (R9).
+    MeterReader,
     /// A call-center operator (read-only).
     CallCenter,
     /// The ethics committee: reads everything and the journal, changes nothing.
@@ -43,12 +46,13 @@ pub enum Role {
 impl Role {
     /// Every role, in the order of the actor table; the policy schema's `Cloison::Role` enum
     /// must list exactly these.
-    pub const ALL: [Role; 10] = [
+    pub const ALL: [Role; 11] = [
         Role::Supplier,
         Role::Customer,
         Role::ThirdParty,
         Role::RegisterStaff,
         Role::MeteringStaff,
+        Role::MeterReader,
         Role::CallCenter,
         Role::Auditor,
         Role::Support,
@@ -64,6 +68,7 @@ impl Role {
             Role::ThirdParty => "third_party",
             Role::RegisterStaff => "register_staff",
             Role::MeteringStaff => "metering_staff",
+            Role::MeterReader => "meter_reader",
             Role::CallCenter => "call_center",
             Role::Auditor => "auditor",
             Role::Support => "support",
@@ -105,7 +110,12 @@ impl Role {
             Role::Customer => kind.is_network_user(),
             Role::ThirdParty => matches!(kind, PartyKind::ThirdParty),
             Role::Researcher => matches!(kind, PartyKind::Researcher),
-            Role::RegisterStaff | Role::MeteringStaff | Role::CallCenter | Role::Auditor | Role::Support => {
+            Role::RegisterStaff
+            | Role::MeteringStaff
+            | Role::MeterReader
+            | Role::CallCenter
+            | Role::Auditor
+            | Role::Support => {
                 matches!(kind, PartyKind::Staff)
             }
             Role::System => false,

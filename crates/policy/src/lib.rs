@@ -77,6 +77,7 @@ pub struct Policy {
     scenario_type: cedar::EntityTypeName,
     scenario_kind_type: cedar::EntityTypeName,
     queue_type: cedar::EntityTypeName,
+    route_type: cedar::EntityTypeName,
     journal: cedar::EntityUid,
     register: cedar::EntityUid,
     installation: cedar::EntityUid,
@@ -98,7 +99,7 @@ pub struct Policy {
 const MEMO_ROLES: usize = 256;
 
 /// The distinct resources an answer can depend on (see `Resource::memo_slot`).
-const RESOURCE_SLOTS: usize = 9 + domain::scenario::ScenarioKind::ALL.len();
+const RESOURCE_SLOTS: usize = 11 + domain::scenario::ScenarioKind::ALL.len();
 
 /// Answers remembered per role: each action, with or without each of the two memberships,
 /// for each distinct resource.
@@ -268,6 +269,12 @@ pub enum Action {
     WriteReadings,
     /// The validators' work: the queue of findings, and a decision on one.
     ValidateReadings,
+    /// Planning a reader's route: which access points, for which reading window.
+    AssignRoutes,
+    /// A route's access points in the current window (R9).
+    ReadRoute,
+    /// An index reading from a reader's field device, for a point of their route (R9).
+    WriteRouteReading,
 }
 
 /// The kinds of resource the schema declares, each action applying to some of them.
@@ -289,11 +296,13 @@ pub enum ResourceKind {
     Queue,
     /// The metering data as a whole (a singleton): what an import writes to.
     Metering,
+    /// A meter reader's route in the current reading window (R9).
+    Route,
 }
 
 impl Action {
     /// Every action, in declaration order.
-    pub const ALL: [Action; 27] = [
+    pub const ALL: [Action; 30] = [
         Action::ReadAccessPoint,
         Action::ReadHistory,
         Action::WriteRegister,
@@ -321,6 +330,9 @@ impl Action {
         Action::ReadConsumption,
         Action::WriteReadings,
         Action::ValidateReadings,
+        Action::AssignRoutes,
+        Action::ReadRoute,
+        Action::WriteRouteReading,
     ];
 
     /// The kinds of resource the action applies to, as the schema's `appliesTo` says.
@@ -344,7 +356,8 @@ impl Action {
             Action::LearnScenarioInProgress => &[K::ScenarioKind],
             Action::PeekMessages | Action::AcknowledgeMessage | Action::SendMessage => &[K::Queue],
             Action::ReadConsumption => &[K::AccessPoint],
-            Action::WriteReadings | Action::ValidateReadings => &[K::Metering],
+            Action::WriteReadings | Action::ValidateReadings | Action::AssignRoutes => &[K::Metering],
+            Action::ReadRoute | Action::WriteRouteReading => &[K::Route],
         }
     }
 
@@ -378,6 +391,9 @@ impl Action {
             Action::ReadConsumption => "ReadConsumption",
             Action::WriteReadings => "WriteReadings",
             Action::ValidateReadings => "ValidateReadings",
+            Action::AssignRoutes => "AssignRoutes",
+            Action::ReadRoute => "ReadRoute",
+            Action::WriteRouteReading => "WriteRouteReading",
         }
     }
 }
@@ -414,6 +430,12 @@ pub enum Resource<'a> {
     },
     /// The metering data as a whole.
     Metering,
+    /// A reader's route; `own` when the access point asked about is on the asking reader's
+    /// route in the current window (or, for the route itself, when it is the reader's own).
+    Route {
+        /// Whether the route is the asking reader's own, holding the point asked about.
+        own: bool,
+    },
 }
 
 impl Resource<'_> {
@@ -428,6 +450,7 @@ impl Resource<'_> {
             Resource::ScenarioKind { .. } => ResourceKind::ScenarioKind,
             Resource::Queue { .. } => ResourceKind::Queue,
             Resource::Metering => ResourceKind::Metering,
+            Resource::Route { .. } => ResourceKind::Route,
         }
     }
 
@@ -445,8 +468,9 @@ impl Resource<'_> {
             Resource::Scenario { own } => 4 + usize::from(*own),
             Resource::Queue { own } => 6 + usize::from(*own),
             Resource::Metering => 8,
+            Resource::Route { own } => 9 + usize::from(*own),
             Resource::ScenarioKind { kind } => {
-                9 + domain::scenario::ScenarioKind::ALL.iter().position(|k| k == kind).unwrap_or(0)
+                11 + domain::scenario::ScenarioKind::ALL.iter().position(|k| k == kind).unwrap_or(0)
             }
         }
     }
@@ -531,6 +555,7 @@ impl Policy {
         let scenario_type = name("Cloison::Scenario")?;
         let scenario_kind_type = name("Cloison::ScenarioKind")?;
         let queue_type = name("Cloison::Queue")?;
+        let route_type = name("Cloison::Route")?;
         let singleton = |type_name: &str, id: &str| -> Result<cedar::EntityUid, PolicyError> {
             Ok(cedar::EntityUid::from_type_name_and_id(name(type_name)?, cedar::EntityId::new(id)))
         };
@@ -580,6 +605,7 @@ impl Policy {
             scenario_type,
             scenario_kind_type,
             queue_type,
+            route_type,
             journal,
             register,
             installation,
@@ -756,9 +782,10 @@ impl Policy {
                 .ok()?;
                 (uid, Some(entity))
             }
-            Resource::Scenario { own } | Resource::Queue { own } => {
+            Resource::Scenario { own } | Resource::Queue { own } | Resource::Route { own } => {
                 let (type_name, attribute) = match question.resource {
                     Resource::Scenario { .. } => (&self.scenario_type, "initiators"),
+                    Resource::Route { .. } => (&self.route_type, "readers"),
                     _ => (&self.queue_type, "owners"),
                 };
                 // The entity's id is never the scenario's or the queue's: only whether it
@@ -823,7 +850,7 @@ mod tests {
     }
 
     /// Every role, as the domain spells them.
-    fn roles() -> [&'static str; 10] {
+    fn roles() -> [&'static str; 11] {
         domain::Role::ALL.map(domain::Role::as_str)
     }
 
@@ -874,6 +901,7 @@ mod tests {
             }
             ResourceKind::Queue => Resource::Queue { own: true },
             ResourceKind::Metering => Resource::Metering,
+            ResourceKind::Route => Resource::Route { own: true },
         }
     }
 
@@ -889,6 +917,7 @@ mod tests {
         for own in [false, true] {
             all.push(Resource::Scenario { own });
             all.push(Resource::Queue { own });
+            all.push(Resource::Route { own });
         }
         all.extend(domain::scenario::ScenarioKind::ALL.map(|kind| Resource::ScenarioKind { kind }));
         all
@@ -1031,6 +1060,15 @@ mod tests {
             ("researcher", ReadHistory, both(), deny.clone()),
             ("researcher", WriteRegister, both(), deny.clone()),
             ("researcher", ReadJournalHead, none.clone(), (true, Nothing)),
+            // R9: a meter reader has a route, not the register nor anyone's consumption.
+            ("meter_reader", ReadAccessPoint, both(), deny.clone()),
+            ("meter_reader", ReadHistory, both(), deny.clone()),
+            ("meter_reader", WriteRegister, both(), deny.clone()),
+            ("meter_reader", ReadJournalHead, none.clone(), (true, Nothing)),
+            ("meter_reader", ReadJournalEntries, both(), deny.clone()),
+            ("meter_reader", ReadOwnAccessLog, both(), deny.clone()),
+            ("meter_reader", ReadAccessLog, both(), deny.clone()),
+            ("meter_reader", ReadConsumption, both(), deny.clone()),
             ("researcher", ReadJournalEntries, both(), deny.clone()),
             ("researcher", ReadOwnAccessLog, both(), deny.clone()),
             ("researcher", ReadAccessLog, both(), deny.clone()),
@@ -1066,7 +1104,7 @@ mod tests {
         // The register-wide and installation actions: who may, and what a permit reveals;
         // every other role is denied.
         #[rustfmt::skip]
-        let granted: [(Action, &[&str], Visible); 11] = [
+        let granted: [(Action, &[&str], Visible); 12] = [
             (ReadRegisterSummary, &["register_staff", "metering_staff", "auditor", "system"], All),
             (ReadRegisterSummary, &["support"], Nothing),
             (ListAccessPoints, &["register_staff", "metering_staff", "auditor", "system"], All),
@@ -1078,6 +1116,7 @@ mod tests {
             (WriteSetting, &["system", "support"], Nothing),
             (WriteReadings, &["metering_staff", "system"], Nothing),
             (ValidateReadings, &["metering_staff", "system"], Nothing),
+            (AssignRoutes, &["metering_staff", "system"], Nothing),
         ];
         let mut rows = rows;
         for action in [
@@ -1091,6 +1130,7 @@ mod tests {
             WriteSetting,
             WriteReadings,
             ValidateReadings,
+            AssignRoutes,
         ] {
             for role in roles() {
                 let answer = granted
@@ -1114,6 +1154,11 @@ mod tests {
                 (ReportPlacement | RunMarketDay, _) => dso,
                 (PeekMessages | AcknowledgeMessage, Resource::Queue { own }) => dso || (supplier && own),
                 (SendMessage, _) => role == "system",
+                // R9: a reader's own route only; the metering team plans every route.
+                (ReadRoute, Resource::Route { own }) => {
+                    role == "metering_staff" || (role == "meter_reader" && own)
+                }
+                (WriteRouteReading, Resource::Route { own }) => role == "meter_reader" && own,
                 // R3: a genuine end of contract and the two kinds it masks are told as an end
                 // of contract, to anyone; any other kind is not told at all.
                 (LearnScenarioInProgress, Resource::ScenarioKind { kind }) => {
@@ -1121,14 +1166,18 @@ mod tests {
                 }
                 _ => false,
             };
-            let visible = if action == LearnScenarioInProgress { Nothing } else { seen };
+            let visible = if [LearnScenarioInProgress, ReadRoute, WriteRouteReading].contains(&action) {
+                Nothing
+            } else {
+                seen
+            };
             if allowed { (true, visible) } else { deny.clone() }
         };
         let mut covered: Vec<(&str, Action)> = Vec::new();
         // The actions the table above does not name are the market's.
         let market_actions: Vec<Action> =
             Action::ALL.into_iter().filter(|a| !rows.iter().any(|(_, x, ..)| x == a)).collect();
-        assert_eq!(market_actions.len(), 9, "{market_actions:?}");
+        assert_eq!(market_actions.len(), 11, "{market_actions:?}");
         for role in roles().into_iter().chain(["root"]) {
             for action in market_actions.iter().copied() {
                 for resource in
@@ -1327,8 +1376,12 @@ mod tests {
                 "customer-reads-own-consumption",
                 "customer-reads-own-occupancies",
                 "initiator-follows-own-scenario",
+                "meter-reader-posts-route-readings",
+                "meter-reader-reads-own-route",
+                "metering-staff-assigns-routes",
                 "metering-staff-reads-consumption",
                 "metering-staff-reads-register",
+                "metering-staff-reads-routes",
                 "metering-staff-validates-readings",
                 "metering-staff-writes-readings",
                 "party-reads-own-queue",
@@ -1344,6 +1397,7 @@ mod tests {
                 "support-reads-register-summary",
                 "support-sees-no-register-data",
                 "support-writes-notes-and-checkpoints",
+                "system-assigns-routes",
                 "system-manages-tokens",
                 "system-reads-and-writes-register",
                 "system-reads-and-writes-settings",

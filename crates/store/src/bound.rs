@@ -36,6 +36,7 @@ pub(crate) enum Kind {
     Text,
     Blob,
     OptBlob,
+    OptText,
 }
 
 /// A table whose rows are bound to the journal.
@@ -52,7 +53,7 @@ pub(crate) struct Table {
     pub(crate) exclude: Option<&'static str>,
 }
 
-use Kind::{Blob, Int, OptBlob, OptInt, Text};
+use Kind::{Blob, Int, OptBlob, OptInt, OptText, Text};
 
 /// Parties: network users, suppliers, staff.
 pub(crate) const PARTIES: Table = Table {
@@ -272,8 +273,42 @@ pub(crate) const VALIDATION_DECISIONS: Table = Table {
     exclude: None,
 };
 
+/// Index readings, one row per access point, register, local day and version.
+pub(crate) const INDEX_READINGS: Table = Table {
+    name: "index_readings",
+    columns: &[
+        ("ean", Int),
+        ("register", Text),
+        ("day", Text),
+        ("version", Int),
+        ("read_at", Int),
+        ("value", Int),
+        ("calorific", OptInt),
+        ("quality", Text),
+        ("source", Text),
+        ("reader", OptText),
+        ("recorded_at", Int),
+    ],
+    key: 4,
+    exclude: None,
+};
+
+/// The access points of the meter readers' routes, per reading window.
+pub(crate) const ROUTE_STOPS: Table = Table {
+    name: "route_stops",
+    columns: &[
+        ("reader", Text),
+        ("window_from", Text),
+        ("ean", Int),
+        ("window_to", Text),
+        ("assigned_at", Int),
+    ],
+    key: 3,
+    exclude: None,
+};
+
 /// Every bound table.
-pub(crate) const TABLES: [&Table; 16] = [
+pub(crate) const TABLES: [&Table; 18] = [
     &PARTIES,
     &ACCESS_POINTS,
     &OCCUPANCIES,
@@ -290,6 +325,8 @@ pub(crate) const TABLES: [&Table; 16] = [
     &INTERVAL_DAYS,
     &VALIDATION_FINDINGS,
     &VALIDATION_DECISIONS,
+    &INDEX_READINGS,
+    &ROUTE_STOPS,
 ];
 
 /// One column's value, as either database returned it.
@@ -315,6 +352,7 @@ impl Positional for sqlx::any::AnyRow {
             Text => visit(Value::Text(self.try_get::<&str, _>(index)?)),
             Blob => visit(Value::Blob(self.try_get::<&[u8], _>(index)?)),
             OptBlob => visit(self.try_get::<Option<&[u8]>, _>(index)?.map_or(Value::Null, Value::Blob)),
+            OptText => visit(self.try_get::<Option<&str>, _>(index)?.map_or(Value::Null, Value::Text)),
         }
         Ok(())
     }
@@ -326,9 +364,11 @@ impl Positional for rusqlite::Row<'_> {
         let value = self.get_ref(index)?;
         let wrong = || corrupt(format!("column {index} is not of the type its table declares ({kind:?})"));
         match (kind, value) {
-            (OptInt | OptBlob, ValueRef::Null) => visit(Value::Null),
+            (OptInt | OptBlob | OptText, ValueRef::Null) => visit(Value::Null),
             (Int | OptInt, ValueRef::Integer(i)) => visit(Value::Int(i)),
-            (Text, ValueRef::Text(t)) => visit(Value::Text(std::str::from_utf8(t).map_err(|_| wrong())?)),
+            (Text | OptText, ValueRef::Text(t)) => {
+                visit(Value::Text(std::str::from_utf8(t).map_err(|_| wrong())?))
+            }
             (Blob | OptBlob, ValueRef::Blob(b)) => visit(Value::Blob(b)),
             _ => return Err(wrong()),
         }

@@ -22,6 +22,7 @@
 
 mod bound;
 mod hot;
+pub mod index;
 pub mod journal;
 mod local;
 pub mod market;

@@ -14,7 +14,7 @@
 
 use domain::Ean;
 use domain::Energy;
-use domain::metering::{Channel, DayLayout, Finding, Interval, IntervalDay, Version, pack, unpack};
+use domain::metering::{Channel, DayLayout, Finding, Interval, IntervalDay, Register, Version, pack, unpack};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::Serialize;
@@ -129,6 +129,40 @@ impl WriteTx {
         .bind(finding.code())
         .bind(first)
         .bind(end)
+        .bind(&finding.reason)
+        .bind(micros(at))
+        .bind(seq)
+        .fetch_one(self.conn())
+        .await?;
+        self.bind(&VALIDATION_FINDINGS, &row)?;
+        Ok(id)
+    }
+
+    /// Files what a validation rule found on version `version` of `register`'s reading of
+    /// `ean` on `day`, in the same queue as the interval days', bound to the next entry.
+    pub async fn put_index_finding(
+        &mut self,
+        ean: Ean,
+        register: Register,
+        day: Date,
+        version: u32,
+        finding: &Finding,
+        at: Timestamp,
+    ) -> Result<String, StoreError> {
+        let id = crate::market::random_id();
+        let seq = self.journal_seq();
+        let row = sqlx::query(&format!(
+            "INSERT INTO validation_findings (finding_id, ean, channel, day, version, rule, first_interval, \
+             end_interval, reason, found_at, journal_seq) VALUES ($1, $2, $3, $4, $5, $6, NULL, NULL, $7, $8, $9) \
+             RETURNING {}",
+            VALIDATION_FINDINGS.column_list()
+        ))
+        .bind(&id)
+        .bind(ean_key(ean))
+        .bind(format!("{INDEX_SERIES}{}", register.as_str()))
+        .bind(day.to_string())
+        .bind(i64::from(version))
+        .bind(finding.code())
         .bind(&finding.reason)
         .bind(micros(at))
         .bind(seq)
@@ -262,11 +296,13 @@ pub struct StoredFinding {
     pub id: String,
     /// The access point.
     pub ean: Ean,
-    /// The channel.
-    pub channel: Channel,
+    /// The channel, for a finding on an interval day.
+    pub channel: Option<Channel>,
+    /// The register, for a finding on an index reading.
+    pub register: Option<Register>,
     /// The local day.
     pub day: Date,
-    /// The version of the day it was found on.
+    /// The version of the day (or of the index reading) it was found on.
     pub version: u32,
     /// The rule's stable code.
     pub rule: String,
@@ -314,13 +350,20 @@ fn stored_finding(row: &sqlx::any::AnyRow) -> Result<StoredFinding, StoreError> 
         }),
         None => None,
     };
+    let series: String = row.try_get("channel")?;
+    let (channel, register) = match series.strip_prefix(INDEX_SERIES) {
+        Some(register) => {
+            (None, Some(register.parse().map_err(|e| corrupt(format!("validation finding register: {e}")))?))
+        }
+        None => {
+            (Some(series.parse().map_err(|e| corrupt(format!("validation finding channel: {e}")))?), None)
+        }
+    };
     Ok(StoredFinding {
         id: row.try_get("finding_id")?,
         ean: ean_from(row.try_get("ean")?)?,
-        channel: row
-            .try_get::<String, _>("channel")?
-            .parse()
-            .map_err(|e| corrupt(format!("validation finding channel: {e}")))?,
+        channel,
+        register,
         day: row
             .try_get::<String, _>("day")?
             .parse()
@@ -333,6 +376,10 @@ fn stored_finding(row: &sqlx::any::AnyRow) -> Result<StoredFinding, StoreError> 
         decision,
     })
 }
+
+/// How a finding on an index reading names its series in the queue's `channel` column:
+/// `index:` and the register, which no channel's name starts with.
+const INDEX_SERIES: &str = "index:";
 
 /// A refusal of what the caller gave, as the store's input error.
 fn input(reason: String) -> StoreError {

@@ -13,11 +13,11 @@ use jiff::civil::Date;
 use crate::each_backend;
 use crate::harness::{access_point, actor, auditor, ean, id, small_register, system};
 
-fn gas_ean() -> Ean {
+pub(crate) fn gas_ean() -> Ean {
     Ean::from_body(54_144_100_000_000_014).expect("17-digit body")
 }
 
-fn d(y: i16, m: i8, day: i8) -> Date {
+pub(crate) fn d(y: i16, m: i8, day: i8) -> Date {
     Date::constant(y, m, day)
 }
 
@@ -27,7 +27,7 @@ fn midnight(day: Date) -> jiff::Timestamp {
 
 /// The small register, then: a gas point supplied by sup-a; sup-b takes the electricity point
 /// from 2026-03-10 (a switch); nu-marc moves in on 2026-03-20 as nu-yasmine moves out.
-async fn register(app: &Cloison) {
+pub(crate) async fn register(app: &Cloison) {
     small_register(app).await;
     let system = actor("system", Role::System);
     let since = jiff::Timestamp::from_second(1_704_067_200).expect("2024-01-01");

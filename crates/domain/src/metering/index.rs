@@ -58,6 +58,25 @@ impl Register {
     }
 }
 
+impl Register {
+    /// Every register, in a fixed order.
+    pub const ALL: [Register; 5] =
+        [Register::Single, Register::Day, Register::Night, Register::ExclusiveNight, Register::Gas];
+}
+
+impl std::str::FromStr for Register {
+    type Err = crate::access_point::UnknownValue;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Register::ALL.into_iter().find(|r| r.as_str() == text).ok_or_else(|| {
+            crate::access_point::UnknownValue {
+                what: "register",
+                found: text.to_owned(),
+                expected: &["single", "day", "night", "exclusive_night", "gas"],
+            }
+        })
+    }
+}
+
 impl fmt::Display for Register {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -84,6 +103,28 @@ pub enum Source {
 }
 
 impl Source {
+    /// The source of this kind (`as_str`'s text), with the reader for a visit: how a stored
+    /// reading's two columns come back. `None` for an unknown kind, a visit without its
+    /// reader, or a reader given for another kind.
+    pub fn from_parts(kind: &str, reader: Option<PartyId>) -> Option<Source> {
+        match (kind, reader) {
+            ("reader_visit", Some(reader)) => Some(Source::ReaderVisit { reader }),
+            ("customer_card", None) => Some(Source::CustomerCard),
+            ("self_reading", None) => Some(Source::SelfReading),
+            ("estimate", None) => Some(Source::Estimate),
+            ("remote", None) => Some(Source::Remote),
+            _ => None,
+        }
+    }
+
+    /// The reader of a visit.
+    pub fn reader(&self) -> Option<&PartyId> {
+        match self {
+            Source::ReaderVisit { reader } => Some(reader),
+            _ => None,
+        }
+    }
+
     /// The stable text form of the kind of source.
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -194,6 +235,16 @@ impl From<CalorificValue> for u32 {
 pub struct Dial(u8);
 
 impl Dial {
+    /// The dial a register is assumed to have until the register keeps each meter's own:
+    /// six integer digits for electricity (999,999 kWh), five for a household gas meter
+    /// (99,999 m³), the common Belgian meters.
+    pub const fn common(energy: Energy) -> Dial {
+        match energy {
+            Energy::Electricity => Dial(6),
+            Energy::Gas => Dial(5),
+        }
+    }
+
     /// The number of integer digits.
     pub fn digits(self) -> u8 {
         self.0

@@ -143,6 +143,8 @@ async fn without_triggers(db: &TestDb, conn: &mut sqlx::AnyConnection) -> Vec<St
             "interval_days",
             "validation_findings",
             "validation_decisions",
+            "index_readings",
+            "route_stops",
         ]
         .iter()
         .map(|t| format!("ALTER TABLE {t} DISABLE TRIGGER USER"))
