@@ -17,7 +17,7 @@
 //! their addresses, and nothing of their consumption.
 
 use domain::metering::{
-    CalorificValue, Connection, Dial, Finding, IndexReading, Quality, Register, Source, ValidationConfig,
+    CalorificValue, Dial, Finding, IndexReading, Quality, Register, Rule, Source, ValidationConfig,
     check_index,
 };
 use domain::{Address, Ean, Energy, PartyId};
@@ -31,6 +31,7 @@ use store::{Command, Done, StoreError, WriteTx};
 
 use crate::gate::{Ask, Refusal, Sent};
 use crate::metering::{RefusedRow, assumed_connection};
+use crate::reference::Reference;
 use crate::{Actor, AppError, Cloison};
 
 /// The most readings one post takes.
@@ -198,12 +199,103 @@ struct PostIndex {
     refused: Vec<RefusedRow>,
 }
 
-/// The rules on a reading just written, against the register's previous usable reading.
-fn validate_index(previous: &StoredIndex, next: &IndexReading, energy: Energy) -> Vec<Finding> {
-    let connection: Connection = assumed_connection(energy);
-    check_index(&previous.reading, next, assumed_dial(energy), connection, &ValidationConfig::default())
-        .map(|check| check.findings)
-        .unwrap_or_default()
+/// The rules on a reading just written, against the register's previous usable reading:
+/// rollover, backwards and impossible advances; then, when the advance can be told, the
+/// advance against what the point's own year before predicts (statistics for electricity,
+/// climate for gas).
+async fn validate_index(
+    tx: &mut WriteTx,
+    previous: &StoredIndex,
+    next: &IndexReading,
+    day: Date,
+    energy: Energy,
+) -> Result<Vec<Finding>, StoreError> {
+    let config = ValidationConfig::default();
+    let Ok(check) =
+        check_index(&previous.reading, next, assumed_dial(energy), assumed_connection(energy), &config)
+    else {
+        return Ok(Vec::new());
+    };
+    let mut findings = check.findings;
+    let told = !findings.iter().any(|f| f.rule == Rule::IndexBackwards);
+    if let (true, Some(consumed)) = (told, check.energy_wh) {
+        if let Some(expected) = expected_advance(tx, previous, day, energy).await? {
+            let (rule, band, basis) = match energy {
+                Energy::Electricity => (Rule::OutsideProfileBand, config.profile_band, "the load profile"),
+                Energy::Gas => (Rule::OutsideDegreeDayBand, config.degree_day_band, "the degree-days"),
+            };
+            if !band.contains(consumed, expected.wh) {
+                findings.push(Finding {
+                    rule,
+                    intervals: None,
+                    reason: format!(
+                        "{consumed} Wh from {} to {day} where {basis} expects {} Wh from this point's {} Wh \
+                         between {} and {}: outside {band}",
+                        previous.day, expected.wh, expected.history_wh, expected.base, previous.day
+                    ),
+                });
+            }
+        }
+    }
+    Ok(findings)
+}
+
+/// What a point's own history predicts for a period.
+pub(crate) struct Expected {
+    /// The energy expected over the period, in Wh.
+    pub wh: i64,
+    /// The day of the reading the history starts from.
+    pub base: Date,
+    /// The energy of the history, in Wh.
+    pub history_wh: i64,
+}
+
+/// The energy expected from `previous`'s day to `day` on `previous`'s register: the advance
+/// from a reading at least 300 days before `previous` to it, scaled by the reference data
+/// (`reference.rs`). `None` without such a reading, or when that history went backwards.
+pub(crate) async fn expected_advance(
+    tx: &mut WriteTx,
+    previous: &StoredIndex,
+    day: Date,
+    energy: Energy,
+) -> Result<Option<Expected>, StoreError> {
+    let Ok(reference) = Reference::embedded() else { return Ok(None) };
+    let Ok(cutoff) = previous.day.checked_sub(jiff::Span::new().days(299)) else { return Ok(None) };
+    let r = &previous.reading;
+    let Some(base) = tx.index_before(r.ean(), r.register(), cutoff).await? else { return Ok(None) };
+    let config = ValidationConfig::default();
+    let Ok(history) =
+        check_index(&base.reading, r, assumed_dial(energy), assumed_connection(energy), &config)
+    else {
+        return Ok(None);
+    };
+    if history.findings.iter().any(|f| f.rule == Rule::IndexBackwards) {
+        return Ok(None);
+    }
+    let Some(history_wh) = history.energy_wh else { return Ok(None) };
+    Ok(reference.expected_wh(energy, base.day, history_wh, previous.day, day).map(|wh| Expected {
+        wh,
+        base: base.day,
+        history_wh,
+    }))
+}
+
+/// The index `held`'s register is expected to show on its day, from the reading before it and
+/// the point's own history ([`expected_advance`]), in thousandths of the register's unit, the
+/// dial going round if it must; `None` when the history does not allow an estimate.
+pub(crate) async fn estimate_index(tx: &mut WriteTx, held: &StoredIndex) -> Result<Option<u64>, StoreError> {
+    let r = &held.reading;
+    let energy = r.register().energy();
+    let Some(previous) = tx.index_before(r.ean(), r.register(), held.day).await? else { return Ok(None) };
+    let Some(expected) = expected_advance(tx, &previous, held.day, energy).await? else { return Ok(None) };
+    let Ok(wh) = u64::try_from(expected.wh) else { return Ok(None) };
+    let advance = match r.calorific() {
+        // Thousandths of a m³ (dm³) from Wh: volume = energy / calorific value.
+        Some(calorific) => wh.saturating_mul(1000) / u64::from(calorific.wh_per_m3().max(1)),
+        None => wh,
+    };
+    let modulus = assumed_dial(energy).modulus();
+    Ok(Some((previous.reading.value() + advance) % modulus))
 }
 
 impl Command for PostIndex {
@@ -266,7 +358,7 @@ impl Command for PostIndex {
                     report.written += 1;
                     written.push(reading.ean());
                     if let Some(previous) = tx.index_before(reading.ean(), reading.register(), day).await? {
-                        for finding in validate_index(&previous, reading, energy) {
+                        for finding in validate_index(tx, &previous, reading, day, energy).await? {
                             tx.put_index_finding(reading.ean(), reading.register(), day, 1, &finding, at)
                                 .await?;
                             report.findings += 1;

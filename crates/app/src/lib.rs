@@ -17,6 +17,7 @@ mod index_readings;
 mod market;
 mod metering;
 mod naive;
+mod reference;
 mod register;
 mod settings;
 pub mod wire;

@@ -642,9 +642,10 @@ impl DecideFinding {
     }
 
     /// A decision on a finding about an index reading: accepted as it is, rejected (the
-    /// reading's next version no longer counts), or corrected with the validator's value in
-    /// thousandths of the register's unit (one value, at position 0). An index reading is not
-    /// estimated here: an estimate is posted as a reading of its own, with its source.
+    /// reading's next version no longer counts), estimated (the reading before it plus what
+    /// the point's own year before predicts, by the load profile or the degree-days), or
+    /// corrected with the validator's value in thousandths of the register's unit (one value,
+    /// at position 0).
     async fn decide_index(
         &self,
         tx: &mut WriteTx,
@@ -663,10 +664,15 @@ impl DecideFinding {
         let decided: Result<Option<(u64, Quality)>, Undecided> = match &self.verdict {
             Verdict::Accept => Ok(None),
             Verdict::Reject => Ok(Some((held.reading.value(), Quality::Rejected))),
-            Verdict::Estimate => refused(
-                "nothing_to_estimate",
-                "an index reading is estimated by posting an estimate of its own (source estimate)".into(),
-            ),
+            Verdict::Estimate => match crate::index_readings::estimate_index(tx, &held).await? {
+                Some(value) => Ok(Some((value, Quality::Estimated))),
+                None => refused(
+                    "nothing_to_estimate",
+                    "an index is estimated from the reading before it and the point's readings of the year \
+                     before that; this register has not enough of them"
+                        .into(),
+                ),
+            },
             Verdict::Correct { values } => match values.as_slice() {
                 [] => refused("no_values", "a correction names at least one value".into()),
                 [(0, value)] if *value >= 0 => Ok(Some((*value as u64, Quality::Corrected))),

@@ -298,3 +298,87 @@ async fn readers_read_their_own_route_only(app: &Cloison) {
     assert_eq!(posts.iter().filter(|(allowed, _)| !*allowed).count(), 4, "{posts:?}");
 }
 each_backend!(routes, readers_read_their_own_route_only);
+
+/// Statistics and climate: an advance far from what the point's own year before predicts
+/// (spread by the load profile for electricity, by the degree-days for gas) is a finding;
+/// one near it is not; and an estimate is the reading before plus that prediction.
+async fn readings_are_judged_against_the_points_own_year(app: &Cloison) {
+    register(app).await;
+    let e = ean().to_string();
+    let g = gas_ean().to_string();
+    let gas =
+        |value: &str, at: &str| IndexPost { calorific_value: Some(11_000), ..post(&g, "gas", value, at) };
+    let history = vec![
+        post(&e, "single", "10000", "2025-01-10T10:00:00+01:00"),
+        post(&e, "single", "13000", "2026-01-10T10:00:00+01:00"),
+        gas("1000", "2025-01-10T10:00:00+01:00"),
+        gas("2500", "2026-01-10T10:00:00+01:00"),
+    ];
+    assert_eq!(post_all(app, history).await.findings, 0);
+    // Near the prediction: about 850 kWh for a winter quarter of a 3,000 kWh year, and about
+    // 525 m³ for January–March of a 1,500 m³ year.
+    let near = post_all(
+        app,
+        vec![
+            post(&e, "single", "13800", "2026-04-10T10:00:00+02:00"),
+            gas("3030", "2026-03-10T10:00:00+01:00"),
+        ],
+    )
+    .await;
+    assert_eq!((near.written, near.findings), (2, 0), "{near:?}");
+    // Far from it: 6,200 kWh in a spring quarter; 70 m³ from March to July.
+    let far = post_all(
+        app,
+        vec![
+            post(&e, "single", "20000", "2026-07-10T10:00:00+02:00"),
+            gas("3100", "2026-07-10T10:00:00+02:00"),
+        ],
+    )
+    .await;
+    assert_eq!((far.written, far.findings), (2, 2), "{far:?}");
+    let validator = actor("meter-val", Role::MeteringStaff);
+    let queue = app.validation_queue(&validator, 100).await.expect("queue").into_view();
+    let mut rules: Vec<&str> = queue.iter().map(|f| f.rule.as_str()).collect();
+    rules.sort_unstable();
+    assert_eq!(rules, ["outside_degree_day_band", "outside_profile_band"]);
+    // Estimated: 13,800 kWh and what a spring quarter of this point's year holds (some 600).
+    let profile = queue.iter().find(|f| f.rule == "outside_profile_band").expect("found");
+    let estimated =
+        app.validation_decide(&validator, &profile.id, Verdict::Estimate).await.expect("estimated");
+    assert_eq!(estimated.view().version_written, Some(2));
+    let readings = app
+        .index_readings(&validator, ean(), d(2026, 7, 10), d(2026, 7, 11))
+        .await
+        .expect("read")
+        .into_view()
+        .readings;
+    assert_eq!(readings[0].quality, Quality::Estimated);
+    let value: f64 = readings[0].value.parse().expect("a number");
+    assert!((14_200.0..14_700.0).contains(&value), "{value}");
+    // Gas: 3,030 m³ and the summer's few m³ by the degree-days.
+    let climate = queue.iter().find(|f| f.rule == "outside_degree_day_band").expect("found");
+    app.validation_decide(&validator, &climate.id, Verdict::Estimate).await.expect("estimated");
+    let gas_read = app
+        .index_readings(&validator, gas_ean(), d(2026, 7, 10), d(2026, 7, 11))
+        .await
+        .expect("read")
+        .into_view()
+        .readings;
+    let value: f64 = gas_read[0].value.parse().expect("a number");
+    assert!((3_100.0..3_500.0).contains(&value), "{value}");
+    // Without a year of history there is nothing to estimate from.
+    let young = post_all(
+        app,
+        vec![
+            post(&e, "night", "100", "2026-01-10T10:00:00+01:00"),
+            post(&e, "night", "50", "2026-03-10T10:00:00+01:00"),
+        ],
+    )
+    .await;
+    assert_eq!(young.findings, 1, "{young:?}");
+    let queue = app.validation_queue(&validator, 100).await.expect("queue").into_view();
+    let backwards = queue.iter().find(|f| f.rule == "index_backwards").expect("found");
+    let none = app.validation_decide(&validator, &backwards.id, Verdict::Estimate).await;
+    assert!(none.is_err_and(|e| e.to_string().contains("nothing_to_estimate")));
+}
+each_backend!(judged, readings_are_judged_against_the_points_own_year);
