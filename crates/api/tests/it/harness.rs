@@ -79,6 +79,7 @@ pub fn scenario() -> Vec<(Timestamp, Change)> {
         Change::PutParty(party("staff-aud", PartyKind::Staff, "Paul Gilson")),
         Change::PutParty(party("staff-sup", PartyKind::Staff, "Inès Thiry")),
         Change::PutParty(party("staff-met", PartyKind::Staff, "Luc Masson")),
+        Change::PutParty(party("staff-rdr", PartyKind::Staff, "Rita Lecomte")),
         Change::PutAccessPoint(access_point(1)),
         Change::PutAccessPoint(access_point(2)),
         occ("nu-x", 0, Some(150)),
@@ -102,7 +103,7 @@ pub fn relaxed() -> api::Config {
     }
 }
 
-pub const CALLERS: [(&str, &str, &str); 10] = [
+pub const CALLERS: [(&str, &str, &str); 11] = [
     ("sup-a", "supplier", "supplier_a"),
     ("sup-b", "supplier", "supplier_b"),
     ("sup-c", "supplier", "supplier_c"),
@@ -113,6 +114,7 @@ pub const CALLERS: [(&str, &str, &str); 10] = [
     ("staff-aud", "auditor", "auditor"),
     ("staff-sup", "support", "support"),
     ("staff-met", "metering_staff", "metering_staff"),
+    ("staff-rdr", "meter_reader", "meter_reader"),
 ];
 
 impl Server {

@@ -263,3 +263,69 @@ async fn validators_decide_over_http(s: &Server) {
     assert_eq!((value["wh"].as_i64(), value["quality"].as_str()), (Some(110), Some("corrected")));
 }
 over_http!(validators, validators_decide_over_http);
+
+/// R9 over HTTP: the metering team plans a route; the reader sees it, posts a reading for its
+/// point, and is refused (403, journaled) for any other; a reader never reads consumption.
+async fn readers_see_their_route_only_over_http(s: &Server) {
+    let now = jiff::Timestamp::now();
+    let today = jiff::Zoned::new(now, domain::period::brussels()).date();
+    let day = |n: i64| today.checked_add(jiff::Span::new().days(n)).expect("a day").to_string();
+    let plan = json!({ "reader": "staff-rdr", "from": day(-1), "to": day(3), "eans": [ean(1).to_string()] });
+    let (status, bytes) = s.send(Method::POST, Some("metering_staff"), "/v1/routes", Some(&plan), &[]).await;
+    let report: Value = serde_json::from_slice(&bytes).expect("json");
+    assert_eq!((status, &report["assigned"]), (StatusCode::OK, &json!(1)), "{report}");
+    let (status, _) = s.send(Method::POST, Some("meter_reader"), "/v1/routes", Some(&plan), &[]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a reader does not plan routes");
+    let stranger = json!({ "reader": "sup-a", "from": day(0), "to": day(1), "eans": [ean(1).to_string()] });
+    let (status, _) = s.send(Method::POST, Some("metering_staff"), "/v1/routes", Some(&stranger), &[]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "only staff read meters");
+
+    let (status, route) = s.get(Some("meter_reader"), "/v1/route").await;
+    assert_eq!(status, StatusCode::OK, "{route}");
+    let stops = route["stops"].as_array().expect("stops");
+    assert_eq!(stops.len(), 1, "{route}");
+    assert_eq!(stops[0]["ean"], ean(1).to_string());
+    let mut fields: Vec<&String> = stops[0].as_object().expect("a stop").keys().collect();
+    fields.sort();
+    assert_eq!(fields, ["address", "ean", "energy", "window_from", "window_to"], "nothing else of the point");
+    let (status, _) = s.get(Some("supplier_a"), "/v1/route").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    let at = jiff::Timestamp::from_second(now.as_second() - 1).expect("now").to_string();
+    let reading = |ean: Ean| json!({ "ean": ean.to_string(), "register": "single", "value": "1234.5", "at": at, "source": "reader_visit" });
+    let (status, bytes) =
+        s.send(Method::POST, Some("meter_reader"), "/v1/route/readings", Some(&reading(ean(1))), &[]).await;
+    let report: Value = serde_json::from_slice(&bytes).expect("json");
+    assert_eq!((status, &report["written"]), (StatusCode::OK, &json!(1)), "{report}");
+    let (_, bytes) =
+        s.send(Method::POST, Some("meter_reader"), "/v1/route/readings", Some(&reading(ean(1))), &[]).await;
+    let again: Value = serde_json::from_slice(&bytes).expect("json");
+    assert_eq!(again["unchanged"], 1, "a retry writes nothing: {again}");
+    let (status, _) =
+        s.send(Method::POST, Some("meter_reader"), "/v1/route/readings", Some(&reading(ean(2))), &[]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "not on the route");
+
+    let readings = format!("/v1/access-points/{}/readings?from={}&to={}", ean(1), day(0), day(1));
+    let (status, _) = s.get(Some("meter_reader"), &readings).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "a reader reads no one's data (R9)");
+    let (status, seen) = s.get(Some("metering_staff"), &readings).await;
+    assert_eq!(status, StatusCode::OK, "{seen}");
+    assert_eq!(
+        (&seen["readings"][0]["source"], &seen["readings"][0]["value"], &seen["readings"][0]["unit"]),
+        (&json!("reader_visit"), &json!("1234.500"), &json!("kWh")),
+        "{seen}"
+    );
+    // The refusal is in the journal, with the policy that decided it.
+    let (_, found) =
+        s.get(Some("auditor"), &format!("/v1/journal/entries?subject={}&limit=1000", ean(2))).await;
+    let refused: Vec<&Value> = found
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter(|e| e["entry"]["action"] == "metering.route.reading")
+        .collect();
+    assert_eq!(refused.len(), 1, "{found}");
+    assert_eq!(refused[0]["entry"]["decision"]["allowed"], false);
+    assert_eq!(refused[0]["entry"]["decision"]["policies"], json!(["default-deny"]));
+}
+over_http!(routes, readers_see_their_route_only_over_http);
