@@ -313,7 +313,59 @@ async fn metering_story(
         ));
         break;
     }
+    out.push_str(&index_story(app, actor, summary).await?);
     out.push_str(&format!("  cloison metering queue{db}    (the validators' queue)\n"));
+    Ok(out)
+}
+
+/// The index readings of the points read yearly or monthly: what the rules found, one
+/// validator's decision on a rollover, and the meter reader's route (R9).
+async fn index_story(app: &Cloison, actor: &Actor, summary: &DemoSummary) -> Result<String> {
+    use app::Verdict;
+    let mut out = format!(
+        "\nIndex readings: {} points read yearly or monthly, {} readings, {} findings for the validators\n",
+        summary.index_points, summary.index_readings, summary.index_findings
+    );
+    let validator =
+        Actor { party: "staff-marc".parse()?, role: Role::MeteringStaff, session: actor.session.clone() };
+    let queue = app.validation_queue(&validator, 1000).await?.into_view();
+    if let Some(rollover) = queue.iter().find(|f| f.rule == "meter_rollover") {
+        let decided = app.validation_decide(&validator, &rollover.id, Verdict::Accept).await?.into_view();
+        out.push_str(&format!(
+            "  meter_rollover on {} {}: {}\n  the validator decides: {}\n",
+            rollover.ean, rollover.day, rollover.reason, decided.decision
+        ));
+    }
+    let reader = Actor {
+        party: demo::index_readings::READER.parse()?,
+        role: Role::MeterReader,
+        session: actor.session.clone(),
+    };
+    let route = app.route_today(&reader).await?.into_view();
+    out.push_str(&format!(
+        "  {} (meter reader) has {} access points on today's route, with their addresses and nothing of \
+         their consumption (R9)\n",
+        reader.party,
+        route.stops.len()
+    ));
+    if let Some(outside) = summary.interval_eans.iter().find(|e| !summary.route.contains(e)) {
+        let gas = outside.to_string().starts_with("5414490");
+        let post = app::IndexPost {
+            ean: outside.to_string(),
+            register: if gas { "gas" } else { "single" }.into(),
+            value: "1.000".into(),
+            at: jiff::Timestamp::now().to_string(),
+            source: "reader_visit".into(),
+            reader: None,
+            calorific_value: gas.then_some(11_000),
+        };
+        let answer = match app.route_post(&reader, post).await {
+            Err(app::AppError::Forbidden) => "refused, and the refusal journaled",
+            Ok(_) => "taken (it should not have been)",
+            Err(_) => "refused as malformed",
+        };
+        out.push_str(&format!("  a reading she posts for {outside}, not on her route: {answer}\n"));
+    }
     Ok(out)
 }
 

@@ -20,6 +20,7 @@
 //! them. Inside `app` it wrote that marker straight into the store.
 #![warn(missing_docs)]
 
+pub mod index_readings;
 pub mod readings;
 
 use domain::period::day_start;
@@ -152,10 +153,14 @@ const LAST_NAMES: [&str; 28] = [
 const TRADES: [&str; 8] =
     ["Boulangerie", "Garage", "Pharmacie", "Brasserie", "Menuiserie", "Librairie", "Boucherie", "Cabinet"];
 
+/// How many access points the demo reader's route holds.
+const ROUTE_STOPS: usize = 20;
+
 /// The DSO staff of the demo: one person per role, so every token is personal (R6).
-pub const STAFF: [(&str, &str, Role); 5] = [
+pub const STAFF: [(&str, &str, Role); 6] = [
     ("staff-claire", "Claire Renard", Role::RegisterStaff),
     ("staff-marc", "Marc Delvaux", Role::MeteringStaff),
+    ("staff-rita", "Rita Lecomte", Role::MeterReader),
     ("staff-sarah", "Sarah Lemaire", Role::CallCenter),
     ("staff-paul", "Paul Gilson", Role::Auditor),
     ("staff-ines", "Inès Thiry", Role::Support),
@@ -184,6 +189,14 @@ pub struct DemoSummary {
     pub findings: u64,
     /// The remotely read points, in the demo's order.
     pub interval_eans: Vec<Ean>,
+    /// Points read yearly or monthly, given index readings.
+    pub index_points: u32,
+    /// Index readings written.
+    pub index_readings: u64,
+    /// What the rules found in them (rollovers, backward indexes, advances off the profile).
+    pub index_findings: u64,
+    /// The access points on the demo reader's route today.
+    pub route: Vec<Ean>,
 }
 
 /// The EAN of the demo's access point number `index`.
@@ -239,6 +252,7 @@ struct Simulation<'a> {
     summary: &'a mut DemoSummary,
     /// The remotely read points, which get interval data.
     amr: &'a mut Vec<(Ean, Energy)>,
+    indexed: &'a mut Vec<(Ean, Energy, ReadingRegime)>,
 }
 
 impl Simulation<'_> {
@@ -347,6 +361,7 @@ pub async fn build(
     let mut done = 0u64;
     let mut events: Vec<Dated> = Vec::new();
     let mut amr: Vec<(Ean, Energy)> = Vec::new();
+    let mut indexed: Vec<(Ean, Energy, ReadingRegime)> = Vec::new();
     for index in 0..config.access_points {
         let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
         rng.set_stream(u64::from(index));
@@ -369,7 +384,13 @@ pub async fn build(
             Energy::Electricity => summary.electricity += 1,
             Energy::Gas => summary.gas += 1,
         }
-        let mut sim = Simulation { rng, next_party: &mut next_party, summary: &mut summary, amr: &mut amr };
+        let mut sim = Simulation {
+            rng,
+            next_party: &mut next_party,
+            summary: &mut summary,
+            amr: &mut amr,
+            indexed: &mut indexed,
+        };
         let changes = sim.life(index, energy, &town, town_counts[town_index], &supplier_ids, &mut events);
         if in_flight.len() == IN_FLIGHT {
             let ticket: app::WriteTicket = in_flight.pop_front().expect("the queue is full");
@@ -396,6 +417,24 @@ pub async fn build(
     summary.interval_eans = amr.iter().map(|(ean, _)| *ean).collect();
     summary.interval_values = report.accepted;
     summary.findings = report.findings;
+    let index = index_readings::post(app, &metering, config.seed, &indexed, |_| {}).await?;
+    summary.index_points = indexed.len() as u32;
+    summary.index_readings = index.written;
+    summary.index_findings = index.findings;
+    // The reader's round for the current window: the first points read yearly, from three
+    // days ago to eleven days ahead of today (the real today: a route is for now).
+    summary.route = indexed.iter().take(ROUTE_STOPS).map(|(ean, ..)| *ean).collect();
+    if !summary.route.is_empty() {
+        let today = app::local_day(Timestamp::now());
+        let days = |n: i64| today.checked_add(jiff::Span::new().days(n));
+        let (from, to) = (days(-3), days(11));
+        if let (Ok(from), Ok(to)) = (from, to) {
+            let reader: PartyId = index_readings::READER.parse().map_err(|e: domain::PartyError| {
+                AppError::Internal(app::StoreError::Journal(e.to_string()))
+            })?;
+            app.route_assign(&metering, reader, from, to, summary.route.clone()).await?;
+        }
+    }
     progress(u64::from(config.access_points));
     Ok(summary)
 }
@@ -534,6 +573,8 @@ impl Simulation<'_> {
         };
         if regime == ReadingRegime::Amr {
             self.amr.push((demo_ean(energy, index), energy));
+        } else {
+            self.indexed.push((demo_ean(energy, index), energy, regime));
         }
         let access_point = AccessPoint {
             ean: demo_ean(energy, index),
