@@ -114,6 +114,54 @@ pub enum MeteringCommand {
         #[arg(long)]
         json: bool,
     },
+    /// An access point's index readings over local days, clipped to what the identity may see.
+    Readings {
+        /// The 18-digit EAN of the access point.
+        ean: String,
+        /// The first Europe/Brussels local day (YYYY-MM-DD).
+        #[arg(long)]
+        from: String,
+        /// The local day after the last one (YYYY-MM-DD).
+        #[arg(long)]
+        to: String,
+        /// Database URL or SQLite file (default from configuration).
+        #[arg(long)]
+        db: Option<String>,
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The identity's meter-reading route today (R9): the access points to read, with their
+    /// addresses.
+    Route {
+        /// Database URL or SQLite file (default from configuration).
+        #[arg(long)]
+        db: Option<String>,
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Puts access points on a meter reader's route for a reading window.
+    Assign {
+        /// The reader's party id (a member of staff).
+        #[arg(long)]
+        reader: String,
+        /// The window's first local day (YYYY-MM-DD).
+        #[arg(long)]
+        from: String,
+        /// Its last local day, included (YYYY-MM-DD).
+        #[arg(long)]
+        to: String,
+        /// The 18-digit EANs of the access points.
+        #[arg(required = true)]
+        eans: Vec<String>,
+        /// Database URL or SQLite file (default from configuration).
+        #[arg(long)]
+        db: Option<String>,
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// The verdict a `decide` command names.
@@ -384,6 +432,78 @@ pub async fn run(config_file: Option<&Path>, command: MeteringCommand) -> Result
             (ean, from, to, resolution, db, json)
         }
         MeteringCommand::Queue { limit, db, json } => return queue(config_file, limit, db, json).await,
+        MeteringCommand::Readings { ean, from, to, db, json } => {
+            let ean = parse_ean(&ean)?;
+            let (from, to) = (parse_day("--from", &from)?, parse_day("--to", &to)?);
+            let actor = operator(config_file)?;
+            let app = open(config_file, db.as_deref()).await?;
+            let sent = app.index_readings(&actor, ean, from, to).await;
+            app.close().await;
+            let view = sent.map_err(|e| refusal(e, &actor))?.into_view();
+            if json {
+                outln!("{}", serde_json::to_string_pretty(&view)?)?;
+                return Ok(());
+            }
+            if view.readings.is_empty() {
+                outln!("{}: no index reading visible from {} to {}", view.ean, view.from, view.to)?;
+            }
+            for r in &view.readings {
+                let calorific = r.calorific_value.map_or(String::new(), |c| format!(" at {c} Wh/m3"));
+                outln!(
+                    "{}  {:<15} {:>14} {}{calorific}  {} {} v{}",
+                    r.at,
+                    r.register.as_str(),
+                    r.value,
+                    r.unit,
+                    r.quality,
+                    r.source,
+                    r.version
+                )?;
+            }
+            return Ok(());
+        }
+        MeteringCommand::Route { db, json } => {
+            let actor = operator(config_file)?;
+            let app = open(config_file, db.as_deref()).await?;
+            let sent = app.route_today(&actor).await;
+            app.close().await;
+            let view = sent.map_err(|e| refusal(e, &actor))?.into_view();
+            if json {
+                outln!("{}", serde_json::to_string_pretty(&view)?)?;
+                return Ok(());
+            }
+            outln!("{}'s route on {}: {} access points", view.reader, view.day, view.stops.len())?;
+            for stop in &view.stops {
+                outln!(
+                    "{}  {:<11} {}  (window {} to {})",
+                    stop.ean,
+                    stop.energy,
+                    stop.address,
+                    stop.window_from,
+                    stop.window_to
+                )?;
+            }
+            return Ok(());
+        }
+        MeteringCommand::Assign { reader, from, to, eans, db, json } => {
+            let reader = reader.parse().map_err(|e| Failure::Invalid(format!("--reader: {e}")))?;
+            let (from, to) = (parse_day("--from", &from)?, parse_day("--to", &to)?);
+            let eans = eans.iter().map(|e| parse_ean(e)).collect::<Result<Vec<_>, _>>()?;
+            let actor = operator(config_file)?;
+            let app = open(config_file, db.as_deref()).await?;
+            let sent = app.route_assign(&actor, reader, from, to, eans).await;
+            app.close().await;
+            let view = sent.map_err(|e| refusal(e, &actor))?.into_view();
+            if json {
+                outln!("{}", serde_json::to_string_pretty(&view)?)?;
+            } else {
+                outln!("{} assigned, {} on the route already", view.assigned, view.unchanged)?;
+                for ean in &view.unknown {
+                    eprintln!("{ean}: not in the register");
+                }
+            }
+            return Ok(());
+        }
         MeteringCommand::Decide { finding, decision, values, db, json } => {
             let verdict = verdict(&decision, &values)?;
             let actor = operator(config_file)?;
