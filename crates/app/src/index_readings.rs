@@ -17,8 +17,7 @@
 //! their addresses, and nothing of their consumption.
 
 use domain::metering::{
-    CalorificValue, Dial, Finding, IndexReading, Quality, Register, Rule, Source, ValidationConfig,
-    check_index,
+    CalorificValue, Finding, IndexReading, Quality, Register, Rule, Source, ValidationConfig, check_index,
 };
 use domain::{Address, Ean, Energy, PartyId};
 use jiff::civil::Date;
@@ -30,7 +29,7 @@ use store::index::{IndexWritten, StoredIndex};
 use store::{Command, Done, StoreError, WriteTx};
 
 use crate::gate::{Ask, Refusal, Sent};
-use crate::metering::{RefusedRow, assumed_connection};
+use crate::judged::{RefusedRow, assumed_connection, assumed_dial};
 use crate::reference::Reference;
 use crate::{Actor, AppError, Cloison};
 
@@ -39,12 +38,6 @@ pub const MAX_INDEX_ROWS: usize = 10_000;
 
 /// The longest span a read of index readings covers, in days: ten years of yearly readings.
 pub const MAX_INDEX_DAYS: i32 = 3_660;
-
-/// The dial a register is assumed to have for the rollover and impossible-value rules, until
-/// the register keeps each meter's own ([`Dial::common`]).
-pub fn assumed_dial(energy: Energy) -> Dial {
-    Dial::common(energy)
-}
 
 /// One index reading as a client posts it: the dial's figures as shown, so nothing is lost to
 /// a float.
@@ -201,8 +194,10 @@ struct PostIndex {
 
 /// The rules on a reading just written, against the register's previous usable reading:
 /// rollover, backwards and impossible advances; then, when the advance can be told, the
-/// advance against what the point's own year before predicts (statistics for electricity,
-/// climate for gas).
+/// advance against what is expected of it ([`expected_advance`]): with a year of the point's
+/// own readings, its history spread by the load profile (`outside_history_band`) or, for gas,
+/// by the degree-days (`outside_degree_day_band`, climate); without, a standard household's
+/// year spread by the load profile (`outside_profile_band`, statistics).
 async fn validate_index(
     tx: &mut WriteTx,
     previous: &StoredIndex,
@@ -220,18 +215,31 @@ async fn validate_index(
     let told = !findings.iter().any(|f| f.rule == Rule::IndexBackwards);
     if let (true, Some(consumed)) = (told, check.energy_wh) {
         if let Some(expected) = expected_advance(tx, previous, day, energy).await? {
-            let (rule, band, basis) = match energy {
-                Energy::Electricity => (Rule::OutsideProfileBand, config.profile_band, "the load profile"),
-                Energy::Gas => (Rule::OutsideDegreeDayBand, config.degree_day_band, "the degree-days"),
+            let (rule, band) = match (&expected.basis, energy) {
+                (Basis::History { .. }, Energy::Electricity) => {
+                    (Rule::OutsideHistoryBand, config.history_band)
+                }
+                (Basis::History { .. }, Energy::Gas) => (Rule::OutsideDegreeDayBand, config.degree_day_band),
+                (Basis::Standard { .. }, _) => (Rule::OutsideProfileBand, config.profile_band),
             };
             if !band.contains(consumed, expected.wh) {
+                let basis = match expected.basis {
+                    Basis::History { base, history_wh } => format!(
+                        "this point's {history_wh} Wh from {base} to {} spread by the {}",
+                        previous.day,
+                        if energy == Energy::Gas { "degree-days" } else { "load profile" }
+                    ),
+                    Basis::Standard { yearly_wh } => format!(
+                        "a standard {yearly_wh} Wh a year spread by the {}",
+                        if energy == Energy::Gas { "degree-days" } else { "load profile" }
+                    ),
+                };
                 findings.push(Finding {
                     rule,
                     intervals: None,
                     reason: format!(
-                        "{consumed} Wh from {} to {day} where {basis} expects {} Wh from this point's {} Wh \
-                         between {} and {}: outside {band}",
-                        previous.day, expected.wh, expected.history_wh, expected.base, previous.day
+                        "{consumed} Wh from {} to {day} where {basis} expects {} Wh: outside {band}",
+                        previous.day, expected.wh
                     ),
                 });
             }
@@ -240,19 +248,48 @@ async fn validate_index(
     Ok(findings)
 }
 
-/// What a point's own history predicts for a period.
+/// What an expectation is drawn from.
+pub(crate) enum Basis {
+    /// The point's own readings: from the reading on `base` to the previous one.
+    History {
+        /// The day of the reading the history starts from.
+        base: Date,
+        /// The energy of the history, in Wh.
+        history_wh: i64,
+    },
+    /// A standard household's year, for a point without a year of readings.
+    Standard {
+        /// The standard yearly consumption, in Wh.
+        yearly_wh: i64,
+    },
+}
+
+/// What a period's consumption is expected to be, and from what.
 pub(crate) struct Expected {
     /// The energy expected over the period, in Wh.
     pub wh: i64,
-    /// The day of the reading the history starts from.
-    pub base: Date,
-    /// The energy of the history, in Wh.
-    pub history_wh: i64,
+    /// What it is drawn from.
+    pub basis: Basis,
 }
 
-/// The energy expected from `previous`'s day to `day` on `previous`'s register: the advance
-/// from a reading at least 300 days before `previous` to it, scaled by the reference data
-/// (`reference.rs`). `None` without such a reading, or when that history went backwards.
+/// The standard yearly consumption of a residential register without a year of readings:
+/// the Walloon regulator's typical household, 3,500 kWh of electricity (on a dual-rate meter,
+/// 60 % by day and 40 % by night; 2,000 kWh on an exclusive-night circuit) and 17,000 kWh of
+/// gas (about 1,500 m³). The register does not keep a point's class yet (see `reference.rs`).
+pub fn standard_yearly_wh(register: Register) -> i64 {
+    match register {
+        Register::Single => 3_500_000,
+        Register::Day => 2_100_000,
+        Register::Night => 1_400_000,
+        Register::ExclusiveNight => 2_000_000,
+        Register::Gas => 17_000_000,
+    }
+}
+
+/// The energy expected from `previous`'s day to `day` on `previous`'s register: with a reading
+/// at least 300 days before `previous`, the advance since it scaled by the reference data
+/// (`reference.rs`); without, the standard year ([`standard_yearly_wh`]) spread the same way.
+/// `None` when that history went backwards, or a day lacks reference data.
 pub(crate) async fn expected_advance(
     tx: &mut WriteTx,
     previous: &StoredIndex,
@@ -262,7 +299,12 @@ pub(crate) async fn expected_advance(
     let Ok(reference) = Reference::embedded() else { return Ok(None) };
     let Ok(cutoff) = previous.day.checked_sub(jiff::Span::new().days(299)) else { return Ok(None) };
     let r = &previous.reading;
-    let Some(base) = tx.index_before(r.ean(), r.register(), cutoff).await? else { return Ok(None) };
+    let Some(base) = tx.index_before(r.ean(), r.register(), cutoff).await? else {
+        let yearly_wh = standard_yearly_wh(r.register());
+        let Some(share) = reference.share(energy, previous.day, day) else { return Ok(None) };
+        let wh = (yearly_wh as f64 * share).round() as i64;
+        return Ok(Some(Expected { wh, basis: Basis::Standard { yearly_wh } }));
+    };
     let config = ValidationConfig::default();
     let Ok(history) =
         check_index(&base.reading, r, assumed_dial(energy), assumed_connection(energy), &config)
@@ -273,15 +315,13 @@ pub(crate) async fn expected_advance(
         return Ok(None);
     }
     let Some(history_wh) = history.energy_wh else { return Ok(None) };
-    Ok(reference.expected_wh(energy, base.day, history_wh, previous.day, day).map(|wh| Expected {
-        wh,
-        base: base.day,
-        history_wh,
-    }))
+    Ok(reference
+        .expected_wh(energy, base.day, history_wh, previous.day, day)
+        .map(|wh| Expected { wh, basis: Basis::History { base: base.day, history_wh } }))
 }
 
 /// The index `held`'s register is expected to show on its day, from the reading before it and
-/// the point's own history ([`expected_advance`]), in thousandths of the register's unit, the
+/// what is expected since ([`expected_advance`]: the point's own year, or a standard one), in thousandths of the register's unit, the
 /// dial going round if it must; `None` when the history does not allow an estimate.
 pub(crate) async fn estimate_index(tx: &mut WriteTx, held: &StoredIndex) -> Result<Option<u64>, StoreError> {
     let r = &held.reading;

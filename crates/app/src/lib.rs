@@ -14,6 +14,7 @@ mod audit;
 mod door;
 mod gate;
 mod index_readings;
+mod judged;
 mod market;
 mod metering;
 mod naive;
@@ -32,9 +33,10 @@ pub use ed25519_dalek::{SigningKey, VerifyingKey};
 pub use gate::Sent;
 pub use index_readings::{
     AssignReport, IndexPost, IndexReadingsView, IndexReport, IndexView, MAX_INDEX_DAYS, MAX_INDEX_ROWS,
-    PostError, RouteStopView, RouteView, assumed_dial, local_day,
+    PostError, RouteStopView, RouteView, local_day, standard_yearly_wh,
 };
 pub use journal::{Checkpoint, Hash, NoteError, Origin, SignedTreeHead};
+pub use judged::assumed_dial;
 pub use market::{
     AckTicket, AckView, Bundle, DayRun, MARKET_KINDS, MAX_BUNDLE, MAX_KEY_LEN, MarketAnswer, MarketTicket,
     MessageView, Placement, Receipt, ReceiptError, ScenarioView, market_today, queue_name, verify_receipt,

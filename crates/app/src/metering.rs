@@ -18,8 +18,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use domain::metering::{
-    Channel, Connection, DayLayout, Finding, Interval, IntervalDay, Quality, ReadingRow, ValidationConfig,
-    check_gaps, check_spikes, check_values, check_zero_runs,
+    Channel, DayLayout, Finding, Interval, IntervalDay, Quality, ReadingRow, ValidationConfig, check_gaps,
+    check_spikes, check_values, check_zero_runs,
 };
 use domain::{Ean, Energy};
 use jiff::civil::Date;
@@ -31,6 +31,7 @@ use store::metering::{DayWritten, StoredFinding};
 use store::{Command, Done, StoreError, WriteTx};
 
 use crate::gate::{Ask, Sent};
+pub use crate::judged::{RefusedRow, assumed_connection};
 use crate::{Actor, AppError, Cloison};
 
 /// The most rows one import call takes: a batch is one transaction of the writer, and one
@@ -97,26 +98,6 @@ impl ImportReport {
         self.days_unchanged += other.days_unchanged;
         self.findings += other.findings;
         self.refused.extend(other.refused);
-    }
-}
-
-/// A refused row: where it came from, the field at fault, a stable code and a reason.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RefusedRow {
-    /// The file's line, or the array's position (1-based).
-    pub line: u64,
-    /// The field at fault.
-    pub field: String,
-    /// The stable code.
-    pub code: String,
-    /// Why.
-    pub reason: String,
-}
-
-impl RefusedRow {
-    /// A row the row parser refused, at `line`.
-    pub fn of(line: u64, error: &domain::metering::RowError) -> RefusedRow {
-        RefusedRow { line, field: error.field.into(), code: error.code.into(), reason: error.reason.clone() }
     }
 }
 
@@ -238,18 +219,6 @@ impl Command for ImportReadings {
             ..self.template
         });
         Ok(Done { output: Ok(Sent::written(report, json)), entries: vec![entry] })
-    }
-}
-
-/// The rated power a connection is assumed to have for the `impossible_value` rule, until the
-/// register keeps each point's own: the largest low-voltage connection of a distribution grid
-/// (a 250 kVA cabin) for electricity, and a large commercial gas meter (G250, about 2.5 MW)
-/// for gas. A household's quarter-hour far above its 9.2 kVA still passes this rule; the
-/// spike rule is the one that catches it against its neighbours.
-pub fn assumed_connection(energy: Energy) -> Connection {
-    match energy {
-        Energy::Electricity => Connection { max_power_w: 250_000 },
-        Energy::Gas => Connection { max_power_w: 2_500_000 },
     }
 }
 
@@ -643,7 +612,8 @@ impl DecideFinding {
 
     /// A decision on a finding about an index reading: accepted as it is, rejected (the
     /// reading's next version no longer counts), estimated (the reading before it plus what
-    /// the point's own year before predicts, by the load profile or the degree-days), or
+    /// the point's own year, or a standard one, predicts by the load profile or the
+    /// degree-days), or
     /// corrected with the validator's value in thousandths of the register's unit (one value,
     /// at position 0).
     async fn decide_index(
@@ -668,9 +638,7 @@ impl DecideFinding {
                 Some(value) => Ok(Some((value, Quality::Estimated))),
                 None => refused(
                     "nothing_to_estimate",
-                    "an index is estimated from the reading before it and the point's readings of the year \
-                     before that; this register has not enough of them"
-                        .into(),
+                    "an index is estimated from a usable reading before it; this register has none".into(),
                 ),
             },
             Verdict::Correct { values } => match values.as_slice() {

@@ -2,7 +2,7 @@
 //! the validation must catch, and a meter reader's route.
 //!
 //! Each point consumes a yearly amount drawn from the seed (1,500 to 6,000 kWh of electricity,
-//! 600 to 2,500 m³ of gas) spread over the year like a household: electricity a little more
+//! 7 to 28 MWh of gas, some 600 to 2,500 m³) spread over the year like a household: electricity a little more
 //! in winter, gas mostly on cold days. A YMR point is read once a year on the same date from
 //! 2023 to 2025, by the demo's meter reader or on the customer's card; an MMR point also on the
 //! 5th of each month of 2025. Electricity meters are single-rate, or dual-rate with a day and a
@@ -77,9 +77,11 @@ pub async fn post(
     let mut electricity_seen = 0u32;
     for (n, (ean, energy, regime)) in points.iter().enumerate() {
         let mut rng = ChaCha8Rng::seed_from_u64(seed ^ ean.as_u64() ^ 0x1d3e_5a11);
+        // Wh a year: 1,500 to 6,000 kWh of electricity, 7 to 28 MWh of gas (about 600 to
+        // 2,500 m³).
         let yearly: u64 = match energy {
             Energy::Electricity => rng.gen_range(1_500_000..6_000_000),
-            Energy::Gas => rng.gen_range(600_000..2_500_000),
+            Energy::Gas => rng.gen_range(7_000_000..28_000_000),
         };
         let calorific = rng.gen_range(11_000..11_600u32);
         let mut dials: Vec<Dial> = match energy {

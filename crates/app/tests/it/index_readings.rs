@@ -38,8 +38,8 @@ async fn readings_are_validated_decided_and_clipped(app: &Cloison) {
     let g = gas_ean().to_string();
     let first = vec![
         post(&e, "day", "10000", "2026-01-05T10:00:00+01:00"),
-        post(&e, "day", "12000.5", "2026-03-05T10:00:00+01:00"),
-        post(&e, "day", "12500.25", "2026-03-25T10:00:00+01:00"),
+        post(&e, "day", "10600.5", "2026-03-05T10:00:00+01:00"),
+        post(&e, "day", "10750.25", "2026-03-25T10:00:00+01:00"),
         post(&e, "night", "999990", "2026-01-05T10:00:00+01:00"),
         IndexPost {
             calorific_value: Some(11_200),
@@ -56,9 +56,9 @@ async fn readings_are_validated_decided_and_clipped(app: &Cloison) {
     let report = post_all(
         app,
         vec![
-            post(&e, "night", "120", "2026-02-05T10:00:00+01:00"),
-            post(&e, "day", "11000", "2026-04-01T10:00:00+02:00"),
-            post(&e, "day", "12000.6", "2026-03-05T18:00:00+01:00"),
+            post(&e, "night", "200", "2026-02-05T10:00:00+01:00"),
+            post(&e, "day", "10000", "2026-04-01T10:00:00+02:00"),
+            post(&e, "day", "10600.6", "2026-03-05T18:00:00+01:00"),
             post(&e, "gas", "1", "2026-04-02T10:00:00+02:00"),
             post("541449999999999994", "day", "1", "2026-04-02T10:00:00+02:00"),
             post(&g, "gas", "1300", "2026-04-02T10:00:00+02:00"),
@@ -99,8 +99,6 @@ async fn readings_are_validated_decided_and_clipped(app: &Cloison) {
     found.sort_unstable();
     assert_eq!(found, [("index_backwards", Some("day")), ("meter_rollover", Some("night"))]);
     let id_of = |rule: &str| queue.iter().find(|f| f.rule == rule).map(|f| f.id.clone()).expect("found");
-    let estimate = app.validation_decide(&validator, &id_of("index_backwards"), Verdict::Estimate).await;
-    assert!(estimate.is_err_and(|e| e.to_string().contains("nothing_to_estimate")));
     let two = app
         .validation_decide(
             &validator,
@@ -118,7 +116,7 @@ async fn readings_are_validated_decided_and_clipped(app: &Cloison) {
         app.validation_decide(&validator, &id_of("meter_rollover"), Verdict::Accept).await.expect("accepted");
     assert_eq!(accepted.view().version_written, None);
     // A reading after the rejected one is compared with the last one that counts.
-    let after = post_all(app, vec![post(&e, "day", "12600", "2026-04-10T10:00:00+02:00")]).await;
+    let after = post_all(app, vec![post(&e, "day", "10850", "2026-04-10T10:00:00+02:00")]).await;
     assert_eq!((after.written, after.findings), (1, 0), "{after:?}");
 
     // Read back: the metering team sees every reading, the rejected one as rejected.
@@ -137,11 +135,11 @@ async fn readings_are_validated_decided_and_clipped(app: &Cloison) {
         [
             ("2026-01-05".to_owned(), "day", "10000.000", Quality::Measured, 1),
             ("2026-01-05".to_owned(), "night", "999990.000", Quality::Measured, 1),
-            ("2026-02-05".to_owned(), "night", "120.000", Quality::Measured, 1),
-            ("2026-03-05".to_owned(), "day", "12000.500", Quality::Measured, 1),
-            ("2026-03-25".to_owned(), "day", "12500.250", Quality::Measured, 1),
-            ("2026-04-01".to_owned(), "day", "11000.000", Quality::Rejected, 2),
-            ("2026-04-10".to_owned(), "day", "12600.000", Quality::Measured, 1),
+            ("2026-02-05".to_owned(), "night", "200.000", Quality::Measured, 1),
+            ("2026-03-05".to_owned(), "day", "10600.500", Quality::Measured, 1),
+            ("2026-03-25".to_owned(), "day", "10750.250", Quality::Measured, 1),
+            ("2026-04-01".to_owned(), "day", "10000.000", Quality::Rejected, 2),
+            ("2026-04-10".to_owned(), "day", "10850.000", Quality::Measured, 1),
         ]
     );
     assert!(all.iter().all(|r| r.unit == "kWh" && r.source == "customer_card"));
@@ -340,9 +338,9 @@ async fn readings_are_judged_against_the_points_own_year(app: &Cloison) {
     let queue = app.validation_queue(&validator, 100).await.expect("queue").into_view();
     let mut rules: Vec<&str> = queue.iter().map(|f| f.rule.as_str()).collect();
     rules.sort_unstable();
-    assert_eq!(rules, ["outside_degree_day_band", "outside_profile_band"]);
+    assert_eq!(rules, ["outside_degree_day_band", "outside_history_band"]);
     // Estimated: 13,800 kWh and what a spring quarter of this point's year holds (some 600).
-    let profile = queue.iter().find(|f| f.rule == "outside_profile_band").expect("found");
+    let profile = queue.iter().find(|f| f.rule == "outside_history_band").expect("found");
     let estimated =
         app.validation_decide(&validator, &profile.id, Verdict::Estimate).await.expect("estimated");
     assert_eq!(estimated.view().version_written, Some(2));
@@ -366,19 +364,36 @@ async fn readings_are_judged_against_the_points_own_year(app: &Cloison) {
         .readings;
     let value: f64 = gas_read[0].value.parse().expect("a number");
     assert!((3_100.0..3_500.0).contains(&value), "{value}");
-    // Without a year of history there is nothing to estimate from.
-    let young = post_all(
+    // Without a year of history, a standard household's year is the reference (statistics):
+    // 900 kWh in a winter quarter passes, 10,000 kWh in a spring one does not.
+    let standard = post_all(
         app,
         vec![
-            post(&e, "night", "100", "2026-01-10T10:00:00+01:00"),
-            post(&e, "night", "50", "2026-03-10T10:00:00+01:00"),
+            post(&e, "day", "1000", "2026-01-10T10:00:00+01:00"),
+            post(&e, "day", "1900", "2026-04-10T10:00:00+02:00"),
+            post(&e, "day", "11900", "2026-07-10T10:00:00+02:00"),
         ],
     )
     .await;
-    assert_eq!(young.findings, 1, "{young:?}");
+    assert_eq!((standard.written, standard.findings), (3, 1), "{standard:?}");
     let queue = app.validation_queue(&validator, 100).await.expect("queue").into_view();
-    let backwards = queue.iter().find(|f| f.rule == "index_backwards").expect("found");
-    let none = app.validation_decide(&validator, &backwards.id, Verdict::Estimate).await;
-    assert!(none.is_err_and(|e| e.to_string().contains("nothing_to_estimate")));
+    let statistics = queue.iter().find(|f| f.rule == "outside_profile_band").expect("found");
+    assert_eq!(statistics.register.map(|r| r.as_str()), Some("day"));
+    // And an estimate from it: 1,900 kWh and a spring quarter of a standard day register's
+    // year (60 % of 3,500 kWh: some 460 kWh).
+    app.validation_decide(&validator, &statistics.id, Verdict::Estimate).await.expect("estimated");
+    let day_read = app
+        .index_readings(&validator, ean(), d(2026, 7, 10), d(2026, 7, 11))
+        .await
+        .expect("read")
+        .into_view()
+        .readings;
+    let estimated = day_read.iter().find(|r| r.register.as_str() == "day").expect("the day register");
+    assert_eq!(estimated.quality, Quality::Estimated);
+    let value: f64 = estimated.value.parse().expect("a number");
+    assert!((2_250.0..2_500.0).contains(&value), "{value}");
+    // A register's first reading has nothing to be compared with.
+    let first = post_all(app, vec![post(&e, "night", "999999.999", "2026-01-10T10:00:00+01:00")]).await;
+    assert_eq!((first.written, first.findings), (1, 0), "{first:?}");
 }
 each_backend!(judged, readings_are_judged_against_the_points_own_year);
