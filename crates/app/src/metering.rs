@@ -504,7 +504,9 @@ pub enum Verdict {
     /// The values concerned are wrong: they are kept, marked rejected, and no longer count.
     Reject,
     /// The values concerned are replaced by estimates: interpolated over a short gap between
-    /// measured neighbours, refused (`nothing_to_estimate`) where no estimate can be made.
+    /// measured neighbours, and over a longer one the load profile's shape at the level the
+    /// day's own values set (offtake only); refused (`nothing_to_estimate`) where no estimate
+    /// can be made.
     Estimate,
     /// The validator's own values, by interval number, marked corrected.
     Correct {
@@ -577,10 +579,17 @@ impl DecideFinding {
             Verdict::Reject => reject(day).map(Some),
             Verdict::Estimate => {
                 let rejected = reject(day)?;
+                // A long gap follows the load profile at the day's own level.
+                let fill = crate::reference::Reference::embedded().ok().and_then(|r| r.day_fill(&rejected));
+                let profile = fill.as_ref().map(|(profile, total)| domain::metering::ProfileFill {
+                    profile,
+                    yearly_wh: *total,
+                    first: 0,
+                });
                 domain::metering::estimate_gaps(
                     &rejected,
                     &domain::metering::EstimationConfig::default(),
-                    None,
+                    profile,
                 )
                 .map(Some)
                 .map_err(|e| Undecided::Refused(e.code(), e.to_string()))

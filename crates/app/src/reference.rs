@@ -15,7 +15,9 @@ use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use domain::Energy;
-use domain::metering::{DegreeDays, ElectricityProfile, GasProfile, ReferenceError};
+use domain::metering::{
+    Channel, DegreeDays, ElectricityProfile, GasProfile, IntervalDay, Profile, ReferenceError,
+};
 use jiff::civil::Date;
 
 const ELECTRICITY: &str = include_str!("../../../data/profiles/electricity_residential.csv");
@@ -26,10 +28,14 @@ const DEGREE_DAYS: &str = include_str!("../../../data/climate/degree_days_uccle.
 /// year; only its calendar of Sundays and holidays changes).
 const YEARS: std::ops::RangeInclusive<i16> = 2000..=2050;
 
-/// Each local day's share of its year's consumption, per energy.
+/// Each local day's share of its year's consumption, per energy, and the profiles themselves
+/// for the shape of a day.
 pub(crate) struct Reference {
     electricity: HashMap<Date, f64>,
     gas: HashMap<Date, f64>,
+    electricity_profile: ElectricityProfile,
+    gas_profile: GasProfile,
+    degree_days: DegreeDays,
 }
 
 static EMBEDDED: LazyLock<Result<Reference, ReferenceError>> = LazyLock::new(Reference::load);
@@ -62,7 +68,37 @@ impl Reference {
             }
             day = d.tomorrow().ok();
         }
-        Ok(Reference { electricity, gas })
+        Ok(Reference { electricity, gas, electricity_profile: profile, gas_profile, degree_days })
+    }
+
+    /// The profile of one local day of `channel` (one weight per interval: 92/96/100, or
+    /// 23/24/25 for gas), and the day's total as its usable values imply: their sum scaled by
+    /// the weight of the whole day over theirs. What a long gap is estimated with: the day's
+    /// own level, in the profile's shape. `None` for injection (a production profile is not
+    /// shipped), a gas day without degree-days, or a day with no usable value.
+    pub(crate) fn day_fill(&self, day: &IntervalDay) -> Option<(Profile, i64)> {
+        let weights = match day.channel() {
+            Channel::ElectricityOfftake => self.electricity_profile.day_weights(day.day()),
+            Channel::GasOfftake => self.gas_profile.day_weights(day.day(), &self.degree_days).ok()?,
+            Channel::ElectricityInjection => return None,
+        };
+        if weights.len() != day.intervals().len() {
+            return None;
+        }
+        let (mut measured, mut measured_weight) = (0i128, 0u128);
+        for (interval, &weight) in day.intervals().iter().zip(&weights) {
+            if let Some(wh) = interval.usable() {
+                measured += i128::from(wh);
+                measured_weight += u128::from(weight);
+            }
+        }
+        let all: u128 = weights.iter().map(|&w| u128::from(w)).sum();
+        if measured_weight == 0 || measured < 0 {
+            return None;
+        }
+        let total = (measured * all as i128 + measured_weight as i128 / 2) / measured_weight as i128;
+        let profile = Profile::new(weights).ok()?;
+        Some((profile, i64::try_from(total).ok()?))
     }
 
     /// The share of a year's consumption expected over the local days `from..to`, or `None`

@@ -452,3 +452,40 @@ async fn findings_go_to_the_validators_queue_and_are_decided_once(app: &Cloison)
     assert_eq!(values[60].wh, Some(0));
 }
 each_backend!(validation, findings_go_to_the_validators_queue_and_are_decided_once);
+
+/// A gap longer than a straight line should bridge is estimated in the load profile's shape,
+/// at the level the day's own values set; on injection, with no profile shipped, it is not.
+async fn long_gaps_follow_the_load_profile(app: &Cloison) {
+    register(app).await;
+    let day = d(2026, 2, 11);
+    let layout = DayLayout::new(Channel::ElectricityOfftake, day).expect("a day");
+    let rows: Vec<PlacedRow> = (0..layout.len())
+        .filter(|i| !(40..56).contains(i))
+        .map(|i| {
+            let start = layout.label(i).expect("label");
+            let row = ReadingRow::parse([&ean().to_string(), "electricity_offtake", &start, "100", "Wh", ""])
+                .expect("row");
+            PlacedRow { line: i as u64 + 1, row }
+        })
+        .collect();
+    let report = import(app, rows).await;
+    assert_eq!(report.findings, 1, "the gap: {report:?}");
+    let validator = actor("meter-val", Role::MeteringStaff);
+    let queue = app.validation_queue(&validator, 10).await.expect("queue").into_view();
+    assert_eq!((queue[0].rule.as_str(), queue[0].intervals), ("gap", Some((40, 56))));
+    let decided =
+        app.validation_decide(&validator, &queue[0].id, Verdict::Estimate).await.expect("estimated");
+    assert_eq!(decided.view().version_written, Some(2));
+    let view =
+        read(app, "meter-ops", Role::MeteringStaff, day, day.tomorrow().expect("next"), Resolution::Interval)
+            .await;
+    let values = &view.channels[0].values;
+    let gap: Vec<i64> = values[40..56].iter().map(|v| v.wh.expect("estimated")).collect();
+    assert!(values[40..56].iter().all(|v| v.quality == domain::metering::Quality::Estimated));
+    assert!(gap.iter().all(|&wh| wh > 0), "{gap:?}");
+    // Four hours of a day at 100 Wh a quarter-hour, in the profile's shape: not a flat line.
+    let sum: i64 = gap.iter().sum();
+    assert!((800..3_200).contains(&sum), "{sum}: {gap:?}");
+    assert!(gap.iter().any(|&wh| wh != gap[0]), "the profile's shape, not a straight line: {gap:?}");
+}
+each_backend!(long_gaps, long_gaps_follow_the_load_profile);
