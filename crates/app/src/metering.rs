@@ -19,7 +19,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use domain::metering::{
     Channel, DayLayout, Finding, Interval, IntervalDay, Quality, ReadingRow, ValidationConfig, check_gaps,
-    check_spikes, check_values, check_zero_runs,
+    check_history_band, check_spikes, check_values, check_zero_runs,
 };
 use domain::{Ean, Energy};
 use jiff::civil::Date;
@@ -191,6 +191,7 @@ impl Command for ImportReadings {
         let mut written: Vec<Ean> = Vec::new();
         if self.mode == ImportMode::Write {
             let at = Timestamp::now();
+            let mut new_days: Vec<IntervalDay> = Vec::new();
             for ((ean, channel, day), values) in &days {
                 let values: Vec<(usize, Interval)> = values.iter().map(|(i, v, _)| (*i, *v)).collect();
                 let (outcome, stored) = tx.patch_interval_day(*ean, *channel, *day, &values, at).await?;
@@ -204,10 +205,12 @@ impl Command for ImportReadings {
                         if written.last() != Some(ean) {
                             written.push(*ean);
                         }
+                        new_days.push(stored);
                     }
                     DayWritten::Unchanged(_) => report.days_unchanged += 1,
                 }
             }
+            report.findings += history_band(tx, &new_days, at).await?;
         }
         written.sort_unstable();
         written.dedup();
@@ -232,6 +235,52 @@ pub(crate) fn validate(day: &IntervalDay) -> Vec<Finding> {
     findings.extend(check_zero_runs(day, &config));
     findings.extend(check_gaps(day));
     findings
+}
+
+/// How far back the history band looks: the same weekday 52 and 104 weeks before, so a
+/// Sunday is compared with Sundays.
+const HISTORY_WEEKS: [i64; 2] = [52, 104];
+
+/// `outside_history_band` on the days just written (in key order, by point and channel): each
+/// complete day's total against the mean of the same weekday 52 and 104 weeks before, where
+/// those days are complete too. One read per point and channel of the batch, of the span of
+/// days those comparisons need. Returns how many findings were filed.
+async fn history_band(tx: &mut WriteTx, days: &[IntervalDay], at: Timestamp) -> Result<u64, StoreError> {
+    let config = ValidationConfig::default();
+    let mut filed = 0;
+    for group in days.chunk_by(|a, b| a.ean() == b.ean() && a.channel() == b.channel()) {
+        let (Some(first), Some(last)) = (group.first(), group.last()) else { continue };
+        let back = |day: Date, weeks: i64| day.checked_sub(jiff::Span::new().days(weeks * 7)).ok();
+        let (Some(from), Some(to)) =
+            (back(first.day(), HISTORY_WEEKS[1]), back(last.day(), HISTORY_WEEKS[0]))
+        else {
+            continue;
+        };
+        let earlier = tx.interval_days_between(first.ean(), first.channel(), from, to).await?;
+        if earlier.is_empty() {
+            continue;
+        }
+        let complete = |day: &IntervalDay| match day.usable_total() {
+            (total, 0) => Some(total),
+            _ => None,
+        };
+        let totals: HashMap<Date, i64> =
+            earlier.iter().filter_map(|d| complete(d).map(|total| (d.day(), total))).collect();
+        for day in group {
+            let Some(total) = complete(day) else { continue };
+            let previous: Vec<i64> = HISTORY_WEEKS
+                .iter()
+                .filter_map(|&w| back(day.day(), w))
+                .filter_map(|d| totals.get(&d))
+                .copied()
+                .collect();
+            if let Some(finding) = check_history_band(total, &previous, &config) {
+                tx.put_finding(day, &finding, at).await?;
+                filed += 1;
+            }
+        }
+    }
+    Ok(filed)
 }
 
 /// How finely consumption is shown.

@@ -101,6 +101,43 @@ impl WriteTx {
             .map_err(|e| corrupt(format!("interval day {day}: {e}")))
     }
 
+    /// The latest version of each local day of `ean`'s `channel` from `from` to `to`
+    /// inclusive, in day order, read in the writer's transaction (what the history band
+    /// compares a day just written with).
+    pub async fn interval_days_between(
+        &mut self,
+        ean: Ean,
+        channel: Channel,
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<IntervalDay>, StoreError> {
+        let rows = sqlx::query(INTERVAL_DAYS_SQL)
+            .bind(ean_key(ean))
+            .bind(channel.as_str())
+            .bind(from.to_string())
+            .bind(to.to_string())
+            .fetch_all(self.conn())
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let day: Date = row
+                    .try_get::<String, _>("day")?
+                    .parse()
+                    .map_err(|e| corrupt(format!("interval day date: {e}")))?;
+                let intervals = unpack(&row.try_get::<Vec<u8>, _>("packed")?)
+                    .map_err(|e| corrupt(format!("interval day: {e}")))?;
+                IntervalDay::with_version(
+                    ean,
+                    channel,
+                    day,
+                    version_from(row.try_get("version")?)?,
+                    intervals,
+                )
+                .map_err(|e| corrupt(format!("interval day {day}: {e}")))
+            })
+            .collect()
+    }
+
     /// Files what a validation rule found on version `version` of a day in the validators'
     /// queue, under a new random id, bound to the next entry.
     pub async fn put_finding(

@@ -489,3 +489,45 @@ async fn long_gaps_follow_the_load_profile(app: &Cloison) {
     assert!(gap.iter().any(|&wh| wh != gap[0]), "the profile's shape, not a straight line: {gap:?}");
 }
 each_backend!(long_gaps, long_gaps_follow_the_load_profile);
+
+/// One day of `ean()`'s offtake, every quarter-hour at `wh`.
+fn flat_day(day: Date, wh: i64) -> Vec<PlacedRow> {
+    let layout = DayLayout::new(Channel::ElectricityOfftake, day).expect("a day");
+    (0..layout.len())
+        .map(|i| {
+            let start = layout.label(i).expect("label");
+            let row = ReadingRow::parse([
+                &ean().to_string(),
+                "electricity_offtake",
+                &start,
+                &wh.to_string(),
+                "Wh",
+                "",
+            ])
+            .expect("row");
+            PlacedRow { line: i as u64 + 1, row }
+        })
+        .collect()
+}
+
+/// History: a day is compared with the same weekday 52 and 104 weeks before; four times that
+/// level is a finding, one and a half times is not, and a day with no history has none.
+async fn a_day_far_from_its_history_is_a_finding(app: &Cloison) {
+    register(app).await;
+    let mut rows = flat_day(d(2024, 2, 13), 100);
+    rows.extend(flat_day(d(2025, 2, 11), 100));
+    rows.extend(flat_day(d(2025, 2, 13), 100));
+    assert_eq!(import(app, rows).await.findings, 0, "no history to compare with yet");
+    // 2026-02-10 is 52 weeks after 2025-02-11 and 104 after 2024-02-13: the same Tuesday.
+    let mut rows = flat_day(d(2026, 2, 10), 400);
+    rows.extend(flat_day(d(2026, 2, 12), 150));
+    rows.extend(flat_day(d(2026, 2, 16), 900));
+    let report = import(app, rows).await;
+    assert_eq!((report.days_written, report.findings), (3, 1), "{report:?}");
+    let queue =
+        app.validation_queue(&actor("meter-val", Role::MeteringStaff), 10).await.expect("queue").into_view();
+    assert_eq!(queue.len(), 1);
+    assert_eq!((queue[0].rule.as_str(), queue[0].day), ("outside_history_band", d(2026, 2, 10)));
+    assert!(queue[0].reason.contains("9600"), "{}", queue[0].reason);
+}
+each_backend!(history, a_day_far_from_its_history_is_a_finding);
