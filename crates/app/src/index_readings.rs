@@ -729,24 +729,13 @@ impl Cloison {
                     .index_readings(ean, from, last)
                     .await?
                     .iter()
-                    .filter(|s| visible_at(&visible, s.reading.at()))
+                    .filter(|s| visible.contains(s.reading.at()))
                     .map(IndexView::of)
                     .collect()
             };
             Ok(IndexReadingsView { ean, from, to, readings })
         })
         .await
-    }
-}
-
-/// Whether an instant is inside what may be seen.
-fn visible_at(visible: &Visible, at: Timestamp) -> bool {
-    match visible {
-        Visible::Nothing => false,
-        Visible::All => true,
-        Visible::Periods(periods) => {
-            periods.iter().any(|p| p.from() <= at && p.to().is_none_or(|to| at < to))
-        }
     }
 }
 

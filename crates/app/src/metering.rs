@@ -712,28 +712,48 @@ impl DecideFinding {
         };
         let decided = match decided {
             Ok(decided) => decided,
-            Err(refused) => {
-                let outcome = match &refused {
-                    Undecided::Refused(code, _) => format!("refused:{code}"),
-                    Undecided::NoSuch => "not_visible".into(),
-                };
-                return Ok(self.done(tx, subjects, outcome, None, Err(refused)));
-            }
+            Err(refused) => return Ok(self.refused(tx, subjects, refused)),
         };
         let version_written = match decided {
             Some((value, quality)) => Some(tx.put_index_version(&held, value, quality, at).await?),
             None => None,
         };
+        self.decided_as(tx, &finding.id, version_written, subjects, at).await
+    }
+
+    /// Records the decision (and the version it wrote) and journals it with its answer.
+    async fn decided_as(
+        &self,
+        tx: &mut WriteTx,
+        finding: &str,
+        version_written: Option<u32>,
+        subjects: Vec<String>,
+        at: Timestamp,
+    ) -> Result<Done<Result<Sent<DecisionView>, Undecided>>, StoreError> {
         let party = self.template.actor.party_id.clone();
-        tx.decide_finding(&finding.id, self.verdict.as_str(), &party, version_written, at).await?;
+        tx.decide_finding(finding, self.verdict.as_str(), &party, version_written, at).await?;
         let view = DecisionView {
-            finding: finding.id.clone(),
+            finding: finding.to_owned(),
             decision: self.verdict.as_str().into(),
             version_written,
         };
         let json = serde_json::to_vec(&view).map_err(|e| StoreError::Journal(e.to_string()))?;
         let digest = Some(journal::Hash::digest(&json));
         Ok(self.done(tx, subjects, "ok".into(), digest, Ok(Sent::written(view, json))))
+    }
+
+    /// A decision refused: journaled with its code, nothing written.
+    fn refused(
+        &self,
+        tx: &mut WriteTx,
+        subjects: Vec<String>,
+        refused: Undecided,
+    ) -> Done<Result<Sent<DecisionView>, Undecided>> {
+        let outcome = match &refused {
+            Undecided::Refused(code, _) => format!("refused:{code}"),
+            Undecided::NoSuch => "not_visible".into(),
+        };
+        self.done(tx, subjects, outcome, None, Err(refused))
     }
 
     fn done(
@@ -791,13 +811,7 @@ impl Command for DecideFinding {
         };
         let decided = match self.decided(&day, range) {
             Ok(decided) => decided,
-            Err(refused) => {
-                let outcome = match &refused {
-                    Undecided::Refused(code, _) => format!("refused:{code}"),
-                    Undecided::NoSuch => "not_visible".into(),
-                };
-                return Ok(self.done(tx, subjects, outcome, None, Err(refused)));
-            }
+            Err(refused) => return Ok(self.refused(tx, subjects, refused)),
         };
         let version_written = match &decided {
             Some(new) => match tx.put_interval_day(new, at).await? {
@@ -806,16 +820,7 @@ impl Command for DecideFinding {
             },
             None => None,
         };
-        let party = self.template.actor.party_id.clone();
-        tx.decide_finding(&finding.id, self.verdict.as_str(), &party, version_written, at).await?;
-        let view = DecisionView {
-            finding: finding.id.clone(),
-            decision: self.verdict.as_str().into(),
-            version_written,
-        };
-        let json = serde_json::to_vec(&view).map_err(|e| StoreError::Journal(e.to_string()))?;
-        let digest = Some(journal::Hash::digest(&json));
-        Ok(self.done(tx, subjects, "ok".into(), digest, Ok(Sent::written(view, json))))
+        self.decided_as(tx, &finding.id, version_written, subjects, at).await
     }
 }
 

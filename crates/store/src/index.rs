@@ -165,15 +165,7 @@ impl WriteTx {
         register: Register,
         day: Date,
     ) -> Result<Option<StoredIndex>, StoreError> {
-        let row = sqlx::query(&format!(
-            "{INDEX_SELECT} WHERE r.ean = $1 AND r.register = $2 AND r.day = $3 ORDER BY r.version DESC LIMIT 1"
-        ))
-        .bind(ean_key(ean))
-        .bind(register.as_str())
-        .bind(day.to_string())
-        .fetch_optional(self.conn())
-        .await?;
-        row.as_ref().map(stored_index).transpose()
+        self.one_index("r.day = $3 ORDER BY r.version DESC", ean, register, day).await
     }
 
     /// The latest usable reading of `register` of `ean` on a day before `day` (a rejected
@@ -184,16 +176,28 @@ impl WriteTx {
         register: Register,
         day: Date,
     ) -> Result<Option<StoredIndex>, StoreError> {
-        let rows = sqlx::query(&format!(
-            "{INDEX_SELECT} WHERE r.ean = $1 AND r.register = $2 AND r.day < $3 AND {LATEST} \
-             AND r.quality <> 'rejected' ORDER BY r.day DESC LIMIT 1"
+        let condition = format!("r.day < $3 AND {LATEST} AND r.quality <> 'rejected' ORDER BY r.day DESC");
+        self.one_index(&condition, ean, register, day).await
+    }
+
+    /// The first reading of `register` of `ean` under `condition` (on `$3`, the day, with its
+    /// order), in the writer's transaction.
+    async fn one_index(
+        &mut self,
+        condition: &str,
+        ean: Ean,
+        register: Register,
+        day: Date,
+    ) -> Result<Option<StoredIndex>, StoreError> {
+        let row = sqlx::query(&format!(
+            "{INDEX_SELECT} WHERE r.ean = $1 AND r.register = $2 AND {condition} LIMIT 1"
         ))
         .bind(ean_key(ean))
         .bind(register.as_str())
         .bind(day.to_string())
         .fetch_optional(self.conn())
         .await?;
-        rows.as_ref().map(stored_index).transpose()
+        row.as_ref().map(stored_index).transpose()
     }
 
     /// Puts `ean` on `reader`'s route for the window `from`..=`to`; `false` when it is there
@@ -233,21 +237,6 @@ impl WriteTx {
         .await?;
         self.bind(&ROUTE_STOPS, &row)?;
         Ok(true)
-    }
-
-    /// Whether `ean` is on `reader`'s route in a window holding `day`, in the writer's
-    /// transaction (where a reading is posted).
-    pub async fn on_route(&mut self, reader: &PartyId, ean: Ean, day: Date) -> Result<bool, StoreError> {
-        let found: Option<i64> = sqlx::query_scalar(
-            "SELECT ean FROM route_stops WHERE reader = $1 AND ean = $2 AND window_from <= $3 \
-             AND window_to >= $3 LIMIT 1",
-        )
-        .bind(reader.as_str())
-        .bind(ean_key(ean))
-        .bind(day.to_string())
-        .fetch_optional(self.conn())
-        .await?;
-        Ok(found.is_some())
     }
 }
 

@@ -146,33 +146,8 @@ impl WriteTx {
         finding: &Finding,
         at: Timestamp,
     ) -> Result<String, StoreError> {
-        let id = crate::market::random_id();
-        let seq = self.journal_seq();
-        let (first, end) = match &finding.intervals {
-            Some(range) => (Some(range.start as i64), Some(range.end as i64)),
-            None => (None, None),
-        };
-        let row = sqlx::query(&format!(
-            "INSERT INTO validation_findings (finding_id, ean, channel, day, version, rule, first_interval, \
-             end_interval, reason, found_at, journal_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
-             RETURNING {}",
-            VALIDATION_FINDINGS.column_list()
-        ))
-        .bind(&id)
-        .bind(ean_key(day.ean()))
-        .bind(day.channel().as_str())
-        .bind(day.day().to_string())
-        .bind(i64::from(day.version().get()))
-        .bind(finding.code())
-        .bind(first)
-        .bind(end)
-        .bind(&finding.reason)
-        .bind(micros(at))
-        .bind(seq)
-        .fetch_one(self.conn())
-        .await?;
-        self.bind(&VALIDATION_FINDINGS, &row)?;
-        Ok(id)
+        let series = day.channel().as_str().to_owned();
+        self.insert_finding(day.ean(), series, day.day(), day.version().get(), finding, at).await
     }
 
     /// Files what a validation rule found on version `version` of `register`'s reading of
@@ -186,20 +161,40 @@ impl WriteTx {
         finding: &Finding,
         at: Timestamp,
     ) -> Result<String, StoreError> {
+        let series = format!("{INDEX_SERIES}{}", register.as_str());
+        self.insert_finding(ean, series, day, version, finding, at).await
+    }
+
+    /// One row of the validators' queue: `series` is a channel, or `index:` and a register.
+    async fn insert_finding(
+        &mut self,
+        ean: Ean,
+        series: String,
+        day: Date,
+        version: u32,
+        finding: &Finding,
+        at: Timestamp,
+    ) -> Result<String, StoreError> {
         let id = crate::market::random_id();
         let seq = self.journal_seq();
+        let (first, end) = match &finding.intervals {
+            Some(range) => (Some(range.start as i64), Some(range.end as i64)),
+            None => (None, None),
+        };
         let row = sqlx::query(&format!(
             "INSERT INTO validation_findings (finding_id, ean, channel, day, version, rule, first_interval, \
-             end_interval, reason, found_at, journal_seq) VALUES ($1, $2, $3, $4, $5, $6, NULL, NULL, $7, $8, $9) \
+             end_interval, reason, found_at, journal_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
              RETURNING {}",
             VALIDATION_FINDINGS.column_list()
         ))
         .bind(&id)
         .bind(ean_key(ean))
-        .bind(format!("{INDEX_SERIES}{}", register.as_str()))
+        .bind(series)
         .bind(day.to_string())
         .bind(i64::from(version))
         .bind(finding.code())
+        .bind(first)
+        .bind(end)
         .bind(&finding.reason)
         .bind(micros(at))
         .bind(seq)
