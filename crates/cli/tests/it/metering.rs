@@ -258,3 +258,114 @@ fn sigkill_during_an_import_loses_no_committed_batch() {
     let view = consumption(&dir, &points[7], "2025-06-01", "2026-05-31", "15m");
     assert_eq!(values(&view), 364 * 96, "the whole year of the last point: {}", values(&view));
 }
+
+/// The route and index-reading commands: bad input exits 2 naming the flag, and writes
+/// nothing; a planned route is what the reader then sees (R9).
+#[test]
+fn route_and_index_commands_name_the_bad_flag_and_write_nothing() {
+    let dir = Workdir::new();
+    dir.ok(&["demo", "--no-serve", "--access-points", "40"]);
+    let power = points(&dir, Energy::Electricity)[1].clone();
+    let staff = ["--as", "staff-marc:metering_staff"];
+    let route = |dir: &Workdir| -> usize {
+        let out = dir.ok(&["--as", "staff-rita:meter_reader", "metering", "route", "--json"]);
+        let view: serde_json::Value = serde_json::from_str(&out).expect("json");
+        view["stops"].as_array().expect("stops").len()
+    };
+    let before = route(&dir);
+    for (args, flag) in [
+        (
+            vec![
+                "metering",
+                "assign",
+                "--reader",
+                "staff-rita",
+                "--from",
+                "soon",
+                "--to",
+                "2030-01-01",
+                &power,
+            ],
+            "--from",
+        ),
+        (
+            vec![
+                "metering",
+                "assign",
+                "--reader",
+                "staff-rita",
+                "--from",
+                "2020-01-01",
+                "--to",
+                "2030-01-01",
+                "12345",
+            ],
+            "ean",
+        ),
+        (
+            vec![
+                "metering",
+                "assign",
+                "--reader",
+                "Not A Slug",
+                "--from",
+                "2020-01-01",
+                "--to",
+                "2030-01-01",
+                &power,
+            ],
+            "--reader",
+        ),
+        (
+            vec![
+                "metering",
+                "assign",
+                "--reader",
+                "sup-ardenne",
+                "--from",
+                "2020-01-01",
+                "--to",
+                "2030-01-01",
+                &power,
+            ],
+            "reader",
+        ),
+        (
+            vec![
+                "metering",
+                "assign",
+                "--reader",
+                "staff-rita",
+                "--from",
+                "2030-01-02",
+                "--to",
+                "2030-01-01",
+                &power,
+            ],
+            "to",
+        ),
+        (vec!["metering", "readings", &power, "--from", "2025-13-01", "--to", "2026-01-01"], "--from"),
+    ] {
+        let out = dir.run(&[&staff[..], &args[..]].concat());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(flag), "{args:?} names {flag}: {stderr}");
+    }
+    assert_eq!(route(&dir), before, "nothing was put on the route");
+    // A reader does not plan routes (exit 4, journaled).
+    let out = dir.run(&[
+        "--as",
+        "staff-rita:meter_reader",
+        "metering",
+        "assign",
+        "--reader",
+        "staff-rita",
+        "--from",
+        "2020-01-01",
+        "--to",
+        "2030-01-01",
+        &power,
+    ]);
+    assert_eq!(out.status.code(), Some(4), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(route(&dir), before);
+}
