@@ -18,6 +18,7 @@ pub mod period;
 pub mod register;
 pub mod role;
 pub mod scenario;
+pub mod staff;
 
 pub use access_point::{
     AccessPoint, Address, AddressError, Energy, GridStatus, MeterKind, ReadingRegime, SubstationId,

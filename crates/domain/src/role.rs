@@ -129,6 +129,13 @@ impl fmt::Display for Role {
     }
 }
 
+/// A role travels in reports and answers by its text form, as the journal spells it.
+impl serde::Serialize for Role {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 /// The roles a token may carry; `system` is refused (see [`Role::holds_tokens`]).
 impl FromStr for Role {
     type Err = RoleError;
