@@ -163,6 +163,10 @@ impl From<AppError> for ApiError {
                 "Idempotency-Key: this key was used before for another request",
             ),
             AppError::Invalid(e) => ApiError::invalid("invalid_input", e.to_string()),
+            AppError::BadLines(lines) => ApiError::invalid(
+                "invalid_input",
+                lines.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "),
+            ),
             AppError::Internal(e) => ApiError::internal(e),
         }
     }

@@ -134,6 +134,7 @@ fn outcome_of(error: &AppError) -> String {
         AppError::NotVisible | AppError::NoSuch(_) => "not_visible".into(),
         AppError::Forbidden => "forbidden".into(),
         AppError::Invalid(e) => crate::write::refused(e),
+        AppError::BadLines(_) => "refused:bad_lines".into(),
         AppError::KeyReused => "refused:idempotency_key_reused".into(),
         AppError::Internal(_) => "error".into(),
     }

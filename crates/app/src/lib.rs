@@ -13,6 +13,7 @@ mod against;
 mod audit;
 mod door;
 mod gate;
+mod iam;
 mod index_readings;
 mod judged;
 mod market;
@@ -31,6 +32,10 @@ pub use domain::{Change, Role};
 pub use door::{AccessPointView, ClippedHistory, Me};
 pub use ed25519_dalek::{SigningKey, VerifyingKey};
 pub use gate::Sent;
+pub use iam::{
+    AccessCheck, DEFAULT_MAX_REMOVAL_PERCENT, DUTIES_CSV, JOBS_CSV, SyncInput, SyncReport, Violation,
+    catalogue,
+};
 pub use index_readings::{
     AssignReport, IndexPost, IndexReadingsView, IndexReport, IndexView, MAX_INDEX_DAYS, MAX_INDEX_ROWS,
     PostError, RouteStopView, RouteView, local_day, standard_yearly_wh,
@@ -50,6 +55,7 @@ pub use policy::{Policy, PolicyError};
 pub use register::{HistoryView, Holder, PartyRef, RecordView, RegisterView, WriteTicket};
 pub use store::metering::{Decided, StoredFinding};
 pub use store::naive::NaiveValue;
+pub use store::staff::GrantView;
 pub use store::{
     Backend, Counts, JournalFault, JournalQuery, Keys, MasterKey, Opening, STORE_META, Store, StoreError,
     StoredEntry, Verified, VerifyError, Written, redacted, sqlite_url,
@@ -95,6 +101,10 @@ pub enum AppError {
     /// The input broke a rule; nothing was changed.
     #[error(transparent)]
     Invalid(StoreError),
+    /// Lines of an input file (an HR extract) were refused, each with its line and field;
+    /// nothing was changed.
+    #[error("{} line(s) refused, nothing was changed; first: {}", .0.len(), .0.first().map(ToString::to_string).unwrap_or_default())]
+    BadLines(Vec<domain::staff::LineError>),
     /// Our side failed; the cause is logged, not shown.
     #[error("internal error: {0}")]
     Internal(StoreError),

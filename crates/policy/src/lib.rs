@@ -275,6 +275,10 @@ pub enum Action {
     ReadRoute,
     /// An index reading from a reader's field device, for a point of their route (R9).
     WriteRouteReading,
+    /// Who holds which role: the nightly HR sync, manual exceptions, revocations (R6, R11).
+    ManageAccess,
+    /// The access report: staff records, grants in force, segregation-of-duties violations.
+    ReviewAccess,
 }
 
 /// The kinds of resource the schema declares, each action applying to some of them.
@@ -302,7 +306,7 @@ pub enum ResourceKind {
 
 impl Action {
     /// Every action, in declaration order.
-    pub const ALL: [Action; 30] = [
+    pub const ALL: [Action; 32] = [
         Action::ReadAccessPoint,
         Action::ReadHistory,
         Action::WriteRegister,
@@ -333,6 +337,8 @@ impl Action {
         Action::AssignRoutes,
         Action::ReadRoute,
         Action::WriteRouteReading,
+        Action::ManageAccess,
+        Action::ReviewAccess,
     ];
 
     /// The kinds of resource the action applies to, as the schema's `appliesTo` says.
@@ -350,7 +356,11 @@ impl Action {
             | Action::ListAccessPoints
             | Action::ReadOwnIdentity
             | Action::RunMarketDay => &[K::Register],
-            Action::ManageTokens | Action::ReadSetting | Action::WriteSetting => &[K::Installation],
+            Action::ManageTokens
+            | Action::ReadSetting
+            | Action::WriteSetting
+            | Action::ManageAccess
+            | Action::ReviewAccess => &[K::Installation],
             Action::StartScenario => &[K::AccessPoint],
             Action::ReadScenario | Action::CancelScenario | Action::ReportPlacement => &[K::Scenario],
             Action::LearnScenarioInProgress => &[K::ScenarioKind],
@@ -394,6 +404,8 @@ impl Action {
             Action::AssignRoutes => "AssignRoutes",
             Action::ReadRoute => "ReadRoute",
             Action::WriteRouteReading => "WriteRouteReading",
+            Action::ManageAccess => "ManageAccess",
+            Action::ReviewAccess => "ReviewAccess",
         }
     }
 }
@@ -1104,7 +1116,7 @@ mod tests {
         // The register-wide and installation actions: who may, and what a permit reveals;
         // every other role is denied.
         #[rustfmt::skip]
-        let granted: [(Action, &[&str], Visible); 12] = [
+        let granted: [(Action, &[&str], Visible); 14] = [
             (ReadRegisterSummary, &["register_staff", "metering_staff", "auditor", "system"], All),
             (ReadRegisterSummary, &["support"], Nothing),
             (ListAccessPoints, &["register_staff", "metering_staff", "auditor", "system"], All),
@@ -1117,6 +1129,8 @@ mod tests {
             (WriteReadings, &["metering_staff", "system"], Nothing),
             (ValidateReadings, &["metering_staff", "system"], Nothing),
             (AssignRoutes, &["metering_staff", "system"], Nothing),
+            (ManageAccess, &["system"], Nothing),
+            (ReviewAccess, &["system", "auditor"], Nothing),
         ];
         let mut rows = rows;
         for action in [
@@ -1131,6 +1145,8 @@ mod tests {
             WriteReadings,
             ValidateReadings,
             AssignRoutes,
+            ManageAccess,
+            ReviewAccess,
         ] {
             for role in roles() {
                 let answer = granted
@@ -1366,6 +1382,7 @@ mod tests {
                 "auditor-reads-consumption",
                 "auditor-reads-journal-entries",
                 "auditor-reads-register",
+                "auditor-reviews-access",
                 "auditor-starts-no-scenario",
                 "auditor-writes-no-readings",
                 "call-center-reads-consumption",
@@ -1398,6 +1415,7 @@ mod tests {
                 "support-sees-no-register-data",
                 "support-writes-notes-and-checkpoints",
                 "system-assigns-routes",
+                "system-manages-access",
                 "system-manages-tokens",
                 "system-reads-and-writes-register",
                 "system-reads-and-writes-settings",

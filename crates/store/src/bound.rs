@@ -307,8 +307,61 @@ pub(crate) const ROUTE_STOPS: Table = Table {
     exclude: None,
 };
 
+/// Staff records from the HR extracts, one row per version (R11).
+pub(crate) const STAFF_RECORDS: Table = Table {
+    name: "staff_records",
+    columns: &[
+        ("employee_id", Text),
+        ("version", Int),
+        ("party_id", Text),
+        ("origin", Text),
+        ("job_code", Text),
+        ("department", Text),
+        ("employer", Text),
+        ("start_day", Text),
+        ("end_day", OptText),
+        ("status", Text),
+        ("active", Int),
+        ("recorded_at", Int),
+    ],
+    key: 2,
+    exclude: None,
+};
+
+/// Role grants: who holds which role, from where, until when (R6, R11).
+pub(crate) const ROLE_GRANTS: Table = Table {
+    name: "role_grants",
+    columns: &[
+        ("grant_id", Text),
+        ("party_id", Text),
+        ("role", Text),
+        ("source", Text),
+        ("approver", OptText),
+        ("expires_us", OptInt),
+        ("granted_at", Int),
+    ],
+    key: 1,
+    exclude: None,
+};
+
+/// The end of a grant, a row of its own.
+pub(crate) const ROLE_REVOCATIONS: Table = Table {
+    name: "role_revocations",
+    columns: &[("grant_id", Text), ("revoked_at", Int), ("cause", Text)],
+    key: 1,
+    exclude: None,
+};
+
+/// The change report of each sync, with the digests of what it read.
+pub(crate) const SYNC_REPORTS: Table = Table {
+    name: "sync_reports",
+    columns: &[("report_id", Text), ("ran_at", Int), ("sources", Blob), ("report", Blob)],
+    key: 1,
+    exclude: None,
+};
+
 /// Every bound table.
-pub(crate) const TABLES: [&Table; 18] = [
+pub(crate) const TABLES: [&Table; 22] = [
     &PARTIES,
     &ACCESS_POINTS,
     &OCCUPANCIES,
@@ -327,6 +380,10 @@ pub(crate) const TABLES: [&Table; 18] = [
     &VALIDATION_DECISIONS,
     &INDEX_READINGS,
     &ROUTE_STOPS,
+    &STAFF_RECORDS,
+    &ROLE_GRANTS,
+    &ROLE_REVOCATIONS,
+    &SYNC_REPORTS,
 ];
 
 /// One column's value, as either database returned it.

@@ -31,6 +31,7 @@ pub mod naive;
 mod point;
 mod register;
 pub mod seal;
+pub mod staff;
 pub mod tokens;
 mod tx;
 
@@ -206,6 +207,17 @@ pub enum StoreError {
         /// The id received.
         token_id: String,
     },
+    /// A domain rule refused the input (access management's, say): the field, the rule's
+    /// stable code and its sentence.
+    #[error("{field}: {code}: {reason}")]
+    Refused {
+        /// The field at fault.
+        field: &'static str,
+        /// The rule's stable code.
+        code: &'static str,
+        /// What was wrong, for a person.
+        reason: String,
+    },
     /// The new period overlaps an effective record.
     #[error("period: {0}")]
     Overlap(#[from] domain::OverlapError),
@@ -238,6 +250,7 @@ impl StoreError {
                 | StoreError::NotEffective { .. }
                 | StoreError::NothingToEnd { .. }
                 | StoreError::UnknownToken { .. }
+                | StoreError::Refused { .. }
                 | StoreError::Config { .. }
                 | StoreError::NoDatabase { .. }
                 | StoreError::Overlap(_)
@@ -259,6 +272,7 @@ impl StoreError {
             StoreError::NotEffective { .. } => "not_effective",
             StoreError::NothingToEnd { .. } => "nothing_to_end",
             StoreError::UnknownToken { .. } => "unknown_token",
+            StoreError::Refused { code, .. } => code,
             StoreError::Overlap(_) => "overlap",
             StoreError::Corrupt { .. } => "corrupt",
             StoreError::Database(_) | StoreError::Local(_) => "database",

@@ -138,6 +138,8 @@ pub(crate) trait Columns {
     fn blob(&self, name: &str) -> Result<Vec<u8>, StoreError>;
     /// A nullable blob column.
     fn opt_blob(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError>;
+    /// A nullable text column.
+    fn opt_text(&self, name: &str) -> Result<Option<String>, StoreError>;
 }
 
 /// sqlx's rows read by name, the same way for its `Any` driver and its PostgreSQL one.
@@ -157,6 +159,9 @@ macro_rules! sqlx_columns {
                 Ok(sqlx::Row::try_get(self, name)?)
             }
             fn opt_blob(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+                Ok(sqlx::Row::try_get(self, name)?)
+            }
+            fn opt_text(&self, name: &str) -> Result<Option<String>, StoreError> {
                 Ok(sqlx::Row::try_get(self, name)?)
             }
         }
@@ -219,6 +224,9 @@ impl Columns for Named<'_> {
     fn opt_blob(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
         self.get(name)
     }
+    fn opt_text(&self, name: &str) -> Result<Option<String>, StoreError> {
+        self.get(name)
+    }
 }
 
 impl Columns for rusqlite::Row<'_> {
@@ -235,6 +243,9 @@ impl Columns for rusqlite::Row<'_> {
         Ok(self.get(name)?)
     }
     fn opt_blob(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.get(name)?)
+    }
+    fn opt_text(&self, name: &str) -> Result<Option<String>, StoreError> {
         Ok(self.get(name)?)
     }
 }

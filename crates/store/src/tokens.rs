@@ -103,6 +103,16 @@ impl WriteTx {
                 expected: "a party whose kind fits the role (staff roles need a staff member)",
             });
         }
+        if self.staff_grant(party, role, at).await? == Some(false) {
+            return Err(StoreError::Refused {
+                field: "role",
+                code: "role_not_granted",
+                reason: format!(
+                    "{party} comes from the HR extracts and holds no grant of {role} now: roles follow the job \
+                     (iam sync) or an approved exception (iam grant)"
+                ),
+            });
+        }
         let seq = self.journal_seq();
         let row = sqlx::query(&format!(
             "INSERT INTO tokens (token_hash, token_id, party_id, role, created_us, expires_us, journal_seq) \
@@ -171,9 +181,17 @@ impl Store {
     }
 }
 
+/// A token works while it exists, has not expired and is not revoked; and, for a party that
+/// came from the HR extracts, while the party holds a grant of the token's role in force
+/// (`staff.rs`'s `IN_FORCE`, with `$1` there being `$2` here): fail closed on a leaver, a
+/// mover's old role or an expired exception, whatever happened to the token itself.
 pub(crate) const AUTHENTICATE_SQL: &str = "SELECT t.token_id, t.party_id, t.role, t.expires_us FROM tokens t \
      WHERE t.token_hash = $1 AND t.expires_us > $2 \
-     AND NOT EXISTS (SELECT 1 FROM token_revocations r WHERE r.token_id = t.token_id)";
+     AND NOT EXISTS (SELECT 1 FROM token_revocations r WHERE r.token_id = t.token_id) \
+     AND (NOT EXISTS (SELECT 1 FROM staff_records s WHERE s.party_id = t.party_id) \
+          OR EXISTS (SELECT 1 FROM role_grants g WHERE g.party_id = t.party_id AND g.role = t.role \
+                     AND (g.expires_us IS NULL OR g.expires_us > $2) \
+                     AND NOT EXISTS (SELECT 1 FROM role_revocations v WHERE v.grant_id = g.grant_id)))";
 
 pub(crate) fn bearer_from(row: &impl Columns) -> Result<Bearer, StoreError> {
     let expires = row.int("expires_us")?;

@@ -145,6 +145,10 @@ async fn without_triggers(db: &TestDb, conn: &mut sqlx::AnyConnection) -> Vec<St
             "validation_decisions",
             "index_readings",
             "route_stops",
+            "staff_records",
+            "role_grants",
+            "role_revocations",
+            "sync_reports",
         ]
         .iter()
         .map(|t| format!("ALTER TABLE {t} DISABLE TRIGGER USER"))

@@ -1,0 +1,504 @@
+//! Access management through the door (R6, R11): the nightly sync of the HR extracts, manual
+//! exceptions approved by a service manager, revocations, and the access report.
+//!
+//! Roles follow the job: the job catalogue (`policies/jobs.csv`) says which roles each job
+//! carries, the duties file (`policies/duties.csv`) which roles one person may never hold
+//! together; both are built into the binary beside the policies and their digests are written
+//! in every sync report. A sync is one command of the writer: it reads what Cloison holds in
+//! its own transaction, plans (the domain's [`domain::staff::plan`]), and writes every staff
+//! record, grant, revocation and token revocation with the report, bound to one journal entry
+//! whose digest is the report's. Bad lines, a mass removal or a party that cannot be staff
+//! refuse the whole sync: nothing is half-applied.
+
+use std::collections::BTreeMap;
+
+use domain::staff::{
+    Catalogue, Change, ChangeKind, Duties, Employee, ExceptionAsk, LineError, Origin, Plan, Source,
+    check_exception, merge, parse_extract, plan,
+};
+use domain::{Party, PartyId, PartyKind, Role};
+use jiff::Timestamp;
+use jiff::civil::Date;
+use policy::{Action, Resource};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use store::journal::{Command, Done};
+use store::staff::{GrantView, StaffState};
+use store::{StoreError, WriteTx};
+
+use crate::gate::Ask;
+use crate::write::refused;
+use crate::{Actor, AppError, Cloison};
+
+/// The job catalogue built into the binary.
+pub const JOBS_CSV: &str = include_str!("../../../policies/jobs.csv");
+/// The segregation of duties built into the binary.
+pub const DUTIES_CSV: &str = include_str!("../../../policies/duties.csv");
+
+/// The share of the people holding access a sync may take it from at once, unless forced.
+pub const DEFAULT_MAX_REMOVAL_PERCENT: u32 = 10;
+
+/// The catalogue and the duties, parsed; a file that does not parse is a build defect, told
+/// as such.
+pub fn catalogue() -> Result<(Catalogue, Duties), AppError> {
+    let broken = |errors: Vec<LineError>| {
+        AppError::Internal(StoreError::Config {
+            field: "policies",
+            reason: errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "),
+        })
+    };
+    let duties = Duties::parse("duties.csv", DUTIES_CSV).map_err(broken)?;
+    let catalogue = Catalogue::parse("jobs.csv", JOBS_CSV, &duties).map_err(broken)?;
+    Ok((catalogue, duties))
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// What a sync is asked to do.
+#[derive(Debug, Clone)]
+pub struct SyncInput {
+    /// The internal staff's extract, as read.
+    pub internal: String,
+    /// The external staff's extract, as read.
+    pub external: String,
+    /// The day the extracts speak for (Europe/Brussels).
+    pub today: Date,
+    /// The largest share of the people holding access one sync may remove, in percent.
+    pub max_removal_percent: u32,
+    /// Apply even over that share.
+    pub force: bool,
+}
+
+/// The change report of a sync, stored, digested in its journal entry and printed. It names
+/// people by employee id and party, never by name.
+#[derive(Debug, Clone, Serialize)]
+pub struct SyncReport {
+    /// The report's id (`sync_…`), absent for a dry run.
+    pub report: Option<String>,
+    /// Whether nothing was changed.
+    pub dry_run: bool,
+    /// The day the extracts spoke for.
+    pub today: Date,
+    /// SHA-256 of the catalogue, the duties and each extract, in hex.
+    pub sources: BTreeMap<&'static str, String>,
+    /// Changes by kind.
+    pub joiners: usize,
+    /// People who changed job.
+    pub movers: usize,
+    /// People who lost access.
+    pub leavers: usize,
+    /// Records that changed without a change of access.
+    pub updated: usize,
+    /// People left as they were.
+    pub unchanged: usize,
+    /// People holding access before.
+    pub active_before: usize,
+    /// Tokens revoked (leavers' all, movers' of roles they lost).
+    pub tokens_revoked: usize,
+    /// Each change.
+    pub changes: Vec<Change>,
+}
+
+impl SyncReport {
+    fn new(input: &SyncInput, plan: Plan, dry_run: bool) -> SyncReport {
+        let sources = BTreeMap::from([
+            ("jobs.csv", sha256_hex(JOBS_CSV.as_bytes())),
+            ("duties.csv", sha256_hex(DUTIES_CSV.as_bytes())),
+            ("internal", sha256_hex(input.internal.as_bytes())),
+            ("external", sha256_hex(input.external.as_bytes())),
+        ]);
+        SyncReport {
+            report: None,
+            dry_run,
+            today: input.today,
+            sources,
+            joiners: plan.count(ChangeKind::Joiner),
+            movers: plan.count(ChangeKind::Mover),
+            leavers: plan.count(ChangeKind::Leaver),
+            updated: plan.count(ChangeKind::Updated),
+            unchanged: plan.unchanged,
+            active_before: plan.active_before,
+            tokens_revoked: 0,
+            changes: plan.changes,
+        }
+    }
+}
+
+/// Both extracts against the catalogue, merged; every bad line otherwise.
+fn read_extracts(input: &SyncInput, catalogue: &Catalogue) -> Result<Vec<Employee>, AppError> {
+    let internal = parse_extract(Origin::Internal, &input.internal, catalogue);
+    let external = parse_extract(Origin::External, &input.external, catalogue);
+    match (internal, external) {
+        (Ok(internal), Ok(external)) => merge(internal, external).map_err(AppError::BadLines),
+        (internal, external) => {
+            let mut errors = internal.err().unwrap_or_default();
+            errors.extend(external.err().unwrap_or_default());
+            Err(AppError::BadLines(errors))
+        }
+    }
+}
+
+/// A grant in the access report, with the party's held roles for the segregation check.
+#[derive(Debug, Clone, Serialize)]
+pub struct AccessCheck {
+    /// Every grant in force.
+    pub grants: Vec<GrantView>,
+    /// Pairs of incompatible roles one party holds now, by grant or by token.
+    pub violations: Vec<Violation>,
+}
+
+/// One party holding two incompatible roles.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Violation {
+    /// The party.
+    pub party: String,
+    /// One role.
+    pub role: Role,
+    /// The other.
+    pub other: Role,
+    /// Why the pair is refused.
+    pub reason: String,
+}
+
+impl Cloison {
+    /// The nightly sync, applied: joiners, movers and leavers from both extracts, every change
+    /// journaled in one entry with the report's digest. Bad lines ([`AppError::BadLines`]), a
+    /// removal over the ceiling (`mass_removal`) or a joiner whose party exists and is not
+    /// staff refuse the sync whole, journaled as refused.
+    pub async fn sync_staff(&self, actor: &Actor, input: SyncInput) -> Result<SyncReport, AppError> {
+        let ask =
+            Ask::function(Action::ManageAccess, Resource::Installation, "iam.sync", "access lifecycle (R11)");
+        self.write(actor, vec![ask], |template| async move {
+            let (catalogue, _) = catalogue()?;
+            let staff = match read_extracts(&input, &catalogue) {
+                Ok(staff) => staff,
+                Err(e) => {
+                    let entry = journal::Entry { outcome: "refused:bad_lines".into(), ..template };
+                    self.store.append(vec![entry]).await.map_err(AppError::Internal)?;
+                    return Err(e);
+                }
+            };
+            let command = SyncStaff { template, input, staff, catalogue };
+            Ok(self.store.submit(command).await?.wait().await?.output?)
+        })
+        .await
+    }
+
+    /// What [`Cloison::sync_staff`] would do, changing nothing: a journaled read of the staff
+    /// Cloison holds, answered with the report.
+    pub async fn sync_staff_dry_run(&self, actor: &Actor, input: SyncInput) -> Result<SyncReport, AppError> {
+        let ask = Ask::function(
+            Action::ReviewAccess,
+            Resource::Installation,
+            "iam.sync.dry_run",
+            "access lifecycle (R11)",
+        );
+        let sent = self
+            .read(actor, ask, |_| async {
+                let (catalogue, _) = catalogue()?;
+                let staff = read_extracts(&input, &catalogue)?;
+                let state = self.store.staff_state(Timestamp::now()).await?;
+                let plan = plan(&catalogue, &staff, &state.current, &state.held, input.today);
+                Ok(SyncReport::new(&input, plan, true))
+            })
+            .await?;
+        Ok(sent.into_view())
+    }
+
+    /// A manual exception: `role` for `party` until the end of `until` (Brussels), approved
+    /// by `approver`, a manager of a service whose jobs carry the role. Refused with the field
+    /// and a stable code otherwise, segregation of duties included.
+    pub async fn grant_exception(
+        &self,
+        actor: &Actor,
+        party: &PartyId,
+        role: Role,
+        approver: &PartyId,
+        until: Date,
+        today: Date,
+    ) -> Result<GrantView, AppError> {
+        let ask =
+            Ask::function(Action::ManageAccess, Resource::Installation, "iam.grant", "access exception (R6)")
+                .about(vec![party.to_string(), approver.to_string()]);
+        self.write(actor, vec![ask], |template| async move {
+            let (catalogue, duties) = catalogue()?;
+            let expires = domain::period::day_start(until.tomorrow().map_err(|e| {
+                AppError::Invalid(StoreError::Config { field: "until", reason: e.to_string() })
+            })?)
+            .map_err(|e| AppError::Invalid(StoreError::Config { field: "until", reason: e.to_string() }))?;
+            let command = GrantException {
+                template,
+                catalogue,
+                duties,
+                party: party.clone(),
+                role,
+                approver: approver.clone(),
+                until,
+                today,
+                expires,
+            };
+            Ok(self.store.submit(command).await?.wait().await?.output?)
+        })
+        .await
+    }
+
+    /// Ends a grant by its id, and the party's tokens in that role when no other grant of it
+    /// remains.
+    pub async fn revoke_grant(&self, actor: &Actor, grant: &str) -> Result<Vec<String>, AppError> {
+        let ask = Ask::function(
+            Action::ManageAccess,
+            Resource::Installation,
+            "iam.revoke",
+            "access revocation (R11)",
+        )
+        .about(vec![grant.to_owned()]);
+        self.write(actor, vec![ask], |template| async move {
+            let command = RevokeGrant { template, grant: grant.to_owned() };
+            Ok(self.store.submit(command).await?.wait().await?.output?)
+        })
+        .await
+    }
+
+    /// The access report: every grant in force and every party holding two incompatible
+    /// roles, by its grants or by its tokens.
+    pub async fn access_check(&self, actor: &Actor) -> Result<AccessCheck, AppError> {
+        let ask =
+            Ask::function(Action::ReviewAccess, Resource::Installation, "iam.check", "access review (R6)");
+        let sent = self
+            .read(actor, ask, |_| async {
+                let (_, duties) = catalogue()?;
+                let now = Timestamp::now();
+                let grants = self.store.grants_in_force(now).await?;
+                let mut roles: BTreeMap<String, Vec<Role>> = BTreeMap::new();
+                for grant in &grants {
+                    roles.entry(grant.party.clone()).or_default().push(grant.role);
+                }
+                for (party, role) in self.store.token_roles(now).await? {
+                    roles.entry(party).or_default().push(role);
+                }
+                let mut violations = Vec::new();
+                for (party, mut held) in roles {
+                    held.sort();
+                    held.dedup();
+                    for pair in duties.pairs() {
+                        if held.contains(&pair.role) && held.contains(&pair.other) {
+                            violations.push(Violation {
+                                party: party.clone(),
+                                role: pair.role,
+                                other: pair.other,
+                                reason: pair.reason.clone(),
+                            });
+                        }
+                    }
+                }
+                Ok(AccessCheck { grants, violations })
+            })
+            .await?;
+        Ok(sent.into_view())
+    }
+}
+
+fn refusal(field: &'static str, code: &'static str, reason: String) -> StoreError {
+    StoreError::Refused { field, code, reason }
+}
+
+/// The sync as one command of the writer.
+struct SyncStaff {
+    template: journal::Entry,
+    input: SyncInput,
+    staff: Vec<Employee>,
+    catalogue: Catalogue,
+}
+
+impl SyncStaff {
+    async fn apply(
+        &self,
+        tx: &mut WriteTx,
+        plan: &Plan,
+        state: &StaffState,
+        now: Timestamp,
+    ) -> Result<Result<usize, StoreError>, StoreError> {
+        // Every check before the first write, so a refusal leaves nothing behind.
+        for change in plan.changes.iter().filter(|c| c.kind == ChangeKind::Joiner) {
+            if tx.party_is_staff(&change.party).await? == Some(false) {
+                return Ok(Err(refusal(
+                    "employee_id",
+                    "party_not_staff",
+                    format!("{}: party {} exists and is not staff", change.employee, change.party),
+                )));
+            }
+        }
+        let mut tokens = 0;
+        for change in &plan.changes {
+            if let Some(name) = &change.name
+                && tx.party_is_staff(&change.party).await?.is_none()
+            {
+                let party = Party {
+                    id: change.party.clone(),
+                    kind: PartyKind::Staff,
+                    name: name.clone(),
+                    phone: None,
+                    email: None,
+                };
+                tx.put_party(&party, now).await?;
+            }
+            tx.put_staff_record(
+                &change.employee,
+                state.next_version(&change.employee),
+                &change.record,
+                change.active,
+                now,
+            )
+            .await?;
+            for revoke in &change.revoke {
+                tx.revoke_grant(&revoke.grant, change.kind.as_str(), now).await?;
+            }
+            for role in &change.grant {
+                tx.grant_role(&change.party, *role, &Source::Job(change.record.job.clone()), None, None, now)
+                    .await?;
+            }
+            if matches!(change.kind, ChangeKind::Leaver | ChangeKind::Mover) {
+                tokens += tx.revoke_tokens_of(&change.party, &change.grant, now).await?.len();
+            }
+        }
+        Ok(Ok(tokens))
+    }
+}
+
+impl Command for SyncStaff {
+    type Output = Result<SyncReport, StoreError>;
+
+    async fn run(self, tx: &mut WriteTx) -> Result<Done<Self::Output>, StoreError> {
+        let now = Timestamp::now();
+        let state = tx.staff_state(now).await?;
+        let plan = plan(&self.catalogue, &self.staff, &state.current, &state.held, self.input.today);
+        if let Err(e) = plan.guard(self.input.max_removal_percent, self.input.force) {
+            let error = refusal("internal", "mass_removal", e.to_string());
+            let entry = tx.slot().fill(journal::Entry { outcome: refused(&error), ..self.template.clone() });
+            return Ok(Done { output: Err(error), entries: vec![entry] });
+        }
+        let savepoint = tx.savepoint().await?;
+        let tokens = match self.apply(tx, &plan, &state, now).await {
+            Ok(Ok(tokens)) => tokens,
+            Ok(Err(error)) => {
+                tx.rollback_to(savepoint).await?;
+                let entry =
+                    tx.slot().fill(journal::Entry { outcome: refused(&error), ..self.template.clone() });
+                return Ok(Done { output: Err(error), entries: vec![entry] });
+            }
+            Err(e) => return Err(e),
+        };
+        tx.release(savepoint).await?;
+        let mut report = SyncReport::new(&self.input, plan, false);
+        let mut id = [0u8; 8];
+        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut id);
+        let report_id = format!("sync_{}", hex::encode(id));
+        report.report = Some(report_id.clone());
+        report.tokens_revoked = tokens;
+        let json = serde_json::to_vec(&report).map_err(|e| StoreError::Journal(e.to_string()))?;
+        let sources = serde_json::to_vec(&report.sources).map_err(|e| StoreError::Journal(e.to_string()))?;
+        tx.put_sync_report(&report_id, &sources, &json, now).await?;
+        let entry = tx.slot().fill(journal::Entry {
+            subjects: vec![report_id],
+            outcome: "ok".into(),
+            data_digest: Some(journal::Hash::digest(&json)),
+            ..self.template
+        });
+        Ok(Done { output: Ok(report), entries: vec![entry] })
+    }
+}
+
+/// A manual exception as one command: checked against what Cloison holds in the same
+/// transaction.
+struct GrantException {
+    template: journal::Entry,
+    catalogue: Catalogue,
+    duties: Duties,
+    party: PartyId,
+    role: Role,
+    approver: PartyId,
+    until: Date,
+    today: Date,
+    expires: Timestamp,
+}
+
+impl Command for GrantException {
+    type Output = Result<GrantView, StoreError>;
+
+    async fn run(self, tx: &mut WriteTx) -> Result<Done<Self::Output>, StoreError> {
+        let now = Timestamp::now();
+        let state = tx.staff_state(now).await?;
+        let held = state.roles_of(&self.party);
+        let ask = ExceptionAsk {
+            holder: state.of_party(&self.party),
+            held: &held,
+            approver: state.of_party(&self.approver),
+            role: self.role,
+            today: self.today,
+            until: self.until,
+        };
+        if let Err(e) = check_exception(&self.catalogue, &self.duties, &ask) {
+            let error = refusal(e.field(), e.code(), e.to_string());
+            let entry = tx.slot().fill(journal::Entry { outcome: refused(&error), ..self.template });
+            return Ok(Done { output: Err(error), entries: vec![entry] });
+        }
+        let grant = tx
+            .grant_role(
+                &self.party,
+                self.role,
+                &Source::Exception,
+                Some(&self.approver),
+                Some(self.expires),
+                now,
+            )
+            .await?;
+        let view = GrantView {
+            grant: grant.clone(),
+            party: self.party.to_string(),
+            role: self.role,
+            source: Source::Exception.to_text(),
+            approver: Some(self.approver.to_string()),
+            expires: Some(self.expires),
+            granted: now,
+        };
+        let mut subjects = self.template.subjects.clone();
+        subjects.push(grant);
+        let entry = tx.slot().fill(journal::Entry { subjects, outcome: "ok".into(), ..self.template });
+        Ok(Done { output: Ok(view), entries: vec![entry] })
+    }
+}
+
+/// A manual revocation as one command.
+struct RevokeGrant {
+    template: journal::Entry,
+    grant: String,
+}
+
+impl Command for RevokeGrant {
+    type Output = Result<Vec<String>, StoreError>;
+
+    async fn run(self, tx: &mut WriteTx) -> Result<Done<Self::Output>, StoreError> {
+        let now = Timestamp::now();
+        let state = tx.staff_state(now).await?;
+        let Some(held) = state.held.iter().find(|h| h.grant == self.grant).cloned() else {
+            let error =
+                refusal("grant", "unknown_grant", format!("no grant in force has the id {}", self.grant));
+            let entry = tx.slot().fill(journal::Entry { outcome: refused(&error), ..self.template });
+            return Ok(Done { output: Err(error), entries: vec![entry] });
+        };
+        tx.revoke_grant(&held.grant, "manual", now).await?;
+        let keep: Vec<Role> = state
+            .held
+            .iter()
+            .filter(|h| h.party == held.party && h.grant != held.grant)
+            .map(|h| h.role)
+            .collect();
+        let tokens = tx.revoke_tokens_of(&held.party, &keep, now).await?;
+        let mut subjects = vec![held.party.to_string(), held.grant];
+        subjects.extend(tokens.iter().cloned());
+        let entry = tx.slot().fill(journal::Entry { subjects, outcome: "ok".into(), ..self.template });
+        Ok(Done { output: Ok(tokens), entries: vec![entry] })
+    }
+}

@@ -1,0 +1,371 @@
+//! Access management's persistence (R6, R11): staff records, role grants and their
+//! revocations, sync reports.
+//!
+//! What a sync or an exception decides is the domain's ([`domain::staff`]); these are the
+//! writer's primitives that record it, each row bound to the entry that wrote it, and the
+//! reads that give the domain what Cloison holds now. A grant ends by a revocation row or by
+//! its expiry, never by an update, so who held which role when stays readable (I4).
+//!
+//! Whether a token still works follows from the grants: a party that came from the HR
+//! extracts calls in a role only while it holds a grant of that role (`tokens.rs`), so a
+//! leaver, a mover's old role and an expired exception are refused at the next request even
+//! before their tokens are revoked.
+
+use std::collections::HashMap;
+
+use domain::staff::{Current, EmployeeId, Held, HrStatus, JobCode, Origin, Record, Source};
+use domain::{PartyId, Role};
+use jiff::Timestamp;
+use jiff::civil::Date;
+use rand::RngCore;
+
+use crate::bound::{ROLE_GRANTS, ROLE_REVOCATIONS, STAFF_RECORDS, SYNC_REPORTS, TOKEN_REVOCATIONS};
+use crate::local::Columns;
+use crate::register::micros;
+use crate::{Store, StoreError, WriteTx, corrupt};
+
+/// What Cloison holds of its staff now: each employee's latest record, the next version
+/// number to write for each, and the grants in force.
+#[derive(Debug, Clone, Default)]
+pub struct StaffState {
+    /// Each employee's latest record.
+    pub current: Vec<Current>,
+    /// The grants in force (not revoked, not expired).
+    pub held: Vec<Held>,
+    versions: HashMap<EmployeeId, i64>,
+}
+
+impl StaffState {
+    /// The version the next record of `employee` takes.
+    pub fn next_version(&self, employee: &EmployeeId) -> i64 {
+        self.versions.get(employee).map_or(1, |v| v + 1)
+    }
+
+    /// The latest record of the employee whose party is `party`.
+    pub fn of_party(&self, party: &PartyId) -> Option<&Current> {
+        self.current.iter().find(|c| &c.employee.party() == party)
+    }
+
+    /// The roles `party` holds now.
+    pub fn roles_of(&self, party: &PartyId) -> Vec<Role> {
+        let mut roles: Vec<Role> = self.held.iter().filter(|h| &h.party == party).map(|h| h.role).collect();
+        roles.sort();
+        roles.dedup();
+        roles
+    }
+}
+
+const LATEST_RECORDS: &str = "SELECT s.employee_id, s.version, s.origin, s.job_code, s.department, s.employer, \
+     s.start_day, s.end_day, s.status, s.active FROM staff_records s \
+     WHERE s.version = (SELECT MAX(t.version) FROM staff_records t WHERE t.employee_id = s.employee_id)";
+
+/// A grant `g` in force at `$1`: not expired, not revoked. The same words decide a token's
+/// use (`tokens.rs`).
+pub(crate) const IN_FORCE: &str = "(g.expires_us IS NULL OR g.expires_us > $1) \
+     AND NOT EXISTS (SELECT 1 FROM role_revocations v WHERE v.grant_id = g.grant_id)";
+
+fn grants_in_force(more: &str) -> String {
+    format!(
+        "SELECT g.grant_id, g.party_id, g.role, g.source, g.approver, g.expires_us, g.granted_at \
+         FROM role_grants g WHERE {IN_FORCE} {more}"
+    )
+}
+
+async fn staff_state(conn: &mut sqlx::AnyConnection, now: Timestamp) -> Result<StaffState, StoreError> {
+    let mut state = StaffState::default();
+    for row in sqlx::query(LATEST_RECORDS).fetch_all(&mut *conn).await? {
+        let employee =
+            EmployeeId::parse(&row.text("employee_id")?).ok_or_else(|| corrupt("staff employee id"))?;
+        state.versions.insert(employee.clone(), row.int("version")?);
+        state.current.push(Current { employee, record: record_from(&row)?, active: row.int("active")? != 0 });
+    }
+    state.current.sort_by(|a, b| a.employee.cmp(&b.employee));
+    for row in sqlx::query(&grants_in_force("")).bind(micros(now)).fetch_all(&mut *conn).await? {
+        state.held.push(held_from(&row)?);
+    }
+    state.held.sort_by(|a, b| (&a.party, a.role, &a.grant).cmp(&(&b.party, b.role, &b.grant)));
+    Ok(state)
+}
+
+fn record_from(row: &impl Columns) -> Result<Record, StoreError> {
+    let day = |text: String| text.parse::<Date>().map_err(|_| corrupt("staff record day"));
+    Ok(Record {
+        origin: Origin::parse(&row.text("origin")?).ok_or_else(|| corrupt("staff origin"))?,
+        job: JobCode::parse(&row.text("job_code")?).ok_or_else(|| corrupt("staff job code"))?,
+        department: row.text("department")?,
+        employer: row.text("employer")?,
+        start: day(row.text("start_day")?)?,
+        end: row.opt_text("end_day")?.map(day).transpose()?,
+        status: HrStatus::parse(&row.text("status")?).ok_or_else(|| corrupt("staff status"))?,
+    })
+}
+
+fn held_from(row: &impl Columns) -> Result<Held, StoreError> {
+    Ok(Held {
+        grant: row.text("grant_id")?,
+        party: row.text("party_id")?.parse().map_err(|_| corrupt("grant party"))?,
+        role: Role::parse(&row.text("role")?).map_err(|_| corrupt("grant role"))?,
+        source: Source::parse(&row.text("source")?).ok_or_else(|| corrupt("grant source"))?,
+    })
+}
+
+/// One grant as the access report lists it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct GrantView {
+    /// The grant's id.
+    pub grant: String,
+    /// Who holds it.
+    pub party: String,
+    /// The role.
+    pub role: Role,
+    /// `job:<code>`, `exception` or `break_glass`.
+    pub source: String,
+    /// Who approved an exception.
+    pub approver: Option<String>,
+    /// When it ends by itself.
+    pub expires: Option<Timestamp>,
+    /// When it was granted.
+    pub granted: Timestamp,
+}
+
+impl Store {
+    /// What Cloison holds of its staff at `now`, for a dry run or a report.
+    pub async fn staff_state(&self, now: Timestamp) -> Result<StaffState, StoreError> {
+        let mut conn = self.read.acquire().await?;
+        staff_state(&mut conn, now).await
+    }
+
+    /// Every grant in force at `now`, with its approver and expiry, by party and role.
+    pub async fn grants_in_force(&self, now: Timestamp) -> Result<Vec<GrantView>, StoreError> {
+        let rows = sqlx::query(&grants_in_force("ORDER BY g.party_id, g.role, g.grant_id"))
+            .bind(micros(now))
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let held = held_from(row)?;
+                let at = |us: i64| Timestamp::from_microsecond(us).map_err(|_| corrupt("grant time"));
+                Ok(GrantView {
+                    grant: held.grant,
+                    party: held.party.to_string(),
+                    role: held.role,
+                    source: row.text("source")?,
+                    approver: row.opt_text("approver")?,
+                    expires: row.opt_int("expires_us")?.map(at).transpose()?,
+                    granted: at(row.int("granted_at")?)?,
+                })
+            })
+            .collect()
+    }
+
+    /// The roles of every party holding an active token, as `(party, role)` pairs: what
+    /// `iam check` holds against the segregation of duties beside the grants.
+    pub async fn token_roles(&self, now: Timestamp) -> Result<Vec<(String, Role)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT DISTINCT t.party_id, t.role FROM tokens t WHERE t.expires_us > $1 \
+             AND NOT EXISTS (SELECT 1 FROM token_revocations r WHERE r.token_id = t.token_id) \
+             ORDER BY t.party_id, t.role",
+        )
+        .bind(micros(now))
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    row.text("party_id")?,
+                    Role::parse(&row.text("role")?).map_err(|_| corrupt("token role"))?,
+                ))
+            })
+            .collect()
+    }
+}
+
+impl WriteTx {
+    /// What Cloison holds of its staff at `now`, read in this transaction: what a sync
+    /// plans against, so nothing changes between the plan and its writes.
+    pub async fn staff_state(&mut self, now: Timestamp) -> Result<StaffState, StoreError> {
+        staff_state(self.conn(), now).await
+    }
+
+    /// Writes version `version` of an employee's record.
+    pub async fn put_staff_record(
+        &mut self,
+        employee: &EmployeeId,
+        version: i64,
+        record: &Record,
+        active: bool,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let seq = self.journal_seq();
+        let row = sqlx::query(&format!(
+            "INSERT INTO staff_records (employee_id, version, party_id, origin, job_code, department, employer, \
+             start_day, end_day, status, active, recorded_at, journal_seq) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING {}",
+            STAFF_RECORDS.column_list()
+        ))
+        .bind(employee.as_str().to_owned())
+        .bind(version)
+        .bind(employee.party().to_string())
+        .bind(record.origin.as_str())
+        .bind(record.job.as_str().to_owned())
+        .bind(record.department.clone())
+        .bind(record.employer.clone())
+        .bind(record.start.to_string())
+        .bind(record.end.map(|d| d.to_string()))
+        .bind(record.status.as_str())
+        .bind(i64::from(active))
+        .bind(micros(at))
+        .bind(seq)
+        .fetch_one(self.conn())
+        .await?;
+        self.bind(&STAFF_RECORDS, &row)
+    }
+
+    /// Grants `role` to `party`; returns the grant's new random id.
+    pub async fn grant_role(
+        &mut self,
+        party: &PartyId,
+        role: Role,
+        source: &Source,
+        approver: Option<&PartyId>,
+        expires: Option<Timestamp>,
+        at: Timestamp,
+    ) -> Result<String, StoreError> {
+        let mut id = [0u8; 8];
+        rand::rngs::OsRng.fill_bytes(&mut id);
+        let grant = format!("grt_{}", hex::encode(id));
+        let seq = self.journal_seq();
+        let row = sqlx::query(&format!(
+            "INSERT INTO role_grants (grant_id, party_id, role, source, approver, expires_us, granted_at, journal_seq) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {}",
+            ROLE_GRANTS.column_list()
+        ))
+        .bind(grant.clone())
+        .bind(party.to_string())
+        .bind(role.as_str())
+        .bind(source.to_text())
+        .bind(approver.map(|a| a.to_string()))
+        .bind(expires.map(micros))
+        .bind(micros(at))
+        .bind(seq)
+        .fetch_one(self.conn())
+        .await?;
+        self.bind(&ROLE_GRANTS, &row)?;
+        Ok(grant)
+    }
+
+    /// Ends grant `grant` at `at`, for `cause` (`mover`, `leaver`, `manual`…).
+    pub async fn revoke_grant(&mut self, grant: &str, cause: &str, at: Timestamp) -> Result<(), StoreError> {
+        let seq = self.journal_seq();
+        let row = sqlx::query(&format!(
+            "INSERT INTO role_revocations (grant_id, revoked_at, cause, journal_seq) VALUES ($1, $2, $3, $4) \
+             RETURNING {}",
+            ROLE_REVOCATIONS.column_list()
+        ))
+        .bind(grant.to_owned())
+        .bind(micros(at))
+        .bind(cause.to_owned())
+        .bind(seq)
+        .fetch_one(self.conn())
+        .await?;
+        self.bind(&ROLE_REVOCATIONS, &row)
+    }
+
+    /// Revokes every active token of `party` whose role is not in `keep`; returns their ids.
+    pub async fn revoke_tokens_of(
+        &mut self,
+        party: &PartyId,
+        keep: &[Role],
+        at: Timestamp,
+    ) -> Result<Vec<String>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT t.token_id, t.role FROM tokens t WHERE t.party_id = $1 AND t.expires_us > $2 \
+             AND NOT EXISTS (SELECT 1 FROM token_revocations r WHERE r.token_id = t.token_id) ORDER BY t.token_id",
+        )
+        .bind(party.to_string())
+        .bind(micros(at))
+        .fetch_all(self.conn())
+        .await?;
+        let mut revoked = Vec::new();
+        for row in rows {
+            let role = Role::parse(&row.text("role")?).map_err(|_| corrupt("token role"))?;
+            if keep.contains(&role) {
+                continue;
+            }
+            let token = row.text("token_id")?;
+            let seq = self.journal_seq();
+            let row = sqlx::query(&format!(
+                "INSERT INTO token_revocations (token_id, revoked_us, journal_seq) VALUES ($1, $2, $3) RETURNING {}",
+                TOKEN_REVOCATIONS.column_list()
+            ))
+            .bind(token.clone())
+            .bind(micros(at))
+            .bind(seq)
+            .fetch_one(self.conn())
+            .await?;
+            self.bind(&TOKEN_REVOCATIONS, &row)?;
+            revoked.push(token);
+        }
+        Ok(revoked)
+    }
+
+    /// Keeps a sync's change report, with the digests of the files it read.
+    pub async fn put_sync_report(
+        &mut self,
+        report_id: &str,
+        sources: &[u8],
+        report: &[u8],
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let seq = self.journal_seq();
+        let row = sqlx::query(&format!(
+            "INSERT INTO sync_reports (report_id, ran_at, sources, report, journal_seq) VALUES ($1, $2, $3, $4, $5) \
+             RETURNING {}",
+            SYNC_REPORTS.column_list()
+        ))
+        .bind(report_id.to_owned())
+        .bind(micros(at))
+        .bind(sources.to_vec())
+        .bind(report.to_vec())
+        .bind(seq)
+        .fetch_one(self.conn())
+        .await?;
+        self.bind(&SYNC_REPORTS, &row)
+    }
+
+    /// Whether `party` exists, and whether it is staff: a joiner's party is created once.
+    pub async fn party_is_staff(&mut self, party: &PartyId) -> Result<Option<bool>, StoreError> {
+        let kind: Option<String> = sqlx::query_scalar("SELECT kind FROM parties WHERE party_id = $1")
+            .bind(party.to_string())
+            .fetch_optional(self.conn())
+            .await?;
+        Ok(kind.map(|k| k == "staff"))
+    }
+
+    /// Whether `party` came from the HR extracts, and if so whether it holds `role` now: a
+    /// token for such a party is created only in a role it holds.
+    pub async fn staff_grant(
+        &mut self,
+        party: &str,
+        role: Role,
+        now: Timestamp,
+    ) -> Result<Option<bool>, StoreError> {
+        let managed: Option<String> =
+            sqlx::query_scalar("SELECT party_id FROM staff_records WHERE party_id = $1 LIMIT 1")
+                .bind(party.to_owned())
+                .fetch_optional(self.conn())
+                .await?;
+        if managed.is_none() {
+            return Ok(None);
+        }
+        let held: Option<String> = sqlx::query_scalar(&format!(
+            "SELECT g.grant_id FROM role_grants g WHERE {IN_FORCE} AND g.party_id = $2 AND g.role = $3 LIMIT 1"
+        ))
+        .bind(micros(now))
+        .bind(party.to_owned())
+        .bind(role.as_str())
+        .fetch_optional(self.conn())
+        .await?;
+        Ok(Some(held.is_some()))
+    }
+}
