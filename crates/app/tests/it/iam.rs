@@ -202,7 +202,7 @@ async fn exceptions_need_a_manager_and_respect_the_duties(app: &Cloison) {
     assert!(app.authenticate(&token.secret, "r").await.expect("store").is_some());
     // Revoked by hand: the token of that role stops at once.
     let tokens = app.revoke_grant(&system(), &grant.grant).await.expect("revoked");
-    assert_eq!(tokens, [token.token_id.clone()]);
+    assert_eq!(tokens, std::slice::from_ref(&token.token_id));
     assert!(app.authenticate(&token.secret, "r").await.expect("store").is_none());
     // The review finds no violation in what the grants left.
     let check = app.access_check(&auditor()).await.expect("check");
