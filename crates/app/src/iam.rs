@@ -322,7 +322,7 @@ impl SyncStaff {
     ) -> Result<Result<usize, StoreError>, StoreError> {
         // Every check before the first write, so a refusal leaves nothing behind.
         for change in plan.changes.iter().filter(|c| c.kind == ChangeKind::Joiner) {
-            if tx.party_is_staff(&change.party).await? == Some(false) {
+            if state.party_is_staff(&change.party) == Some(false) {
                 return Ok(Err(refusal(
                     "employee_id",
                     "party_not_staff",
@@ -333,7 +333,7 @@ impl SyncStaff {
         let mut tokens = 0;
         for change in &plan.changes {
             if let Some(name) = &change.name
-                && tx.party_is_staff(&change.party).await?.is_none()
+                && state.party_is_staff(&change.party).is_none()
             {
                 let party = Party {
                     id: change.party.clone(),

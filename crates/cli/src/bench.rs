@@ -65,6 +65,17 @@ pub enum BenchCommand {
         #[arg(long)]
         db: Option<String>,
     },
+    /// The nightly HR sync (R11) on synthetic extracts: a dry run and the first sync of
+    /// everybody, then a night of movers, leavers and joiners, then the same night again
+    /// (nothing to do); each journaled. Run on a database of its own (`cloison init`).
+    Iam {
+        /// People in the extracts.
+        #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=200_000))]
+        people: u64,
+        /// Database URL or SQLite file (default from configuration).
+        #[arg(long)]
+        db: Option<String>,
+    },
 }
 
 /// Runs a benchmark.
@@ -110,6 +121,12 @@ pub async fn run(config_file: Option<&Path>, command: BenchCommand) -> Result<()
             app.close().await;
             result?;
         }
+        BenchCommand::Iam { people, db } => {
+            let app = crate::register::open(config_file, db.as_deref()).await?;
+            let result = iam(&app, config_file, people as usize).await;
+            app.close().await;
+            result?;
+        }
         BenchCommand::Market { submitters, switches, in_flight, db } => {
             let app = crate::register::open(config_file, db.as_deref()).await?;
             let result =
@@ -117,6 +134,52 @@ pub async fn run(config_file: Option<&Path>, command: BenchCommand) -> Result<()
             app.close().await;
             result?;
         }
+    }
+    Ok(())
+}
+
+/// `cloison bench iam`: each step timed whole, from the extracts as text to the committed
+/// report (parsing, planning, every row written and bound, the journal entry).
+async fn iam(app: &app::Cloison, config_file: Option<&Path>, people: usize) -> Result<()> {
+    let actor = operator(config_file)?;
+    let today = domain::period::local_day(jiff::Timestamp::now());
+    let night = |n: u32| {
+        let extracts = demo::staff::extracts(people, 42, n);
+        app::SyncInput {
+            internal: extracts.internal,
+            external: extracts.external,
+            today,
+            max_removal_percent: app::DEFAULT_MAX_REMOVAL_PERCENT,
+            force: false,
+        }
+    };
+    let steps: [(&str, u32, bool); 5] = [
+        ("dry run, empty installation", 0, true),
+        ("first sync (everybody joins)", 0, false),
+        ("dry run, next night", 1, true),
+        ("next night (movers, leavers, joiners)", 1, false),
+        ("same night again (nothing to do)", 1, false),
+    ];
+    println!("iam sync of {people} people ({:?})", app.backend());
+    for (what, n, dry) in steps {
+        let input = night(n);
+        let started = Instant::now();
+        let report = if dry {
+            app.sync_staff_dry_run(&actor, input).await
+        } else {
+            app.sync_staff(&actor, input).await
+        }
+        .map_err(|e| anyhow::anyhow!("{what}: {e}"))?;
+        let took = started.elapsed();
+        println!(
+            "  {what:<40} {:>8.1} ms  joiners {:>6}  movers {:>5}  leavers {:>5}  unchanged {:>6}  tokens revoked {}",
+            took.as_secs_f64() * 1e3,
+            report.joiners,
+            report.movers,
+            report.leavers,
+            report.unchanged,
+            report.tokens_revoked,
+        );
     }
     Ok(())
 }

@@ -58,6 +58,12 @@ pub fn operator(config_file: Option<&Path>) -> Result<Actor> {
 pub fn refusal(error: AppError, actor: &Actor) -> anyhow::Error {
     match error {
         AppError::Invalid(e) => Failure::Invalid(e.to_string()).into(),
+        AppError::BadLines(lines) => Failure::Invalid(format!(
+            "{} line(s) refused, nothing was changed:\n{}",
+            lines.len(),
+            lines.iter().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n")
+        ))
+        .into(),
         AppError::UnknownAccessPoint(ean) => {
             Failure::NotFound(format!("access point {ean} is not in the register (the EAN itself is valid)"))
                 .into()

@@ -16,6 +16,7 @@ mod bench_metering;
 mod config;
 mod database;
 mod demo;
+mod iam;
 mod identity;
 mod init;
 mod journal;
@@ -77,6 +78,9 @@ enum Command {
     /// Access management: API tokens.
     #[command(subcommand)]
     Admin(admin::AdminCommand),
+    /// Access management: roles from the HR extracts, exceptions, revocations, the review.
+    #[command(subcommand)]
+    Iam(iam::IamCommand),
     /// Measure this installation under load.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -145,6 +149,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Import(cmd) => metering::run_import(cli.config.as_deref(), cmd).await,
         Command::Metering(cmd) => metering::run(cli.config.as_deref(), cmd).await,
         Command::Admin(cmd) => admin::run(cli.config.as_deref(), cmd).await,
+        Command::Iam(cmd) => iam::run(cli.config.as_deref(), cmd).await,
         Command::Bench(cmd) => bench::run(cli.config.as_deref(), cmd).await,
         Command::Witness(cmd) => witness::run(cmd).await,
     }

@@ -22,6 +22,7 @@
 
 pub mod index_readings;
 pub mod readings;
+pub mod staff;
 
 use domain::period::day_start;
 use domain::{

@@ -33,12 +33,20 @@ pub struct StaffState {
     /// The grants in force (not revoked, not expired).
     pub held: Vec<Held>,
     versions: HashMap<EmployeeId, i64>,
+    /// The parties named like employees' (`hr-…`), and whether each is staff: a joiner's
+    /// party is created once, and one of another kind refuses the sync.
+    parties: HashMap<PartyId, bool>,
 }
 
 impl StaffState {
     /// The version the next record of `employee` takes.
     pub fn next_version(&self, employee: &EmployeeId) -> i64 {
         self.versions.get(employee).map_or(1, |v| v + 1)
+    }
+
+    /// Whether `party` exists, and whether it is staff.
+    pub fn party_is_staff(&self, party: &PartyId) -> Option<bool> {
+        self.parties.get(party).copied()
     }
 
     /// The latest record of the employee whose party is `party`.
@@ -84,6 +92,13 @@ async fn staff_state(conn: &mut sqlx::AnyConnection, now: Timestamp) -> Result<S
         state.held.push(held_from(&row)?);
     }
     state.held.sort_by(|a, b| (&a.party, a.role, &a.grant).cmp(&(&b.party, b.role, &b.grant)));
+    for row in sqlx::query("SELECT party_id, kind FROM parties WHERE party_id LIKE 'hr-%'")
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        let party = row.text("party_id")?.parse().map_err(|_| corrupt("party id"))?;
+        state.parties.insert(party, row.text("kind")? == "staff");
+    }
     Ok(state)
 }
 
@@ -331,15 +346,6 @@ impl WriteTx {
         .fetch_one(self.conn())
         .await?;
         self.bind(&SYNC_REPORTS, &row)
-    }
-
-    /// Whether `party` exists, and whether it is staff: a joiner's party is created once.
-    pub async fn party_is_staff(&mut self, party: &PartyId) -> Result<Option<bool>, StoreError> {
-        let kind: Option<String> = sqlx::query_scalar("SELECT kind FROM parties WHERE party_id = $1")
-            .bind(party.to_string())
-            .fetch_optional(self.conn())
-            .await?;
-        Ok(kind.map(|k| k == "staff"))
     }
 
     /// Whether `party` came from the HR extracts, and if so whether it holds `role` now: a

@@ -3,6 +3,7 @@
 mod admin;
 mod demo;
 mod harness;
+mod iam;
 mod identity;
 mod instants;
 mod journal;

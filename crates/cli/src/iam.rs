@@ -1,0 +1,249 @@
+//! `cloison iam`: access management (R6, R11): the nightly sync of the HR extracts, manual
+//! exceptions, revocations and the access review.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use app::{Cloison, DEFAULT_MAX_REMOVAL_PERCENT, Role, SyncInput, SyncReport};
+use clap::Subcommand;
+use domain::PartyId;
+use jiff::civil::Date;
+
+use crate::Failure;
+use crate::identity::{operator, refusal};
+use crate::output::outln;
+use crate::register::open;
+
+/// Access management commands.
+#[derive(Debug, Subcommand)]
+pub enum IamCommand {
+    /// Align roles with jobs from the two HR extracts: joiners get their job's roles, movers
+    /// lose the old job's grants and tokens, leavers lose everything at once. Prints and stores
+    /// the change report; exit 2 with every bad line named, and nothing changed, otherwise.
+    Sync {
+        /// The internal staff's extract (CSV, see the README).
+        #[arg(long)]
+        internal: PathBuf,
+        /// The external staff's extract (same columns).
+        #[arg(long)]
+        external: PathBuf,
+        /// Print what would change and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// The largest share of the people holding access one sync may remove, in percent:
+        /// a truncated file must not fire everybody.
+        #[arg(long, default_value_t = DEFAULT_MAX_REMOVAL_PERCENT, value_parser = clap::value_parser!(u32).range(0..=100))]
+        max_removal: u32,
+        /// Apply even above --max-removal (after checking the files are whole).
+        #[arg(long)]
+        force: bool,
+        /// The day the extracts speak for (default: today in Brussels).
+        #[arg(long)]
+        on: Option<String>,
+        /// Database URL or SQLite file (default from configuration).
+        #[arg(long)]
+        db: Option<String>,
+        /// Print the whole report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// A manual exception: a role the person's job does not carry, approved by a manager of a
+    /// service whose jobs carry it, until a day at most a year away.
+    Grant {
+        /// The person's party (hr-…).
+        #[arg(long)]
+        party: String,
+        /// The role.
+        #[arg(long)]
+        role: String,
+        /// The approving service manager's party.
+        #[arg(long)]
+        approver: String,
+        /// The last day of the exception (YYYY-MM-DD).
+        #[arg(long)]
+        until: String,
+        /// Database URL or SQLite file (default from configuration).
+        #[arg(long)]
+        db: Option<String>,
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// End a grant by its id (grt_…); the holder's tokens of that role stop at once.
+    Revoke {
+        /// The grant's id.
+        grant: String,
+        /// Database URL or SQLite file (default from configuration).
+        #[arg(long)]
+        db: Option<String>,
+    },
+    /// The access review: every grant in force, and every party holding two roles the
+    /// segregation of duties forbids together (by grant or by token). Exit 1 on a violation.
+    Check {
+        /// Database URL or SQLite file (default from configuration).
+        #[arg(long)]
+        db: Option<String>,
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn day(flag: &str, text: &str) -> Result<Date, Failure> {
+    text.parse().map_err(|_| {
+        Failure::Invalid(format!("{flag}: a calendar day is written YYYY-MM-DD, found {text:?}"))
+    })
+}
+
+fn party(flag: &str, text: &str) -> Result<PartyId, Failure> {
+    text.parse().map_err(|e| Failure::Invalid(format!("{flag}: {e}")))
+}
+
+fn read(flag: &str, path: &Path) -> Result<String> {
+    std::fs::read_to_string(path)
+        .map_err(|e| Failure::Invalid(format!("{flag}: cannot read {}: {e}", path.display())).into())
+}
+
+fn today() -> Date {
+    domain::period::local_day(jiff::Timestamp::now())
+}
+
+/// The report as a person reads it: the counts, then one line per change.
+fn render(report: &SyncReport) -> String {
+    let mut text = format!(
+        "{} on {}: {} joiner(s), {} mover(s), {} leaver(s), {} record update(s), {} unchanged; \
+         {} held access before; {} token(s) revoked\n",
+        match &report.report {
+            Some(id) => format!("sync {id}"),
+            None => "dry run (nothing changed)".to_owned(),
+        },
+        report.today,
+        report.joiners,
+        report.movers,
+        report.leavers,
+        report.updated,
+        report.unchanged,
+        report.active_before,
+        report.tokens_revoked,
+    );
+    for change in &report.changes {
+        let roles =
+            |roles: &mut dyn Iterator<Item = Role>| roles.map(Role::as_str).collect::<Vec<_>>().join(",");
+        text.push_str(&format!(
+            "  {:<7} {:<12} {:<16} {}{}{}{}\n",
+            change.kind.as_str(),
+            change.employee,
+            change.party,
+            change.record.job,
+            change.from_job.as_ref().map(|j| format!(" (was {j})")).unwrap_or_default(),
+            if change.grant.is_empty() {
+                String::new()
+            } else {
+                format!(" +{}", roles(&mut change.grant.iter().copied()))
+            },
+            if change.revoke.is_empty() {
+                String::new()
+            } else {
+                format!(" -{}", roles(&mut change.revoke.iter().map(|r| r.role)))
+            },
+        ));
+    }
+    text
+}
+
+/// Runs `cloison iam …`.
+pub async fn run(config_file: Option<&Path>, command: IamCommand) -> Result<()> {
+    match command {
+        IamCommand::Sync { internal, external, dry_run, max_removal, force, on, db, json } => {
+            let today = on.as_deref().map(|t| day("--on", t)).transpose()?.unwrap_or_else(today);
+            let input = SyncInput {
+                internal: read("--internal", &internal)?,
+                external: read("--external", &external)?,
+                today,
+                max_removal_percent: max_removal,
+                force,
+            };
+            let actor = operator(config_file)?;
+            let app = open(config_file, db.as_deref()).await?;
+            let result = if dry_run {
+                app.sync_staff_dry_run(&actor, input).await
+            } else {
+                app.sync_staff(&actor, input).await
+            };
+            app.close().await;
+            let report = result.map_err(|e| refusal(e, &actor))?;
+            if json {
+                outln!("{}", serde_json::to_string_pretty(&report)?)?;
+            } else {
+                crate::output::write_str(&render(&report))?;
+            }
+        }
+        IamCommand::Grant { party: who, role, approver, until, db, json } => {
+            let who = party("--party", &who)?;
+            let approver = party("--approver", &approver)?;
+            let role = Role::parse(&role).map_err(|e| Failure::Invalid(format!("--role: {e}")))?;
+            let until = day("--until", &until)?;
+            let actor = operator(config_file)?;
+            let app = open(config_file, db.as_deref()).await?;
+            let result = app.grant_exception(&actor, &who, role, &approver, until, today()).await;
+            app.close().await;
+            let grant = result.map_err(|e| refusal(e, &actor))?;
+            if json {
+                outln!("{}", serde_json::to_string_pretty(&grant)?)?;
+            } else {
+                outln!(
+                    "grant {}: {} as {} until {}, approved by {}",
+                    grant.grant,
+                    grant.party,
+                    grant.role,
+                    until,
+                    approver
+                )?;
+            }
+        }
+        IamCommand::Revoke { grant, db } => {
+            let actor = operator(config_file)?;
+            let app = open(config_file, db.as_deref()).await?;
+            let result = app.revoke_grant(&actor, &grant).await;
+            app.close().await;
+            let tokens = result.map_err(|e| refusal(e, &actor))?;
+            outln!("grant {grant} revoked; {} token(s) revoked with it", tokens.len())?;
+        }
+        IamCommand::Check { db, json } => return check(config_file, db, json).await,
+    }
+    Ok(())
+}
+
+async fn check(config_file: Option<&Path>, db: Option<String>, json: bool) -> Result<()> {
+    let actor = operator(config_file)?;
+    let app: Cloison = open(config_file, db.as_deref()).await?;
+    let result = app.access_check(&actor).await;
+    app.close().await;
+    let check = result.map_err(|e| refusal(e, &actor))?;
+    if json {
+        outln!("{}", serde_json::to_string_pretty(&check)?)?;
+    } else {
+        outln!("{} grant(s) in force", check.grants.len())?;
+        for g in &check.grants {
+            outln!(
+                "  {:<16} {:<15} {:<20} {}",
+                g.party,
+                g.role.as_str(),
+                g.source,
+                g.expires.map(|e| format!("until {e}")).unwrap_or_default()
+            )?;
+        }
+        for v in &check.violations {
+            outln!("violation: {} holds {} and {}: {}", v.party, v.role, v.other, v.reason)?;
+        }
+        if check.violations.is_empty() {
+            outln!("no segregation-of-duties violation")?;
+        }
+    }
+    if check.violations.is_empty() {
+        Ok(())
+    } else {
+        Err(anyhow::anyhow!("{} segregation-of-duties violation(s)", check.violations.len()))
+            .context("iam check")
+    }
+}
