@@ -98,8 +98,11 @@ impl Cloison {
             return Ok(None);
         };
         let Some(actor) = crate::access::actor_of(&read.bearer, request) else { return Ok(None) };
-        let facts =
-            Facts { registrations: read.registrations.clone(), occupancies: read.occupancies.clone() };
+        let facts = Facts {
+            registrations: read.registrations.clone(),
+            occupancies: read.occupancies.clone(),
+            mandates: self.mandates_on(&actor, Action::ReadAccessPoint, ean).await?,
+        };
         let ean_text = ean.to_string();
         let ask = Ask::access_point(
             Action::ReadAccessPoint,

@@ -152,11 +152,31 @@ impl Cloison {
         let facts = match ask.ean {
             Some(ean) if self.policy.needs_facts(actor.role.as_str(), ask.action) => {
                 let (registrations, occupancies) = self.store.periods_on(&actor.party, ean).await?;
-                Facts { registrations, occupancies }
+                let mandates = self.mandates_on(actor, ask.action, ean).await?;
+                Facts { registrations, occupancies, mandates }
             }
             _ => Facts::default(),
         };
         Ok(self.decide_on(actor, ask, &facts))
+    }
+
+    /// What the actor's written mandates give it on `ean` for the action's data scope, read
+    /// only when a policy for its role reveals mandates (R5); none otherwise.
+    pub(crate) async fn mandates_on(
+        &self,
+        actor: &Actor,
+        action: Action,
+        ean: Ean,
+    ) -> Result<Vec<domain::Period>, AppError> {
+        let scope = match action {
+            Action::ReadAccessPoint => domain::mandate::Scope::Register,
+            Action::ReadConsumption => domain::mandate::Scope::Consumption,
+            _ => return Ok(Vec::new()),
+        };
+        if !self.policy.uses_mandates(actor.role.as_str(), action) {
+            return Ok(Vec::new());
+        }
+        Ok(self.store.mandated_on(&actor.party, ean, scope).await?)
     }
 
     /// The policy's decision on `ask` for `actor`, given the actor's own periods on the

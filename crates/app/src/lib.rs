@@ -16,6 +16,7 @@ mod gate;
 mod iam;
 mod index_readings;
 mod judged;
+mod mandates;
 mod market;
 mod metering;
 mod naive;
@@ -42,6 +43,7 @@ pub use index_readings::{
 };
 pub use journal::{Checkpoint, Hash, NoteError, Origin, SignedTreeHead};
 pub use judged::assumed_dial;
+pub use mandates::MAX_SAMPLE;
 pub use market::{
     AckTicket, AckView, Bundle, DayRun, MARKET_KINDS, MAX_BUNDLE, MAX_KEY_LEN, MarketAnswer, MarketTicket,
     MessageView, Placement, Receipt, ReceiptError, ScenarioView, market_today, queue_name, verify_receipt,
@@ -53,6 +55,7 @@ pub use metering::{
 pub use naive::NaiveBench;
 pub use policy::{Policy, PolicyError};
 pub use register::{HistoryView, Holder, PartyRef, RecordView, RegisterView, WriteTicket};
+pub use store::mandate::MandateView;
 pub use store::metering::{Decided, StoredFinding};
 pub use store::naive::NaiveValue;
 pub use store::staff::GrantView;

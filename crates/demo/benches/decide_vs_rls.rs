@@ -87,7 +87,7 @@ fn cloison_side(
             let policy = &policy;
             async move {
                 let (registrations, occupancies) = store.periods_on(party, *ean).await.expect("facts");
-                let facts = Facts { registrations, occupancies };
+                let facts = Facts { registrations, occupancies, mandates: Vec::new() };
                 let ean_text = ean.to_string();
                 policy.decide(&Question {
                     party: party.as_str(),

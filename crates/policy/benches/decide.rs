@@ -25,6 +25,7 @@ fn decide(c: &mut Criterion) {
             period("2024-03-01T00:00:00Z", None),
         ],
         occupancies: vec![],
+        mandates: vec![],
     };
     let question = Question {
         party: "5414488000004",

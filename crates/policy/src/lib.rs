@@ -53,9 +53,10 @@ pub const EVALUATION_ERROR: &str = "evaluation-error";
 /// The policy files compiled into the binary, by the path errors give them.
 const EMBEDDED_SCHEMA: (&str, &str) =
     ("policies/cloison.cedarschema", include_str!("../../../policies/cloison.cedarschema"));
-const EMBEDDED_POLICIES: [(&str, &str); 5] = [
+const EMBEDDED_POLICIES: [(&str, &str); 6] = [
     ("policies/installation.cedar", include_str!("../../../policies/installation.cedar")),
     ("policies/journal.cedar", include_str!("../../../policies/journal.cedar")),
+    ("policies/mandates.cedar", include_str!("../../../policies/mandates.cedar")),
     ("policies/market.cedar", include_str!("../../../policies/market.cedar")),
     ("policies/metering.cedar", include_str!("../../../policies/metering.cedar")),
     ("policies/register.cedar", include_str!("../../../policies/register.cedar")),
@@ -86,6 +87,9 @@ pub struct Policy {
     /// condition, so their decision depends on the facts; `None` in the set stands for roles
     /// no scope names. See [`Policy::needs_facts`].
     conditional: Vec<HashSet<Option<String>>>,
+    /// Per action: the roles (`None`: roles no scope names) with a policy revealing
+    /// mandates, for whom the store reads mandates as facts. See [`Policy::uses_mandates`].
+    mandating: Vec<HashSet<Option<String>>>,
     /// The action entity of each [`Action`], indexed by `Action as usize`.
     actions: Vec<cedar::EntityUid>,
     /// Cedar's answers already given, when the policies allow remembering them (see
@@ -103,14 +107,15 @@ const RESOURCE_SLOTS: usize = 11 + domain::scenario::ScenarioKind::ALL.len();
 
 /// Answers remembered per role: each action, with or without each of the two memberships,
 /// for each distinct resource.
-const MEMO_SLOTS: usize = Action::ALL.len() * 4 * RESOURCE_SLOTS;
+const MEMO_SLOTS: usize = Action::ALL.len() * 8 * RESOURCE_SLOTS;
 
 /// Where the answer to `question` is remembered within its role: everything else Cedar's
 /// answer depends on when no policy names a party or an access point.
 fn memo_slot(question: &Question<'_>) -> usize {
-    (question.action as usize * 4
-        + 2 * usize::from(!question.facts.registrations.is_empty())
-        + usize::from(!question.facts.occupancies.is_empty()))
+    (question.action as usize * 8
+        + 4 * usize::from(!question.facts.registrations.is_empty())
+        + 2 * usize::from(!question.facts.occupancies.is_empty())
+        + usize::from(!question.facts.mandates.is_empty()))
         * RESOURCE_SLOTS
         + question.resource.memo_slot()
 }
@@ -178,13 +183,33 @@ impl ByRole {
         Ok(ByRole { roles, others: set(others)? })
     }
 
+    /// The roles (`None`: roles no scope names) with an applicable policy revealing mandates.
+    fn mandating(&self, reveals: &HashMap<String, Reveal>) -> HashSet<Option<String>> {
+        let reveals_mandates = |set: &cedar::PolicySet| {
+            set.policies().any(|p| reveals.get(AsRef::<str>::as_ref(p.id())) == Some(&Reveal::Mandates))
+        };
+        let mut roles: HashSet<Option<String>> = self
+            .roles
+            .iter()
+            .filter(|(_, set)| reveals_mandates(set))
+            .map(|(role, _)| Some(role.clone()))
+            .collect();
+        if reveals_mandates(&self.others) {
+            roles.insert(None);
+        }
+        roles
+    }
+
     /// The roles (`None`: roles no scope names) for which some applicable policy has a
     /// condition beyond its scope, or reveals periods taken from the facts.
     fn conditional(&self, reveals: &HashMap<String, Reveal>) -> HashSet<Option<String>> {
         let factual = |policy: &cedar::Policy| {
             let id: &str = policy.id().as_ref();
             policy.has_non_scope_constraint()
-                || matches!(reveals.get(id), Some(Reveal::Registrations | Reveal::Occupancies))
+                || matches!(
+                    reveals.get(id),
+                    Some(Reveal::Registrations | Reveal::Occupancies | Reveal::Mandates)
+                )
         };
         let has_condition = |set: &cedar::PolicySet| set.policies().any(factual);
         let mut roles: HashSet<Option<String>> = self
@@ -279,6 +304,10 @@ pub enum Action {
     ManageAccess,
     /// The access report: staff records, grants in force, segregation-of-duties violations.
     ReviewAccess,
+    /// Recording and revoking a customer's written mandate (R5).
+    ManageMandates,
+    /// The mandates on record, and a random sample of them for an audit.
+    ReviewMandates,
 }
 
 /// The kinds of resource the schema declares, each action applying to some of them.
@@ -306,7 +335,7 @@ pub enum ResourceKind {
 
 impl Action {
     /// Every action, in declaration order.
-    pub const ALL: [Action; 32] = [
+    pub const ALL: [Action; 34] = [
         Action::ReadAccessPoint,
         Action::ReadHistory,
         Action::WriteRegister,
@@ -339,6 +368,8 @@ impl Action {
         Action::WriteRouteReading,
         Action::ManageAccess,
         Action::ReviewAccess,
+        Action::ManageMandates,
+        Action::ReviewMandates,
     ];
 
     /// The kinds of resource the action applies to, as the schema's `appliesTo` says.
@@ -355,7 +386,9 @@ impl Action {
             Action::ReadRegisterSummary
             | Action::ListAccessPoints
             | Action::ReadOwnIdentity
-            | Action::RunMarketDay => &[K::Register],
+            | Action::RunMarketDay
+            | Action::ManageMandates
+            | Action::ReviewMandates => &[K::Register],
             Action::ManageTokens
             | Action::ReadSetting
             | Action::WriteSetting
@@ -406,6 +439,8 @@ impl Action {
             Action::WriteRouteReading => "WriteRouteReading",
             Action::ManageAccess => "ManageAccess",
             Action::ReviewAccess => "ReviewAccess",
+            Action::ManageMandates => "ManageMandates",
+            Action::ReviewMandates => "ReviewMandates",
         }
     }
 }
@@ -498,6 +533,11 @@ pub struct Facts {
     pub registrations: Vec<Period>,
     /// The principal's occupancies of the access point, as network user.
     pub occupancies: Vec<Period>,
+    /// What customers' written mandates give the principal on the access point, for the
+    /// action's data scope: each mandate's period within the mandating customer's
+    /// occupancies (R5). Read only for the roles whose policies reveal mandates
+    /// ([`Policy::uses_mandates`]).
+    pub mandates: Vec<Period>,
 }
 
 /// One authorization question: who, in which role, does what, to what, knowing which facts.
@@ -604,6 +644,7 @@ impl Policy {
         )
         .then(|| RwLock::new(HashMap::new()));
         let conditional = index.iter().map(|by_role| by_role.conditional(&loaded.reveals)).collect();
+        let mandating = index.iter().map(|by_role| by_role.mandating(&loaded.reveals)).collect();
         Ok(Policy {
             memo,
             all: loaded.policies,
@@ -623,6 +664,7 @@ impl Policy {
             installation,
             metering,
             conditional,
+            mandating,
             actions,
         })
     }
@@ -650,6 +692,15 @@ impl Policy {
                 .policies()
                 .flat_map(cedar::Policy::entity_literals)
                 .all(|uid| fixed.contains(&uid.type_name()))
+    }
+
+    /// Whether some policy that may apply to `role` on `action` reveals what mandates give
+    /// (`@visible("mandates")`): the caller then reads the principal's mandates on the access
+    /// point into [`Facts::mandates`]; for every other role it need not (R5).
+    pub fn uses_mandates(&self, role: &str, action: Action) -> bool {
+        let mandating = &self.mandating[action as usize];
+        let scoped = self.index[action as usize].roles.contains_key(role);
+        mandating.contains(&if scoped { Some(role.to_owned()) } else { None })
     }
 
     /// Whether a decision of `action` for `role` can depend on the facts: some policy that
@@ -737,18 +788,21 @@ impl Policy {
     fn visible(&self, permits: &[String], facts: &Facts) -> Visible {
         let mut registrations = false;
         let mut occupancies = false;
+        let mut mandates = false;
         for id in permits {
             // Every loaded policy has a reveal; an unknown id reveals nothing (fail closed).
             match self.reveals.get(id).copied().unwrap_or(Reveal::Nothing) {
                 Reveal::All => return Visible::All,
                 Reveal::Registrations => registrations = true,
                 Reveal::Occupancies => occupancies = true,
+                Reveal::Mandates => mandates = true,
                 Reveal::Nothing => {}
             }
         }
         let registrations = facts.registrations.iter().filter(|_| registrations);
         let occupancies = facts.occupancies.iter().filter(|_| occupancies);
-        Visible::from_periods(registrations.chain(occupancies).copied())
+        let mandates = facts.mandates.iter().filter(|_| mandates);
+        Visible::from_periods(registrations.chain(occupancies).chain(mandates).copied())
     }
 
     /// The Cedar request and the two entities it needs, built directly (no JSON): the principal,
@@ -787,6 +841,7 @@ impl Policy {
                     [
                         ("suppliers".to_owned(), members(!question.facts.registrations.is_empty())),
                         ("occupants".to_owned(), members(!question.facts.occupancies.is_empty())),
+                        ("mandated".to_owned(), members(!question.facts.mandates.is_empty())),
                     ],
                     [],
                     [],
@@ -875,6 +930,7 @@ mod tests {
                 period("2024-07-01T00:00:00Z", None),
             ],
             occupancies: vec![],
+            mandates: vec![],
         }
     }
 
@@ -889,7 +945,22 @@ mod tests {
         Facts {
             registrations: vec![],
             occupancies: vec![period("2023-06-01T00:00:00Z", Some("2024-02-01T00:00:00Z"))],
+            mandates: vec![],
         }
+    }
+
+    /// A customer's mandate on the access point, as the store gives it: already within that
+    /// customer's occupancy.
+    fn mandated() -> Facts {
+        Facts {
+            registrations: vec![],
+            occupancies: vec![],
+            mandates: vec![period("2023-09-01T00:00:00Z", Some("2024-01-01T00:00:00Z"))],
+        }
+    }
+
+    fn mandated_visible() -> Visible {
+        Visible::Periods(mandated().mandates)
     }
 
     fn occupying_visible() -> Visible {
@@ -898,7 +969,11 @@ mod tests {
 
     /// Registered and occupying: what support or a third party would claim, to no avail.
     fn both() -> Facts {
-        Facts { registrations: registered().registrations, occupancies: occupying().occupancies }
+        Facts {
+            registrations: registered().registrations,
+            occupancies: occupying().occupancies,
+            mandates: vec![],
+        }
     }
 
     fn resource_for(action: Action) -> Resource<'static> {
@@ -1108,6 +1183,20 @@ mod tests {
             ("support", ReadConsumption, both(), deny.clone()),
             ("researcher", ReadConsumption, both(), deny.clone()),
             ("system", ReadConsumption, none.clone(), (true, All)),
+            // Written mandates (R5): a third party, or a supplier for a point it does not
+            // supply, sees what the mandate names and only its periods; nobody else gains
+            // anything from one.
+            ("third_party", ReadAccessPoint, mandated(), (true, mandated_visible())),
+            ("third_party", ReadHistory, mandated(), deny.clone()),
+            ("third_party", ReadConsumption, mandated(), (true, mandated_visible())),
+            ("third_party", WriteRegister, mandated(), deny.clone()),
+            ("third_party", ReadOwnAccessLog, mandated(), deny.clone()),
+            ("supplier", ReadAccessPoint, mandated(), (true, mandated_visible())),
+            ("supplier", ReadConsumption, mandated(), (true, mandated_visible())),
+            ("customer", ReadAccessPoint, mandated(), deny.clone()),
+            ("customer", ReadConsumption, mandated(), deny.clone()),
+            ("support", ReadAccessPoint, mandated(), deny.clone()),
+            ("researcher", ReadConsumption, mandated(), deny.clone()),
             // A role nobody wrote a policy for.
             ("root", ReadAccessPoint, both(), deny.clone()),
             ("root", WriteRegister, both(), deny.clone()),
@@ -1116,7 +1205,7 @@ mod tests {
         // The register-wide and installation actions: who may, and what a permit reveals;
         // every other role is denied.
         #[rustfmt::skip]
-        let granted: [(Action, &[&str], Visible); 14] = [
+        let granted: [(Action, &[&str], Visible); 16] = [
             (ReadRegisterSummary, &["register_staff", "metering_staff", "auditor", "system"], All),
             (ReadRegisterSummary, &["support"], Nothing),
             (ListAccessPoints, &["register_staff", "metering_staff", "auditor", "system"], All),
@@ -1131,6 +1220,8 @@ mod tests {
             (AssignRoutes, &["metering_staff", "system"], Nothing),
             (ManageAccess, &["system"], Nothing),
             (ReviewAccess, &["system", "auditor"], Nothing),
+            (ManageMandates, &["register_staff", "system"], Nothing),
+            (ReviewMandates, &["register_staff", "system", "auditor"], Nothing),
         ];
         let mut rows = rows;
         for action in [
@@ -1147,6 +1238,8 @@ mod tests {
             AssignRoutes,
             ManageAccess,
             ReviewAccess,
+            ManageMandates,
+            ReviewMandates,
         ] {
             for role in roles() {
                 let answer = granted
@@ -1383,6 +1476,7 @@ mod tests {
                 "auditor-reads-journal-entries",
                 "auditor-reads-register",
                 "auditor-reviews-access",
+                "auditor-reviews-mandates",
                 "auditor-starts-no-scenario",
                 "auditor-writes-no-readings",
                 "call-center-reads-consumption",
@@ -1404,8 +1498,11 @@ mod tests {
                 "party-reads-own-queue",
                 "r3-budget-meter-told-as-end-of-contract",
                 "r3-drop-told-as-end-of-contract",
+                "register-staff-manages-mandates",
                 "register-staff-reads-and-writes-register",
                 "register-staff-runs-the-market",
+                "supplier-reads-mandated-consumption",
+                "supplier-reads-mandated-register",
                 "supplier-reads-own-consumption",
                 "supplier-reads-own-registrations",
                 "supplier-starts-scenarios",
@@ -1416,6 +1513,7 @@ mod tests {
                 "support-writes-notes-and-checkpoints",
                 "system-assigns-routes",
                 "system-manages-access",
+                "system-manages-mandates",
                 "system-manages-tokens",
                 "system-reads-and-writes-register",
                 "system-reads-and-writes-settings",
@@ -1425,6 +1523,8 @@ mod tests {
                 "system-validates-readings",
                 "system-writes-notes-and-checkpoints",
                 "system-writes-readings",
+                "third-party-reads-mandated-consumption",
+                "third-party-reads-mandated-register",
             ]
         );
     }

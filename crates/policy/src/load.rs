@@ -77,6 +77,9 @@ pub(crate) enum Reveal {
     Registrations,
     /// `"occupancies"`: the principal's own occupancy periods.
     Occupancies,
+    /// `"mandates"`: the periods a customer's written mandates give the principal on the
+    /// access point, each within that customer's occupancies (R5).
+    Mandates,
 }
 
 impl Reveal {
@@ -86,6 +89,7 @@ impl Reveal {
             "all" => Some(Reveal::All),
             "registrations" => Some(Reveal::Registrations),
             "occupancies" => Some(Reveal::Occupancies),
+            "mandates" => Some(Reveal::Mandates),
             _ => None,
         }
     }
@@ -207,7 +211,7 @@ pub(crate) fn load(schema: &Source, files: &[Source]) -> Result<Loaded, PolicyEr
                 Some(text) => Reveal::parse(text).ok_or_else(|| {
                     annotation_error(format!(
                         "policy @id(\"{id}\"): @visible(\"{text}\") is not one of \"all\", \"registrations\", \
-                         \"occupancies\", \"none\""
+                         \"occupancies\", \"mandates\", \"none\""
                     ))
                 })?,
                 None => {

@@ -360,8 +360,37 @@ pub(crate) const SYNC_REPORTS: Table = Table {
     exclude: None,
 };
 
+/// Customers' written mandates (R5).
+pub(crate) const MANDATES: Table = Table {
+    name: "mandates",
+    columns: &[
+        ("mandate_id", Text),
+        ("customer_id", Text),
+        ("mandated_id", Text),
+        ("scopes", Text),
+        ("from_us", Int),
+        ("to_us", OptInt),
+        ("document", Text),
+        ("recorded_at", Int),
+    ],
+    key: 1,
+    exclude: None,
+};
+
+/// The access points a mandate names.
+pub(crate) const MANDATE_POINTS: Table =
+    Table { name: "mandate_points", columns: &[("mandate_id", Text), ("ean", Int)], key: 2, exclude: None };
+
+/// The revocation of a mandate, a row of its own.
+pub(crate) const MANDATE_REVOCATIONS: Table = Table {
+    name: "mandate_revocations",
+    columns: &[("mandate_id", Text), ("revoked_at", Int)],
+    key: 1,
+    exclude: None,
+};
+
 /// Every bound table.
-pub(crate) const TABLES: [&Table; 22] = [
+pub(crate) const TABLES: [&Table; 25] = [
     &PARTIES,
     &ACCESS_POINTS,
     &OCCUPANCIES,
@@ -384,6 +413,9 @@ pub(crate) const TABLES: [&Table; 22] = [
     &ROLE_GRANTS,
     &ROLE_REVOCATIONS,
     &SYNC_REPORTS,
+    &MANDATES,
+    &MANDATE_POINTS,
+    &MANDATE_REVOCATIONS,
 ];
 
 /// One column's value, as either database returned it.

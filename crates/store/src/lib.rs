@@ -25,6 +25,7 @@ mod hot;
 pub mod index;
 pub mod journal;
 mod local;
+pub mod mandate;
 pub mod market;
 pub mod metering;
 pub mod naive;

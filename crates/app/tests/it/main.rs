@@ -8,6 +8,7 @@ mod harness;
 mod iam;
 mod index_readings;
 mod lint;
+mod mandates;
 mod market;
 mod metering;
 mod settings;

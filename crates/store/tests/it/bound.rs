@@ -149,6 +149,9 @@ async fn without_triggers(db: &TestDb, conn: &mut sqlx::AnyConnection) -> Vec<St
             "role_grants",
             "role_revocations",
             "sync_reports",
+            "mandates",
+            "mandate_points",
+            "mandate_revocations",
         ]
         .iter()
         .map(|t| format!("ALTER TABLE {t} DISABLE TRIGGER USER"))
