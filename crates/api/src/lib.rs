@@ -14,6 +14,7 @@
 mod error;
 mod extract;
 mod limit;
+mod mandates;
 mod market;
 mod metering;
 mod metrics;

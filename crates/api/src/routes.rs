@@ -19,6 +19,10 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::extract::{Caller, EanPath, Params, Secret, Segment, request_id};
+use crate::mandates::{
+    __path_list_mandates, __path_record_mandate, __path_revoke_mandate, list_mandates, record_mandate,
+    revoke_mandate,
+};
 use crate::market::{
     __path_acknowledge_message, __path_cancel_scenario, __path_peek_messages, __path_report_placement,
     __path_show_scenario, __path_submit_scenario, acknowledge_message, cancel_scenario, peek_messages,
@@ -112,7 +116,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(post_index_readings))
         .routes(routes!(route))
         .routes(routes!(post_route_reading))
-        .routes(routes!(assign_route));
+        .routes(routes!(assign_route))
+        .routes(routes!(record_mandate, list_mandates))
+        .routes(routes!(revoke_mandate));
     schema::add_layer_errors(routes.get_openapi_mut());
     routes
 }

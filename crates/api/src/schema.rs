@@ -858,3 +858,57 @@ pub struct AssignReport {
     /// EANs the register does not know.
     unknown: Vec<String>,
 }
+
+/// A customer's written mandate, as the register team records it (R5).
+#[derive(Serialize, ToSchema)]
+pub struct MandateRequest {
+    /// The customer (network user) who signed it.
+    customer: String,
+    /// The third party or supplier it authorises.
+    mandated: String,
+    /// The access points it names, 1 to 100, each one the customer occupied.
+    eans: Vec<String>,
+    /// What it opens: `register`, `consumption`, or both.
+    scopes: Vec<String>,
+    /// The first instant of data it opens, RFC 3339.
+    #[schema(format = DateTime)]
+    from: String,
+    /// The instant it stops at, RFC 3339; none for open-ended.
+    #[schema(format = DateTime)]
+    to: Option<String>,
+    /// The written document's reference, 1 to 128 printable characters.
+    document: String,
+}
+
+/// A mandate recorded or revoked.
+#[derive(Serialize, ToSchema)]
+pub struct MandateRecorded {
+    /// The mandate's id.
+    mandate: String,
+}
+
+/// A mandate on record.
+#[derive(Serialize, ToSchema)]
+pub struct MandateView {
+    /// The mandate's id.
+    mandate: String,
+    /// The customer who signed it.
+    customer: String,
+    /// Whom it authorises.
+    mandated: String,
+    /// What it opens.
+    scopes: Vec<String>,
+    /// The access points it names.
+    eans: Vec<String>,
+    /// The first instant of data it opens.
+    #[schema(format = DateTime)]
+    from: String,
+    /// The instant it stops at.
+    #[schema(format = DateTime)]
+    to: Option<String>,
+    /// The written document's reference.
+    document: String,
+    /// When it was revoked.
+    #[schema(format = DateTime)]
+    revoked: Option<String>,
+}

@@ -20,6 +20,7 @@ mod iam;
 mod identity;
 mod init;
 mod journal;
+mod mandates;
 mod market;
 mod metering;
 mod output;
@@ -81,6 +82,9 @@ enum Command {
     /// Access management: roles from the HR extracts, exceptions, revocations, the review.
     #[command(subcommand)]
     Iam(iam::IamCommand),
+    /// Customers' written mandates (R5): record, revoke, list, sample for an audit.
+    #[command(subcommand)]
+    Mandates(mandates::MandatesCommand),
     /// Measure this installation under load.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -150,6 +154,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Metering(cmd) => metering::run(cli.config.as_deref(), cmd).await,
         Command::Admin(cmd) => admin::run(cli.config.as_deref(), cmd).await,
         Command::Iam(cmd) => iam::run(cli.config.as_deref(), cmd).await,
+        Command::Mandates(cmd) => mandates::run(cli.config.as_deref(), cmd).await,
         Command::Bench(cmd) => bench::run(cli.config.as_deref(), cmd).await,
         Command::Witness(cmd) => witness::run(cmd).await,
     }

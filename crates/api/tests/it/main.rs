@@ -1,6 +1,7 @@
 //! The API over real HTTP: the app on a random port, a fresh database per test, on SQLite and
 //! (with `CLOISON_TEST_POSTGRES_URL`) PostgreSQL.
 
+mod access;
 mod access_log;
 mod checkpoint;
 mod differential;
