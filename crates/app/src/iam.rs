@@ -502,3 +502,200 @@ impl Command for RevokeGrant {
         Ok(Done { output: Ok(tokens), entries: vec![entry] })
     }
 }
+
+/// The roles break-glass may open: those that read data, never the ethics committee's nor
+/// the meter readers' (whose access is a route, not an emergency).
+pub const BREAK_GLASS_ROLES: [Role; 3] = [Role::RegisterStaff, Role::MeteringStaff, Role::CallCenter];
+
+/// The longest a break-glass access lasts: it is for an emergency, not a shift.
+pub const MAX_BREAK_GLASS: jiff::SignedDuration = jiff::SignedDuration::from_hours(4);
+
+/// A break-glass access just opened: the token's secret is shown once.
+#[derive(Debug, Clone, Serialize)]
+pub struct BreakGlassOpened {
+    /// The grant's id.
+    pub grant: String,
+    /// The role it gives.
+    pub role: Role,
+    /// When it ends by itself, token and grant alike.
+    pub expires: Timestamp,
+    /// The token's public id.
+    pub token_id: String,
+    /// The bearer secret, shown once.
+    pub secret: String,
+}
+
+/// One act in the break-glass report.
+#[derive(Debug, Clone, Serialize)]
+pub struct BreakGlassAct {
+    /// Its journal index.
+    pub index: u64,
+    /// When.
+    pub time: Timestamp,
+    /// What (the journal's action).
+    pub action: String,
+    /// About what.
+    pub subjects: Vec<String>,
+    /// How it ended.
+    pub outcome: String,
+}
+
+/// One break-glass access with everything done under it.
+#[derive(Debug, Clone, Serialize)]
+pub struct BreakGlassUse {
+    /// The access.
+    #[serde(flatten)]
+    pub grant: store::staff::BreakGlassGrant,
+    /// The acts made with its token, in journal order.
+    pub acts: Vec<BreakGlassAct>,
+}
+
+impl Cloison {
+    /// Opens emergency access for the acting support person: `role` (one of
+    /// [`BREAK_GLASS_ROLES`]) for `duration` (at most [`MAX_BREAK_GLASS`]), with `reason`
+    /// (10 to 500 characters), and a token that expires with it. Journaled, and listed with
+    /// every act done under it in [`Cloison::break_glass_report`].
+    pub async fn open_break_glass(
+        &self,
+        actor: &Actor,
+        role: Role,
+        reason: &str,
+        duration: jiff::SignedDuration,
+    ) -> Result<BreakGlassOpened, AppError> {
+        let invalid = |field, code, reason: String| AppError::Invalid(refusal(field, code, reason));
+        if !BREAK_GLASS_ROLES.contains(&role) {
+            let roles = BREAK_GLASS_ROLES.map(Role::as_str).join(", ");
+            return Err(invalid(
+                "role",
+                "not_a_break_glass_role",
+                format!("break-glass opens {roles}, not {role}"),
+            ));
+        }
+        let reason = reason.trim();
+        if !(10..=500).contains(&reason.chars().count()) || reason.chars().any(char::is_control) {
+            return Err(invalid(
+                "reason",
+                "bad_reason",
+                "the reason is 10 to 500 printable characters".into(),
+            ));
+        }
+        if duration <= jiff::SignedDuration::ZERO || duration > MAX_BREAK_GLASS {
+            return Err(invalid("duration", "bad_duration", format!("from a second to {MAX_BREAK_GLASS:#}")));
+        }
+        let ask = Ask::function(
+            Action::OpenBreakGlass,
+            Resource::Installation,
+            "iam.break_glass.open",
+            "break-glass (R10)",
+        )
+        .about(vec![actor.party.to_string(), role.as_str().to_owned()]);
+        self.write(actor, vec![ask], |template| async move {
+            let expires = Timestamp::now() + duration;
+            let command = OpenBreakGlass {
+                template,
+                party: actor.party.clone(),
+                role,
+                reason: reason.to_owned(),
+                expires,
+                token: store::NewToken::generate(expires),
+            };
+            Ok(self.store.submit(command).await?.wait().await?.output?)
+        })
+        .await
+    }
+
+    /// Every break-glass access, its reason, and every act done with its token: the ethics
+    /// committee's feed of emergencies (R10).
+    pub async fn break_glass_report(&self, actor: &Actor) -> Result<Vec<BreakGlassUse>, AppError> {
+        let ask = Ask::function(
+            Action::ReviewAccess,
+            Resource::Installation,
+            "iam.break_glass.report",
+            "break-glass review (R10)",
+        );
+        let sent = self
+            .read(actor, ask, |_| async {
+                let mut uses = Vec::new();
+                for grant in self.store.break_glass().await? {
+                    let end = grant.closed.unwrap_or(grant.expires).min(Timestamp::now());
+                    let query = store::JournalQuery {
+                        subject: None,
+                        actor: Some(grant.party.clone()),
+                        from: Some(grant.opened),
+                        to: Some(end + jiff::SignedDuration::from_secs(1)),
+                        limit: 100_000,
+                    };
+                    let prefix = format!("{}/", grant.token_id);
+                    let acts = self
+                        .store
+                        .journal_search(&query)
+                        .await?
+                        .into_iter()
+                        .filter(|e| e.entry.actor.session.starts_with(&prefix))
+                        .map(|e| BreakGlassAct {
+                            index: e.entry.sequence,
+                            time: Timestamp::from_microsecond(e.entry.time_micros).unwrap_or(grant.opened),
+                            action: e.entry.action,
+                            subjects: e.entry.subjects,
+                            outcome: e.entry.outcome,
+                        })
+                        .collect();
+                    uses.push(BreakGlassUse { grant, acts });
+                }
+                Ok(uses)
+            })
+            .await?;
+        Ok(sent.into_view())
+    }
+}
+
+/// Break-glass as one command: the grant, its token and its sealed reason, one entry.
+struct OpenBreakGlass {
+    template: journal::Entry,
+    party: PartyId,
+    role: Role,
+    reason: String,
+    expires: Timestamp,
+    token: store::NewToken,
+}
+
+impl Command for OpenBreakGlass {
+    type Output = Result<BreakGlassOpened, StoreError>;
+
+    async fn run(self, tx: &mut WriteTx) -> Result<Done<Self::Output>, StoreError> {
+        let now = Timestamp::now();
+        let savepoint = tx.savepoint().await?;
+        let opened = async {
+            let grant = tx
+                .grant_role(&self.party, self.role, &Source::BreakGlass, None, Some(self.expires), now)
+                .await?;
+            tx.create_token(&self.token, self.party.as_str(), self.role, now).await?;
+            tx.put_break_glass(&grant, &self.token.token_id, &self.reason).await?;
+            Ok::<_, StoreError>(grant)
+        }
+        .await;
+        match opened {
+            Ok(grant) => {
+                tx.release(savepoint).await?;
+                let mut subjects = self.template.subjects.clone();
+                subjects.extend([grant.clone(), self.token.token_id.clone()]);
+                let entry =
+                    tx.slot().fill(journal::Entry { subjects, outcome: "ok".into(), ..self.template });
+                let output = BreakGlassOpened {
+                    grant,
+                    role: self.role,
+                    expires: self.expires,
+                    token_id: self.token.token_id,
+                    secret: self.token.secret,
+                };
+                Ok(Done { output: Ok(output), entries: vec![entry] })
+            }
+            Err(e) if e.is_input() => {
+                tx.rollback_to(savepoint).await?;
+                let entry = tx.slot().fill(journal::Entry { outcome: refused(&e), ..self.template });
+                Ok(Done { output: Err(e), entries: vec![entry] })
+            }
+            Err(e) => Err(e),
+        }
+    }
+}

@@ -34,7 +34,8 @@ pub use door::{AccessPointView, ClippedHistory, Me};
 pub use ed25519_dalek::{SigningKey, VerifyingKey};
 pub use gate::Sent;
 pub use iam::{
-    AccessCheck, DEFAULT_MAX_REMOVAL_PERCENT, DUTIES_CSV, JOBS_CSV, SyncInput, SyncReport, Violation,
+    AccessCheck, BREAK_GLASS_ROLES, BreakGlassAct, BreakGlassOpened, BreakGlassUse,
+    DEFAULT_MAX_REMOVAL_PERCENT, DUTIES_CSV, JOBS_CSV, MAX_BREAK_GLASS, SyncInput, SyncReport, Violation,
     catalogue,
 };
 pub use index_readings::{

@@ -77,6 +77,10 @@ pub enum IamCommand {
         #[arg(long)]
         db: Option<String>,
     },
+    /// Emergency access by support (R10): open it with a reason, or the ethics committee's
+    /// report of every opening and every act done under it.
+    #[command(subcommand)]
+    BreakGlass(BreakGlassCommand),
     /// The access review: every grant in force, and every party holding two roles the
     /// segregation of duties forbids together (by grant or by token). Exit 1 on a violation.
     Check {
@@ -87,6 +91,103 @@ pub enum IamCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// Break-glass commands.
+#[derive(Debug, Subcommand)]
+pub enum BreakGlassCommand {
+    /// Open emergency access for yourself (`--as PARTY:support`): a role that reads data, for
+    /// at most 4 hours, with a token that ends with it; the secret is printed once.
+    Open {
+        /// register_staff, metering_staff or call_center.
+        #[arg(long)]
+        role: String,
+        /// Why, 10 to 500 characters: the ethics committee reads it.
+        #[arg(long)]
+        reason: String,
+        /// How long, e.g. 30m, 2h (at most 4h).
+        #[arg(long = "for", default_value = "1h")]
+        duration: String,
+        /// Database URL or SQLite file (default from configuration).
+        #[arg(long)]
+        db: Option<String>,
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every break-glass access, its reason, and every act done with its token.
+    Report {
+        /// Database URL or SQLite file (default from configuration).
+        #[arg(long)]
+        db: Option<String>,
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+async fn break_glass(config_file: Option<&Path>, command: BreakGlassCommand) -> Result<()> {
+    let actor = operator(config_file)?;
+    match command {
+        BreakGlassCommand::Open { role, reason, duration, db, json } => {
+            let role = Role::parse(&role).map_err(|e| Failure::Invalid(format!("--role: {e}")))?;
+            let duration: jiff::SignedDuration = duration
+                .parse::<jiff::Span>()
+                .ok()
+                .and_then(|span| jiff::SignedDuration::try_from(span).ok())
+                .ok_or_else(|| {
+                    Failure::Invalid(format!("--for: {duration:?} is not a duration such as 30m or 2h"))
+                })?;
+            let app = open(config_file, db.as_deref()).await?;
+            let result = app.open_break_glass(&actor, role, &reason, duration).await;
+            app.close().await;
+            let opened = result.map_err(|e| refusal(e, &actor))?;
+            if json {
+                outln!("{}", serde_json::to_string_pretty(&opened)?)?;
+            } else {
+                outln!("{}", opened.secret)?;
+                eprintln!(
+                    "break-glass {}: {} as {} until {} (token {}, shown once); the ethics committee is told",
+                    opened.grant, actor.party, opened.role, opened.expires, opened.token_id
+                );
+            }
+        }
+        BreakGlassCommand::Report { db, json } => {
+            let app = open(config_file, db.as_deref()).await?;
+            let result = app.break_glass_report(&actor).await;
+            app.close().await;
+            let report = result.map_err(|e| refusal(e, &actor))?;
+            if json {
+                outln!("{}", serde_json::to_string_pretty(&report)?)?;
+            } else {
+                for used in &report {
+                    let g = &used.grant;
+                    outln!(
+                        "{} {} as {} from {} until {}{}: {}",
+                        g.grant,
+                        g.party,
+                        g.role,
+                        g.opened,
+                        g.expires,
+                        g.closed.map(|c| format!(" (closed {c})")).unwrap_or_default(),
+                        g.reason
+                    )?;
+                    for act in &used.acts {
+                        outln!(
+                            "  #{} {} {} {} {}",
+                            act.index,
+                            act.time,
+                            act.action,
+                            act.subjects.join(","),
+                            act.outcome
+                        )?;
+                    }
+                }
+                outln!("{} break-glass access(es)", report.len())?;
+            }
+        }
+    }
+    Ok(())
 }
 
 fn day(flag: &str, text: &str) -> Result<Date, Failure> {
@@ -210,6 +311,7 @@ pub async fn run(config_file: Option<&Path>, command: IamCommand) -> Result<()> 
             outln!("grant {grant} revoked; {} token(s) revoked with it", tokens.len())?;
         }
         IamCommand::Check { db, json } => return check(config_file, db, json).await,
+        IamCommand::BreakGlass(command) => return break_glass(config_file, command).await,
     }
     Ok(())
 }

@@ -308,6 +308,9 @@ pub enum Action {
     ManageMandates,
     /// The mandates on record, and a random sample of them for an audit.
     ReviewMandates,
+    /// Emergency access by support, with a reason, limited in time, reported to the ethics
+    /// committee (R10).
+    OpenBreakGlass,
 }
 
 /// The kinds of resource the schema declares, each action applying to some of them.
@@ -335,7 +338,7 @@ pub enum ResourceKind {
 
 impl Action {
     /// Every action, in declaration order.
-    pub const ALL: [Action; 34] = [
+    pub const ALL: [Action; 35] = [
         Action::ReadAccessPoint,
         Action::ReadHistory,
         Action::WriteRegister,
@@ -370,6 +373,7 @@ impl Action {
         Action::ReviewAccess,
         Action::ManageMandates,
         Action::ReviewMandates,
+        Action::OpenBreakGlass,
     ];
 
     /// The kinds of resource the action applies to, as the schema's `appliesTo` says.
@@ -393,7 +397,8 @@ impl Action {
             | Action::ReadSetting
             | Action::WriteSetting
             | Action::ManageAccess
-            | Action::ReviewAccess => &[K::Installation],
+            | Action::ReviewAccess
+            | Action::OpenBreakGlass => &[K::Installation],
             Action::StartScenario => &[K::AccessPoint],
             Action::ReadScenario | Action::CancelScenario | Action::ReportPlacement => &[K::Scenario],
             Action::LearnScenarioInProgress => &[K::ScenarioKind],
@@ -441,6 +446,7 @@ impl Action {
             Action::ReviewAccess => "ReviewAccess",
             Action::ManageMandates => "ManageMandates",
             Action::ReviewMandates => "ReviewMandates",
+            Action::OpenBreakGlass => "OpenBreakGlass",
         }
     }
 }
@@ -1205,7 +1211,7 @@ mod tests {
         // The register-wide and installation actions: who may, and what a permit reveals;
         // every other role is denied.
         #[rustfmt::skip]
-        let granted: [(Action, &[&str], Visible); 16] = [
+        let granted: [(Action, &[&str], Visible); 17] = [
             (ReadRegisterSummary, &["register_staff", "metering_staff", "auditor", "system"], All),
             (ReadRegisterSummary, &["support"], Nothing),
             (ListAccessPoints, &["register_staff", "metering_staff", "auditor", "system"], All),
@@ -1222,6 +1228,7 @@ mod tests {
             (ReviewAccess, &["system", "auditor"], Nothing),
             (ManageMandates, &["register_staff", "system"], Nothing),
             (ReviewMandates, &["register_staff", "system", "auditor"], Nothing),
+            (OpenBreakGlass, &["support"], Nothing),
         ];
         let mut rows = rows;
         for action in [
@@ -1240,6 +1247,7 @@ mod tests {
             ReviewAccess,
             ManageMandates,
             ReviewMandates,
+            OpenBreakGlass,
         ] {
             for role in roles() {
                 let answer = granted
@@ -1506,6 +1514,7 @@ mod tests {
                 "supplier-reads-own-consumption",
                 "supplier-reads-own-registrations",
                 "supplier-starts-scenarios",
+                "support-opens-break-glass",
                 "support-reads-and-writes-settings",
                 "support-reads-no-journal-entries",
                 "support-reads-register-summary",

@@ -389,8 +389,16 @@ pub(crate) const MANDATE_REVOCATIONS: Table = Table {
     exclude: None,
 };
 
+/// Why a break-glass access was opened (sealed), and the token it opened (R10).
+pub(crate) const BREAK_GLASS: Table = Table {
+    name: "break_glass",
+    columns: &[("grant_id", Text), ("token_id", Text), ("reason_sealed", Blob)],
+    key: 1,
+    exclude: None,
+};
+
 /// Every bound table.
-pub(crate) const TABLES: [&Table; 25] = [
+pub(crate) const TABLES: [&Table; 26] = [
     &PARTIES,
     &ACCESS_POINTS,
     &OCCUPANCIES,
@@ -416,6 +424,7 @@ pub(crate) const TABLES: [&Table; 25] = [
     &MANDATES,
     &MANDATE_POINTS,
     &MANDATE_REVOCATIONS,
+    &BREAK_GLASS,
 ];
 
 /// One column's value, as either database returned it.

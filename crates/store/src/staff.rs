@@ -19,7 +19,9 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use rand::RngCore;
 
-use crate::bound::{ROLE_GRANTS, ROLE_REVOCATIONS, STAFF_RECORDS, SYNC_REPORTS, TOKEN_REVOCATIONS};
+use crate::bound::{
+    BREAK_GLASS, ROLE_GRANTS, ROLE_REVOCATIONS, STAFF_RECORDS, SYNC_REPORTS, TOKEN_REVOCATIONS,
+};
 use crate::local::Columns;
 use crate::register::micros;
 use crate::{Store, StoreError, WriteTx, corrupt};
@@ -348,6 +350,28 @@ impl WriteTx {
         self.bind(&SYNC_REPORTS, &row)
     }
 
+    /// Keeps why break-glass grant `grant` was opened, sealed, and the token it opened.
+    pub async fn put_break_glass(
+        &mut self,
+        grant: &str,
+        token_id: &str,
+        reason: &str,
+    ) -> Result<(), StoreError> {
+        let sealed = self.sealer.seal_json(&format!("break_glass.reason|{grant}"), &reason);
+        let row = sqlx::query(&format!(
+            "INSERT INTO break_glass (grant_id, token_id, reason_sealed, journal_seq) VALUES ($1, $2, $3, $4) \
+             RETURNING {}",
+            BREAK_GLASS.column_list()
+        ))
+        .bind(grant.to_owned())
+        .bind(token_id.to_owned())
+        .bind(sealed)
+        .bind(self.journal_seq())
+        .fetch_one(self.conn())
+        .await?;
+        self.bind(&BREAK_GLASS, &row)
+    }
+
     /// Whether `party` came from the HR extracts, and if so whether it holds `role` now: a
     /// token for such a party is created only in a role it holds.
     pub async fn staff_grant(
@@ -373,5 +397,58 @@ impl WriteTx {
         .fetch_optional(self.conn())
         .await?;
         Ok(Some(held.is_some()))
+    }
+}
+
+/// One break-glass access, as the report lists it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct BreakGlassGrant {
+    /// The grant's id.
+    pub grant: String,
+    /// Who opened it.
+    pub party: String,
+    /// The role it gave.
+    pub role: Role,
+    /// Why, as the person wrote it (opened from its seal for the report's reader).
+    pub reason: String,
+    /// The token it opened.
+    pub token_id: String,
+    /// When.
+    pub opened: Timestamp,
+    /// When it ends by itself.
+    pub expires: Timestamp,
+    /// When it was closed before that, if it was.
+    pub closed: Option<Timestamp>,
+}
+
+impl Store {
+    /// Every break-glass access, oldest first, reasons opened from their seals.
+    pub async fn break_glass(&self) -> Result<Vec<BreakGlassGrant>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT g.grant_id, g.party_id, g.role, g.expires_us, g.granted_at, b.token_id, b.reason_sealed, \
+             v.revoked_at FROM break_glass b JOIN role_grants g ON g.grant_id = b.grant_id \
+             LEFT JOIN role_revocations v ON v.grant_id = g.grant_id ORDER BY g.granted_at, g.grant_id",
+        )
+        .fetch_all(&self.read)
+        .await?;
+        let at = |us: i64| Timestamp::from_microsecond(us).map_err(|_| corrupt("break-glass time"));
+        rows.iter()
+            .map(|row| {
+                let grant = row.text("grant_id")?;
+                let reason: String = self
+                    .sealer
+                    .open_json(&format!("break_glass.reason|{grant}"), &row.blob("reason_sealed")?)?;
+                Ok(BreakGlassGrant {
+                    party: row.text("party_id")?,
+                    role: Role::parse(&row.text("role")?).map_err(|_| corrupt("break-glass role"))?,
+                    reason,
+                    token_id: row.text("token_id")?,
+                    opened: at(row.int("granted_at")?)?,
+                    expires: at(row.opt_int("expires_us")?.ok_or_else(|| corrupt("break-glass expiry"))?)?,
+                    closed: row.opt_int("revoked_at")?.map(at).transpose()?,
+                    grant,
+                })
+            })
+            .collect()
     }
 }

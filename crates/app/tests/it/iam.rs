@@ -221,3 +221,64 @@ async fn the_review_reports_hand_made_tokens_that_break_the_duties(app: &Cloison
     assert_eq!(found, [("staff-x", Role::Support, Role::RegisterStaff)]);
 }
 each_backend!(review, the_review_reports_hand_made_tokens_that_break_the_duties);
+
+async fn break_glass_is_reasoned_limited_reported_and_expires(app: &Cloison) {
+    crate::harness::small_register(app).await;
+    app.sync_staff(&system(), input(&[line("I-4", "IT-SUPPORT"), line("I-2", "REG-LEAD")], &[]))
+        .await
+        .expect("synced");
+    let support = app::Actor { party: id("hr-i-4"), role: Role::Support, session: "bg".into() };
+    let refused = |r: Result<app::BreakGlassOpened, AppError>| match r {
+        Err(AppError::Invalid(StoreError::Refused { field, code, .. })) => (field, code),
+        other => panic!("expected a refusal: {other:?}"),
+    };
+    let reason = "Incident 4711: the register team is unreachable and a move must be checked now";
+    let short = jiff::SignedDuration::from_secs(2);
+    assert_eq!(
+        refused(app.open_break_glass(&support, Role::Auditor, reason, short).await),
+        ("role", "not_a_break_glass_role")
+    );
+    assert_eq!(
+        refused(app.open_break_glass(&support, Role::RegisterStaff, "x", short).await),
+        ("reason", "bad_reason")
+    );
+    assert_eq!(
+        refused(
+            app.open_break_glass(&support, Role::RegisterStaff, reason, jiff::SignedDuration::from_hours(5))
+                .await
+        ),
+        ("duration", "bad_duration")
+    );
+    // Only support breaks the glass.
+    let lead = app::Actor { party: id("hr-i-2"), role: Role::RegisterStaff, session: "bg".into() };
+    assert!(matches!(
+        app.open_break_glass(&lead, Role::MeteringStaff, reason, short).await,
+        Err(AppError::Forbidden)
+    ));
+
+    let opened = app.open_break_glass(&support, Role::RegisterStaff, reason, short).await.expect("opened");
+    let acting = app.authenticate(&opened.secret, "r1").await.expect("store").expect("the token works");
+    assert_eq!((acting.party.as_str(), acting.role), ("hr-i-4", Role::RegisterStaff));
+    app.access_point_at(&acting, crate::harness::ean(), crate::harness::at("2025-06-01T00:00:00Z"))
+        .await
+        .expect("the register, in the emergency");
+
+    // The ethics committee's report: the reason, opened from its seal, and the act.
+    let report = app.break_glass_report(&auditor()).await.expect("report");
+    assert_eq!(report.len(), 1);
+    assert_eq!((report[0].grant.reason.as_str(), report[0].grant.role), (reason, Role::RegisterStaff));
+    let acts: Vec<&str> = report[0].acts.iter().map(|a| a.action.as_str()).collect();
+    assert_eq!(acts.len(), 1, "{acts:?}");
+    assert!(report[0].acts[0].subjects.contains(&crate::harness::ean().to_string()));
+    assert!(
+        matches!(app.break_glass_report(&support).await, Err(AppError::Forbidden)),
+        "support does not review itself"
+    );
+
+    // It ends by itself.
+    tokio::time::sleep(std::time::Duration::from_millis(2_300)).await;
+    assert!(app.authenticate(&opened.secret, "r2").await.expect("store").is_none(), "expired");
+    let still: Vec<(String, Role)> = held(app).await;
+    assert!(!still.contains(&("hr-i-4".to_owned(), Role::RegisterStaff)), "{still:?}");
+}
+each_backend!(break_glass, break_glass_is_reasoned_limited_reported_and_expires);

@@ -152,6 +152,7 @@ async fn without_triggers(db: &TestDb, conn: &mut sqlx::AnyConnection) -> Vec<St
             "mandates",
             "mandate_points",
             "mandate_revocations",
+            "break_glass",
         ]
         .iter()
         .map(|t| format!("ALTER TABLE {t} DISABLE TRIGGER USER"))
