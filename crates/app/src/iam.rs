@@ -16,7 +16,7 @@ use domain::staff::{
     Catalogue, Change, ChangeKind, Duties, Employee, ExceptionAsk, LineError, Origin, Plan, Source,
     check_exception, merge, parse_extract, plan,
 };
-use domain::{Party, PartyId, PartyKind, Role};
+use domain::{PartyId, Role};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use policy::{Action, Resource};
@@ -330,38 +330,35 @@ impl SyncStaff {
                 )));
             }
         }
-        let mut tokens = 0;
+        // Parties, records and grants a few hundred rows a statement: a first load writes
+        // one of each per person.
+        let new_parties: Vec<(PartyId, domain::PersonName)> = plan
+            .changes
+            .iter()
+            .filter(|c| state.party_is_staff(&c.party).is_none())
+            .filter_map(|c| c.name.clone().map(|name| (c.party.clone(), name)))
+            .collect();
+        tx.put_staff_parties(&new_parties, now).await?;
+        let records: Vec<_> = plan
+            .changes
+            .iter()
+            .map(|c| (&c.employee, state.next_version(&c.employee), &c.record, c.active))
+            .collect();
+        tx.put_staff_records(&records, now).await?;
         for change in &plan.changes {
-            if let Some(name) = &change.name
-                && state.party_is_staff(&change.party).is_none()
-            {
-                let party = Party {
-                    id: change.party.clone(),
-                    kind: PartyKind::Staff,
-                    name: name.clone(),
-                    phone: None,
-                    email: None,
-                };
-                tx.put_party(&party, now).await?;
-            }
-            tx.put_staff_record(
-                &change.employee,
-                state.next_version(&change.employee),
-                &change.record,
-                change.active,
-                now,
-            )
-            .await?;
             for revoke in &change.revoke {
                 tx.revoke_grant(&revoke.grant, change.kind.as_str(), now).await?;
             }
-            for role in &change.grant {
-                tx.grant_role(&change.party, *role, &Source::Job(change.record.job.clone()), None, None, now)
-                    .await?;
-            }
-            if matches!(change.kind, ChangeKind::Leaver | ChangeKind::Mover) {
-                tokens += tx.revoke_tokens_of(&change.party, &change.grant, now).await?.len();
-            }
+        }
+        let grants: Vec<_> = plan
+            .changes
+            .iter()
+            .flat_map(|c| c.grant.iter().map(move |role| (&c.party, *role, Source::Job(c.record.job.clone()))))
+            .collect();
+        tx.grant_job_roles(&grants, now).await?;
+        let mut tokens = 0;
+        for change in plan.changes.iter().filter(|c| matches!(c.kind, ChangeKind::Leaver | ChangeKind::Mover)) {
+            tokens += tx.revoke_tokens_of(&change.party, &change.grant, now).await?.len();
         }
         Ok(Ok(tokens))
     }
