@@ -11,6 +11,7 @@
 //! slow clients and caps the connections ([`Connections`]).
 #![warn(missing_docs)]
 
+mod access;
 mod error;
 mod extract;
 mod limit;

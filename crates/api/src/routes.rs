@@ -18,6 +18,10 @@ use utoipa::{IntoParams, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::access::{
+    __path_access_requests, __path_decide_access_request, __path_request_access, access_requests,
+    decide_access_request, request_access,
+};
 use crate::extract::{Caller, EanPath, Params, Secret, Segment, request_id};
 use crate::mandates::{
     __path_list_mandates, __path_record_mandate, __path_revoke_mandate, list_mandates, record_mandate,
@@ -118,7 +122,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(post_route_reading))
         .routes(routes!(assign_route))
         .routes(routes!(record_mandate, list_mandates))
-        .routes(routes!(revoke_mandate));
+        .routes(routes!(revoke_mandate))
+        .routes(routes!(request_access, access_requests))
+        .routes(routes!(decide_access_request));
     schema::add_layer_errors(routes.get_openapi_mut());
     routes
 }

@@ -912,3 +912,43 @@ pub struct MandateView {
     #[schema(format = DateTime)]
     revoked: Option<String>,
 }
+
+/// A request for a role (R6).
+#[derive(Serialize, ToSchema)]
+pub struct AccessRequestBody {
+    /// A staff role.
+    role: String,
+    /// The last day, YYYY-MM-DD, at most a year away.
+    #[schema(format = Date)]
+    until: String,
+}
+
+/// A manager's decision on a request.
+#[derive(Serialize, ToSchema)]
+pub struct AccessDecisionBody {
+    /// `approve` or `refuse`.
+    decision: String,
+}
+
+/// A request for a role, with its decision.
+#[derive(Serialize, ToSchema)]
+pub struct AccessRequest {
+    /// The request's id.
+    request: String,
+    /// Who asks.
+    party: String,
+    /// For which role.
+    role: String,
+    /// Until which day, included.
+    #[schema(format = Date)]
+    until: String,
+    /// When it was asked.
+    #[schema(format = DateTime)]
+    requested: String,
+    /// `pending`, `approved` or `refused`.
+    status: String,
+    /// Who decided.
+    approver: Option<String>,
+    /// The grant an approval made.
+    grant: Option<String>,
+}

@@ -23,7 +23,7 @@ use policy::{Action, Resource};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use store::journal::{Command, Done};
-use store::staff::{GrantView, StaffState};
+use store::staff::{AccessRequest, GrantView, StaffState};
 use store::{StoreError, WriteTx};
 
 use crate::gate::Ask;
@@ -353,11 +353,14 @@ impl SyncStaff {
         let grants: Vec<_> = plan
             .changes
             .iter()
-            .flat_map(|c| c.grant.iter().map(move |role| (&c.party, *role, Source::Job(c.record.job.clone()))))
+            .flat_map(|c| {
+                c.grant.iter().map(move |role| (&c.party, *role, Source::Job(c.record.job.clone())))
+            })
             .collect();
         tx.grant_job_roles(&grants, now).await?;
         let mut tokens = 0;
-        for change in plan.changes.iter().filter(|c| matches!(c.kind, ChangeKind::Leaver | ChangeKind::Mover)) {
+        for change in plan.changes.iter().filter(|c| matches!(c.kind, ChangeKind::Leaver | ChangeKind::Mover))
+        {
             tokens += tx.revoke_tokens_of(&change.party, &change.grant, now).await?.len();
         }
         Ok(Ok(tokens))
@@ -694,5 +697,238 @@ impl Command for OpenBreakGlass {
             }
             Err(e) => Err(e),
         }
+    }
+}
+
+impl Cloison {
+    /// A member of staff asks for `role` until `until` (Brussels, included): a request for the
+    /// manager of a service whose jobs carry the role, journaled.
+    pub async fn request_access(
+        &self,
+        actor: &Actor,
+        role: Role,
+        until: Date,
+        today: Date,
+    ) -> Result<AccessRequest, AppError> {
+        let invalid = |field, code, reason: String| AppError::Invalid(refusal(field, code, reason));
+        if actor.role == Role::System {
+            return Err(invalid("party", "not_staff", "the console's identity asks for no role: act as the person".into()));
+        }
+        if !role.fits(&domain::PartyKind::Staff) {
+            return Err(invalid("role", "not_a_staff_role", format!("{role} is not a staff role")));
+        }
+        let latest =
+            today.checked_add(jiff::Span::new().days(domain::staff::MAX_EXCEPTION_DAYS)).unwrap_or(Date::MAX);
+        if until <= today || until > latest {
+            return Err(invalid(
+                "until",
+                "bad_expiry",
+                format!(
+                    "{until} must be after {today} and at most {} days later",
+                    domain::staff::MAX_EXCEPTION_DAYS
+                ),
+            ));
+        }
+        let ask = Ask::function(
+            Action::RequestAccess,
+            Resource::Installation,
+            "iam.request",
+            "access request (R6)",
+        )
+        .about(vec![actor.party.to_string(), role.as_str().to_owned()]);
+        self.write(actor, vec![ask], |template| async move {
+            let command = RequestAccess { template, party: actor.party.clone(), role, until };
+            Ok(self.store.submit(command).await?.wait().await?.output?)
+        })
+        .await
+    }
+
+    /// The requests the actor may see: their own, and those they may decide (a role some job
+    /// of a service they manage carries); the console's identity and the ethics committee see
+    /// them all.
+    pub async fn access_requests(&self, actor: &Actor) -> Result<Vec<AccessRequest>, AppError> {
+        let ask = Ask::function(
+            Action::RequestAccess,
+            Resource::Installation,
+            "iam.requests",
+            "access request (R6)",
+        );
+        let sent = self
+            .read(actor, ask, |_| async {
+                let all = self.store.access_requests().await?;
+                if matches!(actor.role, Role::System | Role::Auditor) {
+                    return Ok(all);
+                }
+                let (catalogue, _) = catalogue()?;
+                let state = self.store.staff_state(Timestamp::now()).await?;
+                let managed = state.of_party(&actor.party).filter(|c| c.active).map(|c| c.record.job.clone());
+                let me = actor.party.to_string();
+                Ok(all
+                    .into_iter()
+                    .filter(|r| {
+                        r.party == me || managed.as_ref().is_some_and(|job| catalogue.approves(job, r.role))
+                    })
+                    .collect())
+            })
+            .await?;
+        Ok(sent.into_view())
+    }
+
+    /// A manager's decision on a request: an approval grants the role until the day asked
+    /// (checked as a manual exception: manager of the role's service, not oneself,
+    /// segregation of duties); a refusal closes it. Taken once (`already_decided`).
+    pub async fn decide_access_request(
+        &self,
+        actor: &Actor,
+        request: &str,
+        approve: bool,
+        today: Date,
+    ) -> Result<AccessRequest, AppError> {
+        let ask = Ask::function(
+            Action::DecideAccessRequest,
+            Resource::Installation,
+            "iam.request.decide",
+            "access request (R6)",
+        )
+        .about(vec![request.to_owned()]);
+        self.write(actor, vec![ask], |template| async move {
+            let (catalogue, duties) = catalogue()?;
+            let command = DecideRequest {
+                template,
+                catalogue,
+                duties,
+                approver: actor.party.clone(),
+                request: request.to_owned(),
+                approve,
+                today,
+            };
+            Ok(self.store.submit(command).await?.wait().await?.output?)
+        })
+        .await
+    }
+}
+
+struct RequestAccess {
+    template: journal::Entry,
+    party: PartyId,
+    role: Role,
+    until: Date,
+}
+
+impl Command for RequestAccess {
+    type Output = Result<AccessRequest, StoreError>;
+
+    async fn run(self, tx: &mut WriteTx) -> Result<Done<Self::Output>, StoreError> {
+        let now = Timestamp::now();
+        let id = tx.put_access_request(&self.party, self.role, self.until, now).await?;
+        let request = tx
+            .access_request(&id)
+            .await?
+            .ok_or_else(|| StoreError::Journal("request just written".into()))?;
+        let mut subjects = self.template.subjects.clone();
+        subjects.push(id);
+        let entry = tx.slot().fill(journal::Entry { subjects, outcome: "ok".into(), ..self.template });
+        Ok(Done { output: Ok(request), entries: vec![entry] })
+    }
+}
+
+struct DecideRequest {
+    template: journal::Entry,
+    catalogue: Catalogue,
+    duties: Duties,
+    approver: PartyId,
+    request: String,
+    approve: bool,
+    today: Date,
+}
+
+impl DecideRequest {
+    async fn decide(
+        &self,
+        tx: &mut WriteTx,
+        now: Timestamp,
+    ) -> Result<Result<AccessRequest, StoreError>, StoreError> {
+        let Some(request) = tx.access_request(&self.request).await? else {
+            return Ok(Err(refusal(
+                "request",
+                "unknown_request",
+                format!("no request has the id {}", self.request),
+            )));
+        };
+        if request.status != "pending" {
+            return Ok(Err(refusal(
+                "request",
+                "already_decided",
+                format!("{} is {} already", request.request, request.status),
+            )));
+        }
+        let party: PartyId =
+            request.party.parse().map_err(|_| StoreError::Journal("request party".into()))?;
+        let state = tx.staff_state(now).await?;
+        let held = state.roles_of(&party);
+        let ask = ExceptionAsk {
+            holder: state.of_party(&party),
+            held: &held,
+            approver: state.of_party(&self.approver),
+            role: request.role,
+            today: self.today,
+            until: request.until,
+        };
+        let checked = check_exception(&self.catalogue, &self.duties, &ask);
+        let grant = match checked {
+            // Refusing needs the same authority as approving, nothing more.
+            Err(e)
+                if self.approve
+                    || matches!(
+                        e,
+                        domain::staff::ExceptionError::NotManager { .. }
+                            | domain::staff::ExceptionError::SelfApproved
+                    ) =>
+            {
+                return Ok(Err(refusal(e.field(), e.code(), e.to_string())));
+            }
+            _ if !self.approve => None,
+            _ => {
+                let end = request.until.tomorrow().map_err(|e| StoreError::Journal(e.to_string()))?;
+                let expires =
+                    domain::period::day_start(end).map_err(|e| StoreError::Journal(e.to_string()))?;
+                Some(
+                    tx.grant_role(
+                        &party,
+                        request.role,
+                        &Source::Exception,
+                        Some(&self.approver),
+                        Some(expires),
+                        now,
+                    )
+                    .await?,
+                )
+            }
+        };
+        tx.decide_access_request(&request.request, &self.approver, self.approve, grant.as_deref(), now)
+            .await?;
+        let decided = tx
+            .access_request(&request.request)
+            .await?
+            .ok_or_else(|| StoreError::Journal("request".into()))?;
+        Ok(Ok(decided))
+    }
+}
+
+impl Command for DecideRequest {
+    type Output = Result<AccessRequest, StoreError>;
+
+    async fn run(self, tx: &mut WriteTx) -> Result<Done<Self::Output>, StoreError> {
+        let now = Timestamp::now();
+        let decided = self.decide(tx, now).await?;
+        let (outcome, mut subjects) = match &decided {
+            Ok(request) => ("ok".to_owned(), vec![request.party.clone(), request.request.clone()]),
+            Err(e) => (refused(e), self.template.subjects.clone()),
+        };
+        if let Ok(AccessRequest { grant: Some(grant), .. }) = &decided {
+            subjects.push(grant.clone());
+        }
+        let entry = tx.slot().fill(journal::Entry { subjects, outcome, ..self.template });
+        Ok(Done { output: decided, entries: vec![entry] })
     }
 }

@@ -59,7 +59,7 @@ pub use register::{HistoryView, Holder, PartyRef, RecordView, RegisterView, Writ
 pub use store::mandate::MandateView;
 pub use store::metering::{Decided, StoredFinding};
 pub use store::naive::NaiveValue;
-pub use store::staff::GrantView;
+pub use store::staff::{AccessRequest, GrantView};
 pub use store::{
     Backend, Counts, JournalFault, JournalQuery, Keys, MasterKey, Opening, STORE_META, Store, StoreError,
     StoredEntry, Verified, VerifyError, Written, redacted, sqlite_url,

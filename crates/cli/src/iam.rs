@@ -77,6 +77,39 @@ pub enum IamCommand {
         #[arg(long)]
         db: Option<String>,
     },
+    /// Ask for a role for yourself (`--as PARTY:ROLE`) until a day: pending until a manager of
+    /// a service whose jobs carry the role decides.
+    Request {
+        /// The role.
+        #[arg(long)]
+        role: String,
+        /// The last day (YYYY-MM-DD), at most a year away.
+        #[arg(long)]
+        until: String,
+        /// Database URL or SQLite file (default from configuration).
+        #[arg(long)]
+        db: Option<String>,
+    },
+    /// Your own requests, and those you may decide.
+    Requests {
+        /// Database URL or SQLite file (default from configuration).
+        #[arg(long)]
+        db: Option<String>,
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// A service manager's decision on a request (req_…): the role is granted at once.
+    Decide {
+        /// The request's id.
+        request: String,
+        /// approve or refuse.
+        #[arg(value_parser = ["approve", "refuse"])]
+        decision: String,
+        /// Database URL or SQLite file (default from configuration).
+        #[arg(long)]
+        db: Option<String>,
+    },
     /// Emergency access by support (R10): open it with a reason, or the ethics committee's
     /// report of every opening and every act done under it.
     #[command(subcommand)]
@@ -312,6 +345,52 @@ pub async fn run(config_file: Option<&Path>, command: IamCommand) -> Result<()> 
         }
         IamCommand::Check { db, json } => return check(config_file, db, json).await,
         IamCommand::BreakGlass(command) => return break_glass(config_file, command).await,
+        IamCommand::Request { role, until, db } => {
+            let role = Role::parse(&role).map_err(|e| Failure::Invalid(format!("--role: {e}")))?;
+            let until = day("--until", &until)?;
+            let actor = operator(config_file)?;
+            let app = open(config_file, db.as_deref()).await?;
+            let result = app.request_access(&actor, role, until, today()).await;
+            app.close().await;
+            let request = result.map_err(|e| refusal(e, &actor))?;
+            outln!(
+                "{}: {} asks for {} until {} (pending)",
+                request.request,
+                request.party,
+                request.role,
+                request.until
+            )?;
+        }
+        IamCommand::Requests { db, json } => {
+            let actor = operator(config_file)?;
+            let app = open(config_file, db.as_deref()).await?;
+            let result = app.access_requests(&actor).await;
+            app.close().await;
+            let requests = result.map_err(|e| refusal(e, &actor))?;
+            if json {
+                outln!("{}", serde_json::to_string_pretty(&requests)?)?;
+            } else {
+                for r in &requests {
+                    outln!(
+                        "{} {} {} until {} {}{}",
+                        r.request,
+                        r.party,
+                        r.role,
+                        r.until,
+                        r.status,
+                        r.approver.as_ref().map(|a| format!(" by {a}")).unwrap_or_default()
+                    )?;
+                }
+            }
+        }
+        IamCommand::Decide { request, decision, db } => {
+            let actor = operator(config_file)?;
+            let app = open(config_file, db.as_deref()).await?;
+            let result = app.decide_access_request(&actor, &request, decision == "approve", today()).await;
+            app.close().await;
+            let decided = result.map_err(|e| refusal(e, &actor))?;
+            outln!("{}: {}", decided.request, decided.status)?;
+        }
     }
     Ok(())
 }

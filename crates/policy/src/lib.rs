@@ -311,6 +311,10 @@ pub enum Action {
     /// Emergency access by support, with a reason, limited in time, reported to the ethics
     /// committee (R10).
     OpenBreakGlass,
+    /// Asking for a role, and seeing one's own requests (R6).
+    RequestAccess,
+    /// A service manager's decision on a request for a role of the service (R6).
+    DecideAccessRequest,
 }
 
 /// The kinds of resource the schema declares, each action applying to some of them.
@@ -338,7 +342,7 @@ pub enum ResourceKind {
 
 impl Action {
     /// Every action, in declaration order.
-    pub const ALL: [Action; 35] = [
+    pub const ALL: [Action; 37] = [
         Action::ReadAccessPoint,
         Action::ReadHistory,
         Action::WriteRegister,
@@ -374,6 +378,8 @@ impl Action {
         Action::ManageMandates,
         Action::ReviewMandates,
         Action::OpenBreakGlass,
+        Action::RequestAccess,
+        Action::DecideAccessRequest,
     ];
 
     /// The kinds of resource the action applies to, as the schema's `appliesTo` says.
@@ -398,7 +404,9 @@ impl Action {
             | Action::WriteSetting
             | Action::ManageAccess
             | Action::ReviewAccess
-            | Action::OpenBreakGlass => &[K::Installation],
+            | Action::OpenBreakGlass
+            | Action::RequestAccess
+            | Action::DecideAccessRequest => &[K::Installation],
             Action::StartScenario => &[K::AccessPoint],
             Action::ReadScenario | Action::CancelScenario | Action::ReportPlacement => &[K::Scenario],
             Action::LearnScenarioInProgress => &[K::ScenarioKind],
@@ -447,6 +455,8 @@ impl Action {
             Action::ManageMandates => "ManageMandates",
             Action::ReviewMandates => "ReviewMandates",
             Action::OpenBreakGlass => "OpenBreakGlass",
+            Action::RequestAccess => "RequestAccess",
+            Action::DecideAccessRequest => "DecideAccessRequest",
         }
     }
 }
@@ -1210,8 +1220,10 @@ mod tests {
         ];
         // The register-wide and installation actions: who may, and what a permit reveals;
         // every other role is denied.
+        const STAFF_AND_SYSTEM: [&str; 7] =
+            ["register_staff", "metering_staff", "meter_reader", "call_center", "auditor", "support", "system"];
         #[rustfmt::skip]
-        let granted: [(Action, &[&str], Visible); 17] = [
+        let granted: [(Action, &[&str], Visible); 19] = [
             (ReadRegisterSummary, &["register_staff", "metering_staff", "auditor", "system"], All),
             (ReadRegisterSummary, &["support"], Nothing),
             (ListAccessPoints, &["register_staff", "metering_staff", "auditor", "system"], All),
@@ -1229,6 +1241,8 @@ mod tests {
             (ManageMandates, &["register_staff", "system"], Nothing),
             (ReviewMandates, &["register_staff", "system", "auditor"], Nothing),
             (OpenBreakGlass, &["support"], Nothing),
+            (RequestAccess, &STAFF_AND_SYSTEM, Nothing),
+            (DecideAccessRequest, &STAFF_AND_SYSTEM, Nothing),
         ];
         let mut rows = rows;
         for action in [
@@ -1248,6 +1262,8 @@ mod tests {
             ManageMandates,
             ReviewMandates,
             OpenBreakGlass,
+            RequestAccess,
+            DecideAccessRequest,
         ] {
             for role in roles() {
                 let answer = granted
@@ -1509,6 +1525,7 @@ mod tests {
                 "register-staff-manages-mandates",
                 "register-staff-reads-and-writes-register",
                 "register-staff-runs-the-market",
+                "staff-requests-and-decides-access",
                 "supplier-reads-mandated-consumption",
                 "supplier-reads-mandated-register",
                 "supplier-reads-own-consumption",

@@ -397,8 +397,36 @@ pub(crate) const BREAK_GLASS: Table = Table {
     exclude: None,
 };
 
+/// Access requests (R6).
+pub(crate) const ACCESS_REQUESTS: Table = Table {
+    name: "access_requests",
+    columns: &[
+        ("request_id", Text),
+        ("party_id", Text),
+        ("role", Text),
+        ("until_day", Text),
+        ("requested_at", Int),
+    ],
+    key: 1,
+    exclude: None,
+};
+
+/// The manager's decision on an access request.
+pub(crate) const ACCESS_REQUEST_DECISIONS: Table = Table {
+    name: "access_request_decisions",
+    columns: &[
+        ("request_id", Text),
+        ("approver", Text),
+        ("decision", Text),
+        ("grant_id", OptText),
+        ("decided_at", Int),
+    ],
+    key: 1,
+    exclude: None,
+};
+
 /// Every bound table.
-pub(crate) const TABLES: [&Table; 26] = [
+pub(crate) const TABLES: [&Table; 28] = [
     &PARTIES,
     &ACCESS_POINTS,
     &OCCUPANCIES,
@@ -425,6 +453,8 @@ pub(crate) const TABLES: [&Table; 26] = [
     &MANDATE_POINTS,
     &MANDATE_REVOCATIONS,
     &BREAK_GLASS,
+    &ACCESS_REQUESTS,
+    &ACCESS_REQUEST_DECISIONS,
 ];
 
 /// One column's value, as either database returned it.

@@ -482,7 +482,12 @@ impl WriteTx {
             }
             let returned = query.fetch_all(self.conn()).await?;
             if returned.len() != chunk.len() {
-                return Err(corrupt(format!("{}: {} rows written, {} returned", table.name, chunk.len(), returned.len())));
+                return Err(corrupt(format!(
+                    "{}: {} rows written, {} returned",
+                    table.name,
+                    chunk.len(),
+                    returned.len()
+                )));
             }
             for row in &returned {
                 self.bind(table, row)?;
@@ -574,8 +579,125 @@ impl WriteTx {
                 ]
             })
             .collect();
-        self.insert_many(&ROLE_GRANTS, "grant_id, party_id, role, source, approver, expires_us, granted_at", rows)
-            .await?;
+        self.insert_many(
+            &ROLE_GRANTS,
+            "grant_id, party_id, role, source, approver, expires_us, granted_at",
+            rows,
+        )
+        .await?;
         Ok(ids)
+    }
+}
+
+/// An access request with its decision, if taken.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AccessRequest {
+    /// The request's id.
+    pub request: String,
+    /// Who asks.
+    pub party: String,
+    /// For which role.
+    pub role: Role,
+    /// Until which day, included.
+    pub until: Date,
+    /// When it was asked.
+    pub requested: Timestamp,
+    /// `pending`, `approved` or `refused`.
+    pub status: String,
+    /// Who decided.
+    pub approver: Option<String>,
+    /// The grant an approval made.
+    pub grant: Option<String>,
+}
+
+const ACCESS_REQUESTS_SQL: &str = "SELECT r.request_id, r.party_id, r.role, r.until_day, r.requested_at, \
+     d.approver, d.decision, d.grant_id FROM access_requests r \
+     LEFT JOIN access_request_decisions d ON d.request_id = r.request_id";
+
+fn access_request_from(row: &impl Columns) -> Result<AccessRequest, StoreError> {
+    Ok(AccessRequest {
+        request: row.text("request_id")?,
+        party: row.text("party_id")?,
+        role: Role::parse(&row.text("role")?).map_err(|_| corrupt("request role"))?,
+        until: row.text("until_day")?.parse().map_err(|_| corrupt("request day"))?,
+        requested: Timestamp::from_microsecond(row.int("requested_at")?)
+            .map_err(|_| corrupt("request time"))?,
+        status: row.opt_text("decision")?.unwrap_or_else(|| "pending".into()),
+        approver: row.opt_text("approver")?,
+        grant: row.opt_text("grant_id")?,
+    })
+}
+
+impl Store {
+    /// Every access request, oldest first, with its decision.
+    pub async fn access_requests(&self) -> Result<Vec<AccessRequest>, StoreError> {
+        let rows = sqlx::query(&format!("{ACCESS_REQUESTS_SQL} ORDER BY r.requested_at, r.request_id"))
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter().map(access_request_from).collect()
+    }
+}
+
+impl WriteTx {
+    /// Records a request by `party` for `role` until `until`; returns its new random id.
+    pub async fn put_access_request(
+        &mut self,
+        party: &PartyId,
+        role: Role,
+        until: Date,
+        at: Timestamp,
+    ) -> Result<String, StoreError> {
+        let mut id = [0u8; 8];
+        rand::rngs::OsRng.fill_bytes(&mut id);
+        let request = format!("req_{}", hex::encode(id));
+        let row = sqlx::query(&format!(
+            "INSERT INTO access_requests (request_id, party_id, role, until_day, requested_at, journal_seq) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING {}",
+            crate::bound::ACCESS_REQUESTS.column_list()
+        ))
+        .bind(request.clone())
+        .bind(party.to_string())
+        .bind(role.as_str())
+        .bind(until.to_string())
+        .bind(micros(at))
+        .bind(self.journal_seq())
+        .fetch_one(self.conn())
+        .await?;
+        self.bind(&crate::bound::ACCESS_REQUESTS, &row)?;
+        Ok(request)
+    }
+
+    /// The request `id` with its decision, read in this transaction.
+    pub async fn access_request(&mut self, id: &str) -> Result<Option<AccessRequest>, StoreError> {
+        let row = sqlx::query(&format!("{ACCESS_REQUESTS_SQL} WHERE r.request_id = $1"))
+            .bind(id.to_owned())
+            .fetch_optional(self.conn())
+            .await?;
+        row.as_ref().map(access_request_from).transpose()
+    }
+
+    /// Records the decision on request `id`.
+    pub async fn decide_access_request(
+        &mut self,
+        id: &str,
+        approver: &PartyId,
+        approved: bool,
+        grant: Option<&str>,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let row = sqlx::query(&format!(
+            "INSERT INTO access_request_decisions (request_id, approver, decision, grant_id, decided_at, journal_seq) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING {}",
+            crate::bound::ACCESS_REQUEST_DECISIONS.column_list()
+        ))
+        .bind(id.to_owned())
+        .bind(approver.to_string())
+        .bind(if approved { "approved" } else { "refused" })
+        .bind(grant.map(str::to_owned))
+        .bind(micros(at))
+        .bind(self.journal_seq())
+        .fetch_one(self.conn())
+        .await?;
+        self.bind(&crate::bound::ACCESS_REQUEST_DECISIONS, &row)
     }
 }

@@ -104,3 +104,57 @@ async fn a_leavers_token_is_refused_after_the_sync(s: &Server) {
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
 }
 over_http!(leaver, a_leavers_token_is_refused_after_the_sync);
+
+async fn post_as(s: &Server, token: &str, path: &str, body: &Value) -> (StatusCode, Value) {
+    let response = reqwest::Client::new()
+        .post(format!("{}{path}", s.base))
+        .bearer_auth(token)
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .expect("request");
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// R6: access to the register is asked for, approved by the service manager, then effective.
+async fn a_request_is_approved_then_effective(s: &Server) {
+    let header = "employee_id,name,job_code,department,employer,start_date,end_date,status\n";
+    let today = domain::period::local_day(jiff::Timestamp::now());
+    let input = SyncInput {
+        internal: format!(
+            "{header}I-1,Jonas Mertens,MET-VALIDATOR,Market,ORES,2020-01-01,,active\n\
+             I-2,Sophie Lambert,REG-LEAD,Market,ORES,2011-02-01,,active\n"
+        ),
+        external: header.to_owned(),
+        today,
+        max_removal_percent: 100,
+        force: false,
+    };
+    s.app.sync_staff(&system(), input).await.expect("synced");
+    let asker =
+        s.app.create_token(&system(), "hr-i-1", Role::MeteringStaff, expires()).await.expect("token").secret;
+    let lead =
+        s.app.create_token(&system(), "hr-i-2", Role::RegisterStaff, expires()).await.expect("token").secret;
+    let until = today.checked_add(jiff::Span::new().days(7)).expect("in range").to_string();
+    let (status, request) =
+        post_as(s, &asker, "/v1/access-requests", &json!({ "role": "register_staff", "until": until })).await;
+    assert_eq!(status, StatusCode::CREATED, "{request}");
+    assert_eq!(request["status"], "pending");
+    let id = request["request"].as_str().expect("an id").to_owned();
+    let decide = format!("/v1/access-requests/{id}/decision");
+    // The asker cannot approve their own request.
+    let (status, body) = post_as(s, &asker, &decide, &json!({ "decision": "approve" })).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (status, body) = s.get_as(&lead, "/v1/access-requests").await;
+    assert_eq!((status, body.as_array().map(Vec::len)), (StatusCode::OK, Some(1)), "{body}");
+    let (status, body) = post_as(s, &lead, &decide, &json!({ "decision": "approve" })).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!((body["status"].as_str(), body["approver"].as_str()), (Some("approved"), Some("hr-i-2")));
+    let granted =
+        s.app.create_token(&system(), "hr-i-1", Role::RegisterStaff, expires()).await.expect("token").secret;
+    let (status, _) = s.get_as(&granted, &show(1, 50)).await;
+    assert_eq!(status, StatusCode::OK, "effective at once");
+}
+over_http!(request, a_request_is_approved_then_effective);

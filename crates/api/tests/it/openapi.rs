@@ -9,17 +9,18 @@ use crate::over_http;
 
 /// The source that registers routes. Routes registered with `routes!` carry their
 /// description; a plain `.route(` would not, so none may appear.
-const ROUTE_SOURCES: [(&str, &str); 5] = [
+const ROUTE_SOURCES: [(&str, &str); 6] = [
     ("routes.rs", include_str!("../../src/routes.rs")),
     ("lib.rs", include_str!("../../src/lib.rs")),
     ("market.rs", include_str!("../../src/market.rs")),
     ("metering.rs", include_str!("../../src/metering.rs")),
     ("mandates.rs", include_str!("../../src/mandates.rs")),
+    ("access.rs", include_str!("../../src/access.rs")),
 ];
 
 /// The sources whose handlers carry `#[utoipa::path]`.
-const HANDLER_SOURCES: [&str; 4] =
-    [ROUTE_SOURCES[0].1, ROUTE_SOURCES[2].1, ROUTE_SOURCES[3].1, ROUTE_SOURCES[4].1];
+const HANDLER_SOURCES: [&str; 5] =
+    [ROUTE_SOURCES[0].1, ROUTE_SOURCES[2].1, ROUTE_SOURCES[3].1, ROUTE_SOURCES[4].1, ROUTE_SOURCES[5].1];
 
 /// The `path = "…"` of every `#[utoipa::path]` in the handlers' sources, once per path (two
 /// methods on one path are one `routes!`).
@@ -188,6 +189,9 @@ async fn openapi_document(s: &Server) {
     check(s, &doc, None, "/v1/journal/proofs/consistency", "/v1/journal/proofs/consistency?old=1", ok).await;
     check(s, &doc, Some("auditor"), "/v1/journal/entries", "/v1/journal/entries?limit=5", ok).await;
     check(s, &doc, Some("auditor"), "/v1/mandates", "/v1/mandates", ok).await;
+    check(s, &doc, Some("auditor"), "/v1/access-requests", "/v1/access-requests", ok).await;
+    check(s, &doc, Some("customer_x"), "/v1/access-requests", "/v1/access-requests", StatusCode::FORBIDDEN)
+        .await;
     check(s, &doc, Some("supplier_a"), "/v1/mandates", "/v1/mandates", StatusCode::FORBIDDEN).await;
     let route = "/v1/access-points/{ean}";
     check(s, &doc, None, route, &ap, StatusCode::UNAUTHORIZED).await;

@@ -282,3 +282,70 @@ async fn break_glass_is_reasoned_limited_reported_and_expires(app: &Cloison) {
     assert!(!still.contains(&("hr-i-4".to_owned(), Role::RegisterStaff)), "{still:?}");
 }
 each_backend!(break_glass, break_glass_is_reasoned_limited_reported_and_expires);
+
+async fn a_request_is_approved_by_the_service_manager_and_then_effective(app: &Cloison) {
+    app.sync_staff(
+        &system(),
+        input(
+            &[
+                line("I-1", "MET-VALIDATOR"),
+                line("I-2", "REG-LEAD"),
+                line("I-3", "REG-AGENT"),
+                line("I-5", "MET-LEAD"),
+            ],
+            &[],
+        ),
+    )
+    .await
+    .expect("synced");
+    let who = |party: &str, role| app::Actor { party: id(party), role, session: "r".into() };
+    let validator = who("hr-i-1", Role::MeteringStaff);
+    let until = today().checked_add(jiff::Span::new().days(14)).expect("in range");
+    let asked = app.request_access(&validator, Role::RegisterStaff, until, today()).await.expect("asked");
+    assert_eq!((asked.status.as_str(), asked.role), ("pending", Role::RegisterStaff));
+    // Not effective yet: no token in that role.
+    assert!(app.create_token(&system(), "hr-i-1", Role::RegisterStaff, expires()).await.is_err());
+    // Who sees it: the asker and the register service's manager; not the metering manager.
+    let seen = |actor: app::Actor| async move { app.access_requests(&actor).await.expect("list").len() };
+    assert_eq!(seen(validator.clone()).await, 1);
+    assert_eq!(seen(who("hr-i-2", Role::RegisterStaff)).await, 1);
+    assert_eq!(seen(who("hr-i-5", Role::MeteringStaff)).await, 0);
+    let refused = |r: Result<app::AccessRequest, AppError>| match r {
+        Err(AppError::Invalid(StoreError::Refused { field, code, .. })) => (field, code),
+        other => panic!("expected a refusal: {other:?}"),
+    };
+    // An agent of the service, or the metering manager, may not decide it.
+    for (party, role) in [("hr-i-3", Role::RegisterStaff), ("hr-i-5", Role::MeteringStaff)] {
+        assert_eq!(
+            refused(app.decide_access_request(&who(party, role), &asked.request, true, today()).await),
+            ("approver", "approver_not_manager"),
+            "{party}"
+        );
+    }
+    let approved = app
+        .decide_access_request(&who("hr-i-2", Role::RegisterStaff), &asked.request, true, today())
+        .await
+        .expect("approved");
+    assert_eq!((approved.status.as_str(), approved.approver.as_deref()), ("approved", Some("hr-i-2")));
+    assert!(approved.grant.is_some());
+    // Effective: a token in that role now works.
+    let token = app.create_token(&system(), "hr-i-1", Role::RegisterStaff, expires()).await.expect("token");
+    assert!(app.authenticate(&token.secret, "r").await.expect("store").is_some());
+    assert_eq!(
+        refused(
+            app.decide_access_request(&who("hr-i-2", Role::RegisterStaff), &asked.request, false, today())
+                .await
+        ),
+        ("request", "already_decided")
+    );
+    // Bad input, refused before anything is written.
+    match app.request_access(&validator, Role::Supplier, until, today()).await {
+        Err(AppError::Invalid(StoreError::Refused { field: "role", .. })) => {}
+        other => panic!("{other:?}"),
+    }
+    match app.request_access(&validator, Role::CallCenter, today(), today()).await {
+        Err(AppError::Invalid(StoreError::Refused { field: "until", .. })) => {}
+        other => panic!("{other:?}"),
+    }
+}
+each_backend!(requests, a_request_is_approved_by_the_service_manager_and_then_effective);

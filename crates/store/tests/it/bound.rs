@@ -153,6 +153,8 @@ async fn without_triggers(db: &TestDb, conn: &mut sqlx::AnyConnection) -> Vec<St
             "mandate_points",
             "mandate_revocations",
             "break_glass",
+            "access_requests",
+            "access_request_decisions",
         ]
         .iter()
         .map(|t| format!("ALTER TABLE {t} DISABLE TRIGGER USER"))
