@@ -712,7 +712,11 @@ impl Cloison {
     ) -> Result<AccessRequest, AppError> {
         let invalid = |field, code, reason: String| AppError::Invalid(refusal(field, code, reason));
         if actor.role == Role::System {
-            return Err(invalid("party", "not_staff", "the console's identity asks for no role: act as the person".into()));
+            return Err(invalid(
+                "party",
+                "not_staff",
+                "the console's identity asks for no role: act as the person".into(),
+            ));
         }
         if !role.fits(&domain::PartyKind::Staff) {
             return Err(invalid("role", "not_a_staff_role", format!("{role} is not a staff role")));

@@ -1220,8 +1220,15 @@ mod tests {
         ];
         // The register-wide and installation actions: who may, and what a permit reveals;
         // every other role is denied.
-        const STAFF_AND_SYSTEM: [&str; 7] =
-            ["register_staff", "metering_staff", "meter_reader", "call_center", "auditor", "support", "system"];
+        const STAFF_AND_SYSTEM: [&str; 7] = [
+            "register_staff",
+            "metering_staff",
+            "meter_reader",
+            "call_center",
+            "auditor",
+            "support",
+            "system",
+        ];
         #[rustfmt::skip]
         let granted: [(Action, &[&str], Visible); 19] = [
             (ReadRegisterSummary, &["register_staff", "metering_staff", "auditor", "system"], All),
