@@ -215,6 +215,7 @@ async fn tour(
     out.push_str(&indent(&render_show(&show)));
     out.push_str(&market_story(app, actor).await?);
     out.push_str(&metering_story(app, actor, summary, &args.db).await?);
+    out.push_str(&access_story(app, actor, args.seed, summary).await?);
     let db = match &args.db {
         Some(db) => format!(" --db {db}"),
         None => String::new(),
@@ -478,4 +479,89 @@ async fn market_story(app: &Cloison, actor: &Actor) -> Result<String> {
 
 fn indent(text: &str) -> String {
     text.lines().map(|l| format!("  {l}\n")).collect()
+}
+
+/// Staff access from the HR extracts (R11), and a customer's written mandate (R5): what the
+/// first sync granted, what the next night would change, and a third party reading exactly
+/// what the mandate names until it is revoked.
+async fn access_story(app: &Cloison, actor: &Actor, seed: u64, summary: &DemoSummary) -> Result<String> {
+    let today = domain::period::local_day(jiff::Timestamp::now());
+    let people = 300;
+    let night = |n: u32| {
+        let extracts = demo::staff::extracts(people, seed, n);
+        app::SyncInput {
+            internal: extracts.internal,
+            external: extracts.external,
+            today,
+            max_removal_percent: app::DEFAULT_MAX_REMOVAL_PERCENT,
+            force: false,
+        }
+    };
+    let first = app.sync_staff(actor, night(0)).await?;
+    let granted: usize = first.changes.iter().map(|c| c.grant.len()).sum();
+    let next = app.sync_staff_dry_run(actor, night(1)).await?;
+    let mut out = format!(
+        "\nStaff access from the HR extracts (R11), {people} people:\n\
+         \x20 first sync: {} joiners, {granted} roles granted from their jobs\n\
+         \x20 the next night, as a dry run: {} joiners, {} movers, {} leavers (their tokens revoked at once)\n\
+         \x20 cloison iam check    (grants in force, segregation-of-duties violations)\n",
+        first.joiners, next.joiners, next.movers, next.leavers
+    );
+    // A written mandate for a point whose occupant holds it now.
+    let now = jiff::Timestamp::now();
+    let Some((ean, customer)) = first_occupied(app, actor, &summary.interval_eans, now).await? else {
+        return Ok(out);
+    };
+    let advisor: domain::PartyId = "tp-energie-conseil".parse()?;
+    let party = domain::Party {
+        id: advisor.clone(),
+        kind: domain::PartyKind::ThirdParty,
+        name: "Énergie Conseil SRL".parse()?,
+        phone: None,
+        email: None,
+    };
+    app.register_apply(actor, vec![(now, app::Change::PutParty(party))]).await?;
+    let since = now - jiff::SignedDuration::from_hours(24 * 30);
+    let mandate = domain::mandate::Mandate {
+        customer: customer.clone(),
+        mandated: advisor.clone(),
+        eans: vec![ean],
+        scopes: vec![domain::mandate::Scope::Register],
+        period: domain::Period::new(since, None)?,
+        document: "MAND-DEMO-0001".into(),
+    };
+    let id = app.record_mandate(actor, mandate).await?;
+    let third = Actor { party: advisor.clone(), role: Role::ThirdParty, session: actor.session.clone() };
+    let third = &third;
+    let seen = |at| async move {
+        match app.access_point_at(third, ean, at).await {
+            Ok(_) => "shown",
+            Err(_) => "refused, as for a point that does not exist",
+        }
+    };
+    let inside = seen(now).await;
+    let before = seen(now - jiff::SignedDuration::from_hours(24 * 60)).await;
+    app.revoke_mandate(actor, &id).await?;
+    let revoked = seen(now).await;
+    out.push_str(&format!(
+        "Written mandate (R5): {customer} authorises {advisor} to see {ean} from 30 days ago\n\
+         \x20 now: {inside}; 60 days ago, before the mandate: {before}; once revoked: {revoked}\n"
+    ));
+    Ok(out)
+}
+
+/// The first of `eans` with an occupant at `at`, and that occupant.
+async fn first_occupied(
+    app: &Cloison,
+    actor: &Actor,
+    eans: &[domain::Ean],
+    at: jiff::Timestamp,
+) -> Result<Option<(domain::Ean, domain::PartyId)>> {
+    for ean in eans {
+        let view = app.access_point_at(actor, *ean, at).await?.into_view();
+        if let Some(occupant) = view.occupant {
+            return Ok(Some((*ean, occupant.party.id)));
+        }
+    }
+    Ok(None)
 }
