@@ -13,6 +13,7 @@ mod against;
 mod audit;
 mod door;
 mod gate;
+mod history;
 mod iam;
 mod index_readings;
 mod judged;
@@ -33,6 +34,7 @@ pub use domain::{Change, Role};
 pub use door::{AccessPointView, ClippedHistory, Me};
 pub use ed25519_dalek::{SigningKey, VerifyingKey};
 pub use gate::Sent;
+pub use history::IssuedHistory;
 pub use iam::{
     AccessCheck, BREAK_GLASS_ROLES, BreakGlassAct, BreakGlassOpened, BreakGlassUse,
     DEFAULT_MAX_REMOVAL_PERCENT, DUTIES_CSV, JOBS_CSV, MAX_BREAK_GLASS, SyncInput, SyncReport, Violation,

@@ -610,6 +610,12 @@ pub struct Slot {
 }
 
 impl Slot {
+    /// The journal index the entry in this slot will have: a document issued by the command
+    /// prints it, so the document names the entry that records its issue.
+    pub fn sequence(&self) -> u64 {
+        self.sequence
+    }
+
     /// The entry in this slot: its sequence number, a fresh salt, and the digests of the
     /// slot's rows under that salt, sorted by table and key.
     pub fn fill(self, mut entry: journal::Entry) -> journal::Entry {

@@ -5,6 +5,7 @@
 mod bearer;
 mod gate;
 mod harness;
+mod history;
 mod iam;
 mod index_readings;
 mod lint;
