@@ -10,6 +10,7 @@ use domain::Role;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use crate::answer::Answer;
 use crate::extract::{Caller, Segment};
 use crate::{ApiError, State as AppState};
 
@@ -67,7 +68,7 @@ pub(crate) async fn access_requests(
     State(state): State<AppState>,
     Caller(actor): Caller,
 ) -> Result<Response, ApiError> {
-    Ok(Json(state.app.access_requests(&actor).await?).into_response())
+    Ok(Answer::sent(state.app.access_requests(&actor).await?).into_response())
 }
 
 /// A request's id in the path.
@@ -117,4 +118,56 @@ pub(crate) async fn decide_access_request(
         }
     };
     Ok(Json(state.app.decide_access_request(&actor, &id, approve, today()).await?).into_response())
+}
+
+/// An emergency access asked for.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BreakGlassBody {
+    role: String,
+    reason: String,
+    minutes: u32,
+}
+
+/// Opens emergency access for the calling support person (R10): `{"role", "reason",
+/// "minutes"}`, one of the roles that read data, at most four hours, with a reason of 10 to
+/// 500 characters. Answers a new token, shown once, that expires with the access; every act
+/// made with it is listed to the ethics committee (`GET /v1/break-glass`).
+#[utoipa::path(post, path = "/v1/break-glass", security(("bearer" = [])),
+    request_body(content = crate::schema::BreakGlassBody, content_type = "application/json"),
+    responses(
+        (status = 201, description = "opened: the token, shown once", body = crate::schema::BreakGlassOpened),
+        (status = 400, description = "malformed, a role break-glass does not open, a bad reason or duration: the message names the field", body = crate::schema::Error),
+        (status = 401, description = "no valid bearer token", body = crate::schema::Error),
+        (status = 403, description = "the role may not open emergency access", body = crate::schema::Error),
+        (status = 429, description = "too many requests", body = crate::schema::Error),
+        (status = 500, description = "our failure; logged, not detailed", body = crate::schema::Error)))]
+pub(crate) async fn open_break_glass(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let body: BreakGlassBody =
+        serde_json::from_slice(&body).map_err(|e| ApiError::invalid("invalid_body", format!("body: {e}")))?;
+    let role =
+        Role::parse(&body.role).map_err(|e| ApiError::invalid("invalid_body", format!("role: {e}")))?;
+    let duration = jiff::SignedDuration::from_mins(i64::from(body.minutes));
+    let opened = state.app.open_break_glass(&actor, role, &body.reason, duration).await?;
+    Ok((StatusCode::CREATED, Json(opened)).into_response())
+}
+
+/// Every emergency access, its reason and every act done under it, for the ethics committee
+/// (R10): its feed of break-glass uses.
+#[utoipa::path(get, path = "/v1/break-glass", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "the accesses, oldest first, each with its acts", body = Vec<crate::schema::BreakGlassUse>),
+        (status = 401, description = "no valid bearer token", body = crate::schema::Error),
+        (status = 403, description = "the role does not review access", body = crate::schema::Error),
+        (status = 429, description = "too many requests", body = crate::schema::Error),
+        (status = 500, description = "our failure; logged, not detailed", body = crate::schema::Error)))]
+pub(crate) async fn break_glass_report(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+) -> Result<Response, ApiError> {
+    Ok(Answer::sent(state.app.break_glass_report(&actor).await?).into_response())
 }

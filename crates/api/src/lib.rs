@@ -12,6 +12,8 @@
 #![warn(missing_docs)]
 
 mod access;
+mod answer;
+mod documents;
 mod error;
 mod extract;
 mod limit;

@@ -13,6 +13,7 @@ use serde::Deserialize;
 use serde_json::json;
 use utoipa::IntoParams;
 
+use crate::answer::Answer;
 use crate::extract::{Caller, Segment};
 use crate::{ApiError, State as AppState};
 
@@ -120,5 +121,5 @@ pub(crate) async fn list_mandates(
     State(state): State<AppState>,
     Caller(actor): Caller,
 ) -> Result<Response, ApiError> {
-    Ok(Json(state.app.mandates(&actor).await?).into_response())
+    Ok(Answer::sent(state.app.mandates(&actor).await?).into_response())
 }

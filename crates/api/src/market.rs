@@ -16,6 +16,7 @@ use jiff::civil::Date;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use crate::answer::Answer;
 use crate::extract::{Caller, Params, Segment};
 use crate::{ApiError, State as AppState};
 
@@ -28,11 +29,11 @@ fn answered(sent: app::Sent<MarketAnswer>, done: StatusCode) -> Response {
         MarketAnswer::Accepted { .. } => done,
         MarketAnswer::Refused { .. } => StatusCode::UNPROCESSABLE_ENTITY,
     };
-    (status, [(header::CONTENT_TYPE, "application/json")], sent.into_json()).into_response()
+    Answer::sent(sent).with_status(status)
 }
 
 fn json<T>(sent: app::Sent<T>) -> Response {
-    ([(header::CONTENT_TYPE, "application/json")], sent.into_json()).into_response()
+    Answer::sent(sent).into_response()
 }
 
 /// The scenario's path segment: a kind to start (POST), or a scenario's id (GET).

@@ -9,7 +9,6 @@
 use app::{Batch, ImportMode, PlacedRow, RefusedRow, Resolution, Verdict};
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use domain::metering::ReadingRow;
 use jiff::civil::Date;
@@ -17,6 +16,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use utoipa::IntoParams;
 
+use crate::answer::Answer;
 use crate::extract::{Caller, Params, Segment};
 use crate::{ApiError, State as AppState};
 
@@ -26,7 +26,7 @@ use crate::{ApiError, State as AppState};
 pub(crate) const MAX_POSTED_ROWS: usize = 100;
 
 fn json<T>(sent: app::Sent<T>) -> Response {
-    ([(header::CONTENT_TYPE, "application/json")], sent.into_json()).into_response()
+    Answer::sent(sent).into_response()
 }
 
 /// The span and the resolution of a consumption read.
@@ -45,7 +45,7 @@ pub(crate) struct ConsumptionQuery {
     resolution: Option<String>,
 }
 
-fn parse_day(name: &str, text: &str) -> Result<Date, ApiError> {
+pub(crate) fn parse_day(name: &str, text: &str) -> Result<Date, ApiError> {
     let day: Date = text.parse().map_err(|_| {
         ApiError::invalid("invalid_day", format!("{name}: a calendar day is written YYYY-MM-DD"))
     })?;

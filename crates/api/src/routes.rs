@@ -19,9 +19,12 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::access::{
-    __path_access_requests, __path_decide_access_request, __path_request_access, access_requests,
-    decide_access_request, request_access,
+    __path_access_requests, __path_break_glass_report, __path_decide_access_request, __path_open_break_glass,
+    __path_request_access, access_requests, break_glass_report, decide_access_request, open_break_glass,
+    request_access,
 };
+use crate::answer::Answer;
+use crate::documents::{__path_consumption_history, consumption_history};
 use crate::extract::{Caller, EanPath, Params, Secret, Segment, request_id};
 use crate::mandates::{
     __path_list_mandates, __path_record_mandate, __path_revoke_mandate, list_mandates, record_mandate,
@@ -40,31 +43,6 @@ use crate::metering::{
 };
 use crate::schema;
 use crate::{ApiError, State as AppState};
-
-/// A JSON answer serialized once, straight from the view: going through a `Value` first
-/// built a tree of the whole answer on every request only to write it out again. A view that
-/// cannot be serialized is our failure, answered as one (500 with the stable error body).
-pub(crate) struct Answer(Vec<u8>);
-
-impl Answer {
-    /// The bytes the gate serialised and digested: what the journal says was sent is what is
-    /// sent.
-    fn sent<T>(sent: app::Sent<T>) -> Answer {
-        Answer(sent.into_json())
-    }
-
-    /// A public answer that passes no gate (the journal's hashes), serialised once.
-    fn of<T: serde::Serialize>(view: &T) -> Result<Answer, ApiError> {
-        serde_json::to_vec(view).map(Answer).map_err(ApiError::internal)
-    }
-}
-
-impl IntoResponse for Answer {
-    fn into_response(self) -> axum::response::Response {
-        ([(header::CONTENT_TYPE, header::HeaderValue::from_static("application/json"))], self.0)
-            .into_response()
-    }
-}
 
 /// The document's frame: what no single route says.
 #[derive(OpenApi)]
@@ -124,7 +102,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(record_mandate, list_mandates))
         .routes(routes!(revoke_mandate))
         .routes(routes!(request_access, access_requests))
-        .routes(routes!(decide_access_request));
+        .routes(routes!(decide_access_request))
+        .routes(routes!(open_break_glass, break_glass_report))
+        .routes(routes!(consumption_history));
     schema::add_layer_errors(routes.get_openapi_mut());
     routes
 }

@@ -952,3 +952,86 @@ pub struct AccessRequest {
     /// The grant an approval made.
     grant: Option<String>,
 }
+
+/// A consumption history asked for (R4).
+#[derive(Serialize, ToSchema)]
+pub struct HistoryRequestBody {
+    /// The first Europe/Brussels local day, YYYY-MM-DD.
+    #[schema(format = Date)]
+    from: String,
+    /// The local day after the last one, YYYY-MM-DD; at most 366 days after `from`.
+    #[schema(format = Date)]
+    to: String,
+    /// Whose history: required of staff (on the customer's behalf) and of a mandated party.
+    customer: Option<String>,
+}
+
+/// Emergency access asked for (R10).
+#[derive(Serialize, ToSchema)]
+pub struct BreakGlassBody {
+    /// `register_staff`, `metering_staff` or `call_center`.
+    role: String,
+    /// Why, 10 to 500 characters; sealed, shown to the ethics committee.
+    reason: String,
+    /// How long, 1 to 240 minutes.
+    #[schema(minimum = 1, maximum = 240)]
+    minutes: u32,
+}
+
+/// Emergency access opened.
+#[derive(Serialize, ToSchema)]
+pub struct BreakGlassOpened {
+    /// The grant's id.
+    grant: String,
+    /// The role it gives.
+    role: String,
+    /// When it ends by itself, token and grant alike.
+    #[schema(format = DateTime)]
+    expires: String,
+    /// The token's public id.
+    token_id: String,
+    /// The bearer secret, shown once.
+    secret: String,
+}
+
+/// One act done under an emergency access.
+#[derive(Serialize, ToSchema)]
+pub struct BreakGlassAct {
+    /// Its journal index.
+    index: u64,
+    /// When.
+    #[schema(format = DateTime)]
+    time: String,
+    /// What, as the journal names it.
+    action: String,
+    /// About what.
+    subjects: Vec<String>,
+    /// How it ended.
+    outcome: String,
+}
+
+/// One emergency access with every act done under it.
+#[derive(Serialize, ToSchema)]
+pub struct BreakGlassUse {
+    /// The grant's id.
+    grant: String,
+    /// Who opened it.
+    party: String,
+    /// The role it gave.
+    role: String,
+    /// Why, as the person wrote it.
+    reason: String,
+    /// The token it opened.
+    token_id: String,
+    /// When.
+    #[schema(format = DateTime)]
+    opened: String,
+    /// When it ends by itself.
+    #[schema(format = DateTime)]
+    expires: String,
+    /// When it was closed before that, if it was.
+    #[schema(format = DateTime)]
+    closed: Option<String>,
+    /// The acts made with its token, in journal order.
+    acts: Vec<BreakGlassAct>,
+}

@@ -15,6 +15,7 @@
 use std::future::Future;
 
 use domain::Ean;
+use domain::label::{Confidentiality, Label};
 use policy::{Action, Decision, Facts, Resource, Visible};
 use serde::Serialize;
 
@@ -27,13 +28,26 @@ use crate::{Actor, AppError, Cloison, StoreError};
 pub struct Sent<T> {
     view: T,
     json: Vec<u8>,
+    label: Option<Label>,
 }
 
 impl<T> Sent<T> {
     /// An answer whose bytes were fixed by a write command (a market answer, kept for its
     /// idempotency key and digested in the command's own entry).
     pub(crate) fn written(view: T, json: Vec<u8>) -> Sent<T> {
-        Sent { view, json }
+        Sent { view, json, label: None }
+    }
+
+    /// The same answer with its label: how confidential, and the index of the journal entry
+    /// that records that it was sent (R8).
+    pub(crate) fn labelled(self, confidentiality: Confidentiality, journal_index: u64) -> Sent<T> {
+        Sent { label: Some(Label { confidentiality, journal_index }), ..self }
+    }
+
+    /// The label a front end shows beside the answer (R8): every answer that passed the gate
+    /// has one once its entry is durable.
+    pub fn label(&self) -> Option<Label> {
+        self.label
     }
 
     /// The answer, for a front end that shapes its own output (the command line).
@@ -308,13 +322,13 @@ impl Cloison {
                 policies.sort_unstable();
                 policies.dedup();
                 let digest = journal::Hash::digest(&json);
-                ("ok".to_owned(), Some(digest), Ok(Sent { view: ran.view, json }))
+                ("ok".to_owned(), Some(digest), Ok(Sent { view: ran.view, json, label: None }))
             }
             Err(e) => (outcome_of(&e), None, Err(e)),
         };
         let entry = self.entry(actor, &ask, true, policies, outcome, digest);
-        self.store.append(vec![entry]).await.map_err(AppError::Internal)?;
-        answer
+        let appended = self.store.append(vec![entry]).await.map_err(AppError::Internal)?;
+        answer.map(|sent| sent.labelled(ask.action.confidentiality(), appended.entries.start))
     }
 
     /// An act whose only trace is its journal entry (a note): decide, then journal it as the

@@ -30,6 +30,9 @@ pub struct IssuedHistory {
     pub journal_index: u64,
     /// The label as printed.
     pub label: String,
+    /// How confidential, as the label says: for a front end's own headers.
+    #[serde(skip)]
+    pub confidentiality: Confidentiality,
     /// To whom it goes.
     pub addressee: Vec<String>,
     /// The PDF.
@@ -192,6 +195,7 @@ impl Command for IssueHistory {
         let issued = IssuedHistory {
             journal_index: history.label.journal_index,
             label: history.label.line(),
+            confidentiality: history.label.confidentiality,
             addressee: history.addressee,
             pdf,
             csv,

@@ -12,6 +12,7 @@
 
 use std::collections::BTreeMap;
 
+use domain::label::Confidentiality;
 use domain::staff::{
     Catalogue, Change, ChangeKind, Duties, Employee, ExceptionAsk, LineError, Origin, Plan, Source,
     check_exception, merge, parse_extract, plan,
@@ -26,7 +27,7 @@ use store::journal::{Command, Done};
 use store::staff::{AccessRequest, GrantView, StaffState};
 use store::{StoreError, WriteTx};
 
-use crate::gate::Ask;
+use crate::gate::{Ask, Sent};
 use crate::write::refused;
 use crate::{Actor, AppError, Cloison};
 
@@ -167,7 +168,7 @@ impl Cloison {
     /// journaled in one entry with the report's digest. Bad lines ([`AppError::BadLines`]), a
     /// removal over the ceiling (`mass_removal`) or a joiner whose party exists and is not
     /// staff refuse the sync whole, journaled as refused.
-    pub async fn sync_staff(&self, actor: &Actor, input: SyncInput) -> Result<SyncReport, AppError> {
+    pub async fn sync_staff(&self, actor: &Actor, input: SyncInput) -> Result<Sent<SyncReport>, AppError> {
         let ask =
             Ask::function(Action::ManageAccess, Resource::Installation, "iam.sync", "access lifecycle (R11)");
         self.write(actor, vec![ask], |template| async move {
@@ -188,7 +189,11 @@ impl Cloison {
 
     /// What [`Cloison::sync_staff`] would do, changing nothing: a journaled read of the staff
     /// Cloison holds, answered with the report.
-    pub async fn sync_staff_dry_run(&self, actor: &Actor, input: SyncInput) -> Result<SyncReport, AppError> {
+    pub async fn sync_staff_dry_run(
+        &self,
+        actor: &Actor,
+        input: SyncInput,
+    ) -> Result<Sent<SyncReport>, AppError> {
         let ask = Ask::function(
             Action::ReviewAccess,
             Resource::Installation,
@@ -204,7 +209,7 @@ impl Cloison {
                 Ok(SyncReport::new(&input, plan, true))
             })
             .await?;
-        Ok(sent.into_view())
+        Ok(sent)
     }
 
     /// A manual exception: `role` for `party` until the end of `until` (Brussels), approved
@@ -263,7 +268,7 @@ impl Cloison {
 
     /// The access report: every grant in force and every party holding two incompatible
     /// roles, by its grants or by its tokens.
-    pub async fn access_check(&self, actor: &Actor) -> Result<AccessCheck, AppError> {
+    pub async fn access_check(&self, actor: &Actor) -> Result<Sent<AccessCheck>, AppError> {
         let ask =
             Ask::function(Action::ReviewAccess, Resource::Installation, "iam.check", "access review (R6)");
         let sent = self
@@ -296,7 +301,7 @@ impl Cloison {
                 Ok(AccessCheck { grants, violations })
             })
             .await?;
-        Ok(sent.into_view())
+        Ok(sent)
     }
 }
 
@@ -368,7 +373,7 @@ impl SyncStaff {
 }
 
 impl Command for SyncStaff {
-    type Output = Result<SyncReport, StoreError>;
+    type Output = Result<Sent<SyncReport>, StoreError>;
 
     async fn run(self, tx: &mut WriteTx) -> Result<Done<Self::Output>, StoreError> {
         let now = Timestamp::now();
@@ -400,13 +405,17 @@ impl Command for SyncStaff {
         let json = serde_json::to_vec(&report).map_err(|e| StoreError::Journal(e.to_string()))?;
         let sources = serde_json::to_vec(&report.sources).map_err(|e| StoreError::Journal(e.to_string()))?;
         tx.put_sync_report(&report_id, &sources, &json, now).await?;
-        let entry = tx.slot().fill(journal::Entry {
+        let slot = tx.slot();
+        let index = slot.sequence();
+        let entry = slot.fill(journal::Entry {
             subjects: vec![report_id],
             outcome: "ok".into(),
             data_digest: Some(journal::Hash::digest(&json)),
             ..self.template
         });
-        Ok(Done { output: Ok(report), entries: vec![entry] })
+        // The report names people and their jobs: labelled as their personal data (R8).
+        let sent = Sent::written(report, json).labelled(Confidentiality::PersonalData, index);
+        Ok(Done { output: Ok(sent), entries: vec![entry] })
     }
 }
 
@@ -606,7 +615,7 @@ impl Cloison {
 
     /// Every break-glass access, its reason, and every act done with its token: the ethics
     /// committee's feed of emergencies (R10).
-    pub async fn break_glass_report(&self, actor: &Actor) -> Result<Vec<BreakGlassUse>, AppError> {
+    pub async fn break_glass_report(&self, actor: &Actor) -> Result<Sent<Vec<BreakGlassUse>>, AppError> {
         let ask = Ask::function(
             Action::ReviewAccess,
             Resource::Installation,
@@ -645,7 +654,7 @@ impl Cloison {
                 Ok(uses)
             })
             .await?;
-        Ok(sent.into_view())
+        Ok(sent)
     }
 }
 
@@ -750,7 +759,7 @@ impl Cloison {
     /// The requests the actor may see: their own, and those they may decide (a role some job
     /// of a service they manage carries); the console's identity and the ethics committee see
     /// them all.
-    pub async fn access_requests(&self, actor: &Actor) -> Result<Vec<AccessRequest>, AppError> {
+    pub async fn access_requests(&self, actor: &Actor) -> Result<Sent<Vec<AccessRequest>>, AppError> {
         let ask = Ask::function(
             Action::RequestAccess,
             Resource::Installation,
@@ -775,7 +784,7 @@ impl Cloison {
                     .collect())
             })
             .await?;
-        Ok(sent.into_view())
+        Ok(sent)
     }
 
     /// A manager's decision on a request: an approval grants the role until the day asked

@@ -16,6 +16,7 @@
 //! and the refusal journaled, like every decision. The reader's route lists its points and
 //! their addresses, and nothing of their consumption.
 
+use domain::label::Confidentiality;
 use domain::metering::{
     CalorificValue, Finding, IndexReading, Quality, Register, Rule, Source, ValidationConfig, check_index,
 };
@@ -416,13 +417,16 @@ impl Command for PostIndex {
         } else {
             "ok".into()
         };
-        let entry = tx.slot().fill(Entry {
+        let slot = tx.slot();
+        let index = slot.sequence();
+        let entry = slot.fill(Entry {
             subjects: written.iter().map(ToString::to_string).collect(),
             outcome,
             data_digest: Some(journal::Hash::digest(&json)),
             ..self.template
         });
-        Ok(Done { output: Ok(Sent::written(report, json)), entries: vec![entry] })
+        let sent = Sent::written(report, json).labelled(Confidentiality::PersonalData, index);
+        Ok(Done { output: Ok(sent), entries: vec![entry] })
     }
 }
 
@@ -548,13 +552,16 @@ impl Command for AssignRoute {
         let json = serde_json::to_vec(&report).map_err(|e| StoreError::Journal(e.to_string()))?;
         let mut subjects = vec![self.reader.to_string()];
         subjects.extend(self.eans.iter().map(ToString::to_string));
-        let entry = tx.slot().fill(Entry {
+        let slot = tx.slot();
+        let index = slot.sequence();
+        let entry = slot.fill(Entry {
             subjects,
             outcome: "ok".into(),
             data_digest: Some(journal::Hash::digest(&json)),
             ..self.template
         });
-        Ok(Done { output: Ok(Sent::written(report, json)), entries: vec![entry] })
+        let sent = Sent::written(report, json).labelled(Confidentiality::PersonalData, index);
+        Ok(Done { output: Ok(sent), entries: vec![entry] })
     }
 }
 

@@ -14,7 +14,7 @@ use store::journal::{Command, Done};
 use store::mandate::MandateView;
 use store::{StoreError, WriteTx};
 
-use crate::gate::Ask;
+use crate::gate::{Ask, Sent};
 use crate::write::refused;
 use crate::{Actor, AppError, Cloison};
 
@@ -62,10 +62,10 @@ impl Cloison {
     }
 
     /// Every mandate on record, revoked ones included.
-    pub async fn mandates(&self, actor: &Actor) -> Result<Vec<MandateView>, AppError> {
+    pub async fn mandates(&self, actor: &Actor) -> Result<Sent<Vec<MandateView>>, AppError> {
         let ask =
             Ask::function(Action::ReviewMandates, Resource::Register, "mandate.list", "mandate review (R5)");
-        Ok(self.read(actor, ask, |_| async { Ok(self.store.mandates().await?) }).await?.into_view())
+        self.read(actor, ask, |_| async { Ok(self.store.mandates().await?) }).await
     }
 
     /// `n` mandates drawn at random for an audit, reproducibly from `seed` (the auditor states
@@ -75,7 +75,7 @@ impl Cloison {
         actor: &Actor,
         n: usize,
         seed: u64,
-    ) -> Result<Vec<MandateView>, AppError> {
+    ) -> Result<Sent<Vec<MandateView>>, AppError> {
         if n == 0 || n > MAX_SAMPLE {
             return Err(AppError::Invalid(StoreError::Refused {
                 field: "n",
@@ -95,7 +95,7 @@ impl Cloison {
                 Ok(drawn)
             })
             .await?;
-        Ok(sent.into_view())
+        Ok(sent)
     }
 }
 

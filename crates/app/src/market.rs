@@ -19,6 +19,7 @@
 //! journaled exactly what we sent. The hub's entry names the hub, not the party whose
 //! scenario caused the message, since the recipient sees the entry whole.
 
+use domain::label::Confidentiality;
 use domain::scenario::{
     self, Config, DsoService, Event, Message, Recipient, Rejection, Request, Rule, Scenario, ScenarioId,
     ScenarioKind, Status, TransitionError,
@@ -235,8 +236,10 @@ pub struct MarketTicket(store::Ticket<Submitted>);
 impl MarketTicket {
     /// Waits until the submission is durable; then its answer.
     pub async fn wait(self) -> Result<Sent<MarketAnswer>, AppError> {
-        match self.0.wait().await.map_err(AppError::Internal)?.output {
-            Submitted::Answer(json) => Ok(Sent::written(answer_of(&json)?, json)),
+        let committed = self.0.wait().await.map_err(AppError::Internal)?;
+        match committed.output {
+            Submitted::Answer(json) => Ok(Sent::written(answer_of(&json)?, json)
+                .labelled(Confidentiality::PersonalData, committed.entries.start)),
             Submitted::KeyReused => Err(AppError::KeyReused),
         }
     }
@@ -892,10 +895,12 @@ impl Cloison {
                     config,
                 };
                 let ticket = self.store.submit(command).await.map_err(AppError::Internal)?;
-                ticket.wait().await.map_err(AppError::Internal)?.output.map_err(AppError::from)
+                let committed = ticket.wait().await.map_err(AppError::Internal)?;
+                Ok((committed.output.map_err(AppError::from)?, committed.entries.start))
             })
             .await?;
-        Ok(Sent::written(answer_of(&json)?, json))
+        let (json, index) = json;
+        Ok(Sent::written(answer_of(&json)?, json).labelled(Confidentiality::PersonalData, index))
     }
 
     /// Runs the market's day `today`: the accepted scenarios whose day has come take effect.

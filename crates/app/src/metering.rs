@@ -17,6 +17,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use domain::label::Confidentiality;
 use domain::metering::{
     Channel, DayLayout, Finding, Interval, IntervalDay, Quality, ReadingRow, ValidationConfig, check_gaps,
     check_history_band, check_spikes, check_values, check_zero_runs,
@@ -215,13 +216,16 @@ impl Command for ImportReadings {
         written.sort_unstable();
         written.dedup();
         let json = serde_json::to_vec(&report).map_err(|e| StoreError::Journal(e.to_string()))?;
-        let entry = tx.slot().fill(Entry {
+        let slot = tx.slot();
+        let index = slot.sequence();
+        let entry = slot.fill(Entry {
             subjects: written.iter().map(ToString::to_string).collect(),
             outcome: "ok".into(),
             data_digest: Some(journal::Hash::digest(&json)),
             ..self.template
         });
-        Ok(Done { output: Ok(Sent::written(report, json)), entries: vec![entry] })
+        let sent = Sent::written(report, json).labelled(Confidentiality::PersonalData, index);
+        Ok(Done { output: Ok(sent), entries: vec![entry] })
     }
 }
 
@@ -764,7 +768,10 @@ impl DecideFinding {
         data_digest: Option<journal::Hash>,
         output: Result<Sent<DecisionView>, Undecided>,
     ) -> Done<Result<Sent<DecisionView>, Undecided>> {
-        let entry = tx.slot().fill(Entry { subjects, outcome, data_digest, ..self.template.clone() });
+        let slot = tx.slot();
+        let index = slot.sequence();
+        let entry = slot.fill(Entry { subjects, outcome, data_digest, ..self.template.clone() });
+        let output = output.map(|sent| sent.labelled(Confidentiality::PersonalData, index));
         Done { output, entries: vec![entry] }
     }
 }

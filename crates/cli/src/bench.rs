@@ -165,9 +165,9 @@ async fn iam(app: &app::Cloison, config_file: Option<&Path>, people: usize) -> R
         let input = night(n);
         let started = Instant::now();
         let report = if dry {
-            app.sync_staff_dry_run(&actor, input).await
+            app.sync_staff_dry_run(&actor, input).await.map(app::Sent::into_view)
         } else {
-            app.sync_staff(&actor, input).await
+            app.sync_staff(&actor, input).await.map(app::Sent::into_view)
         }
         .map_err(|e| anyhow::anyhow!("{what}: {e}"))?;
         let took = started.elapsed();

@@ -497,9 +497,9 @@ async fn access_story(app: &Cloison, actor: &Actor, seed: u64, summary: &DemoSum
             force: false,
         }
     };
-    let first = app.sync_staff(actor, night(0)).await?;
+    let first = app.sync_staff(actor, night(0)).await?.into_view();
     let granted: usize = first.changes.iter().map(|c| c.grant.len()).sum();
-    let next = app.sync_staff_dry_run(actor, night(1)).await?;
+    let next = app.sync_staff_dry_run(actor, night(1)).await?.into_view();
     let mut out = format!(
         "\nStaff access from the HR extracts (R11), {people} people:\n\
          \x20 first sync: {} joiners, {granted} roles granted from their jobs\n\

@@ -11,7 +11,7 @@ use jiff::civil::Date;
 
 use crate::Failure;
 use crate::identity::{operator, refusal};
-use crate::output::outln;
+use crate::output::{labelled, outln};
 use crate::register::open;
 
 /// Access management commands.
@@ -189,7 +189,7 @@ async fn break_glass(config_file: Option<&Path>, command: BreakGlassCommand) -> 
             let app = open(config_file, db.as_deref()).await?;
             let result = app.break_glass_report(&actor).await;
             app.close().await;
-            let report = result.map_err(|e| refusal(e, &actor))?;
+            let report = labelled(result.map_err(|e| refusal(e, &actor))?).into_view();
             if json {
                 outln!("{}", serde_json::to_string_pretty(&report)?)?;
             } else {
@@ -300,9 +300,9 @@ pub async fn run(config_file: Option<&Path>, command: IamCommand) -> Result<()> 
             let actor = operator(config_file)?;
             let app = open(config_file, db.as_deref()).await?;
             let result = if dry_run {
-                app.sync_staff_dry_run(&actor, input).await
+                app.sync_staff_dry_run(&actor, input).await.map(|sent| labelled(sent).into_view())
             } else {
-                app.sync_staff(&actor, input).await
+                app.sync_staff(&actor, input).await.map(|sent| labelled(sent).into_view())
             };
             app.close().await;
             let report = result.map_err(|e| refusal(e, &actor))?;
@@ -366,7 +366,7 @@ pub async fn run(config_file: Option<&Path>, command: IamCommand) -> Result<()> 
             let app = open(config_file, db.as_deref()).await?;
             let result = app.access_requests(&actor).await;
             app.close().await;
-            let requests = result.map_err(|e| refusal(e, &actor))?;
+            let requests = labelled(result.map_err(|e| refusal(e, &actor))?).into_view();
             if json {
                 outln!("{}", serde_json::to_string_pretty(&requests)?)?;
             } else {
@@ -400,7 +400,7 @@ async fn check(config_file: Option<&Path>, db: Option<String>, json: bool) -> Re
     let app: Cloison = open(config_file, db.as_deref()).await?;
     let result = app.access_check(&actor).await;
     app.close().await;
-    let check = result.map_err(|e| refusal(e, &actor))?;
+    let check = labelled(result.map_err(|e| refusal(e, &actor))?).into_view();
     if json {
         outln!("{}", serde_json::to_string_pretty(&check)?)?;
     } else {

@@ -14,7 +14,7 @@ use serde_json::json;
 use crate::Failure;
 use crate::config::write_secret;
 use crate::identity::{operator, refusal};
-use crate::output::outln;
+use crate::output::{self, outln};
 use crate::register::parse_ean;
 use crate::time::{local, parse_instant};
 
@@ -211,7 +211,9 @@ pub async fn run(config_file: Option<&Path>, command: JournalCommand) -> Result<
             }
             .await;
             app.close().await;
-            let entry = entry?.into_view();
+            let entry = entry?;
+            output::label(&entry);
+            let entry = entry.into_view();
             if json {
                 outln!("{}", serde_json::to_string_pretty(&entry)?)?;
             } else {
@@ -379,7 +381,9 @@ pub async fn run(config_file: Option<&Path>, command: JournalCommand) -> Result<
             let app = open(config_file, db.as_deref()).await?;
             let found = app.journal_search(&actor, &query).await.map_err(|e| refusal(e, &actor));
             app.close().await;
-            let found = found?.into_view();
+            let found = found?;
+            output::label(&found);
+            let found = found.into_view();
             if json {
                 outln!("{}", serde_json::to_string_pretty(&found)?)?;
             } else {

@@ -11,7 +11,7 @@ use domain::mandate::{Mandate, Scope};
 
 use crate::Failure;
 use crate::identity::{operator, refusal};
-use crate::output::outln;
+use crate::output::{labelled, outln};
 use crate::register::{open, parse_ean};
 use crate::time::parse_instant;
 
@@ -134,13 +134,13 @@ pub async fn run(config_file: Option<&Path>, command: MandatesCommand) -> Result
             let app = open(config_file, db.as_deref()).await?;
             let result = app.mandates(&actor).await;
             app.close().await;
-            print(&result.map_err(|e| refusal(e, &actor))?, json)?;
+            print(labelled(result.map_err(|e| refusal(e, &actor))?).view(), json)?;
         }
         MandatesCommand::Sample { n, seed, db, json } => {
             let app = open(config_file, db.as_deref()).await?;
             let result = app.sample_mandates(&actor, n, seed).await;
             app.close().await;
-            print(&result.map_err(|e| refusal(e, &actor))?, json)?;
+            print(labelled(result.map_err(|e| refusal(e, &actor))?).view(), json)?;
         }
     }
     Ok(())

@@ -16,7 +16,7 @@ use jiff::civil::Date;
 
 use crate::Failure;
 use crate::identity::{operator, refusal};
-use crate::output::outln;
+use crate::output::{labelled, outln};
 use crate::register::{open, parse_ean};
 
 /// What every scenario request names.
@@ -293,7 +293,7 @@ pub async fn run(config_file: Option<&Path>, command: MarketCommand) -> Result<(
             let app = open(config_file, id.db.as_deref()).await?;
             let sent = app.market_cancel(&actor, &id.id, today).await;
             app.close().await;
-            return answer(sent.map_err(|e| refusal(e, &actor))?.view(), id.json);
+            return answer(labelled(sent.map_err(|e| refusal(e, &actor))?).view(), id.json);
         }
         MarketCommand::Placement { id, step } => {
             let step = match step {
@@ -304,13 +304,13 @@ pub async fn run(config_file: Option<&Path>, command: MarketCommand) -> Result<(
             let app = open(config_file, id.db.as_deref()).await?;
             let sent = app.market_placement(&actor, &id.id, step, today).await;
             app.close().await;
-            return answer(sent.map_err(|e| refusal(e, &actor))?.view(), id.json);
+            return answer(labelled(sent.map_err(|e| refusal(e, &actor))?).view(), id.json);
         }
         MarketCommand::Show { id } => {
             let app = open(config_file, id.db.as_deref()).await?;
             let sent = app.market_scenario(&actor, &id.id).await;
             app.close().await;
-            let view = sent.map_err(|e| refusal(e, &actor))?.into_view();
+            let view = labelled(sent.map_err(|e| refusal(e, &actor))?).into_view();
             return answer(&MarketAnswer::Accepted { scenario: view }, id.json);
         }
         MarketCommand::RunDay { day: asked, db, json } => {
@@ -342,7 +342,7 @@ pub async fn run(config_file: Option<&Path>, command: MarketCommand) -> Result<(
     let app = open(config_file, scenario.db.as_deref()).await?;
     let sent = app.market_submit(&actor, request, scenario.key.as_deref(), today).await;
     app.close().await;
-    answer(sent.map_err(|e| refusal(e, &actor))?.view(), scenario.json)
+    answer(labelled(sent.map_err(|e| refusal(e, &actor))?).view(), scenario.json)
 }
 
 /// Runs a messages command.
@@ -356,7 +356,7 @@ pub async fn run_messages(config_file: Option<&Path>, command: MessagesCommand) 
             let app = open(config_file, db.as_deref()).await?;
             let sent = app.market_peek(&actor, party.as_deref(), limit).await;
             app.close().await;
-            let sent = sent.map_err(|e| refusal(e, &actor))?;
+            let sent = labelled(sent.map_err(|e| refusal(e, &actor))?);
             if json {
                 outln!("{}", String::from_utf8_lossy(sent.json()))?;
                 return Ok(());

@@ -14,16 +14,17 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, IsTerminal, Read};
 use std::path::{Path, PathBuf};
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use app::{Batch, ConsumptionView, ImportMode, ImportReport, PlacedRow, RefusedRow, Resolution, Verdict};
 use clap::{Args, Subcommand};
+use domain::Ean;
 use domain::metering::ReadingRow;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use jiff::civil::Date;
 
 use crate::Failure;
 use crate::identity::{operator, refusal};
-use crate::output::outln;
+use crate::output::{labelled, outln};
 use crate::register::{open, parse_ean};
 
 /// The longest line a readings file may have. A row is under 120 bytes; anything much longer
@@ -77,6 +78,31 @@ pub enum MeteringCommand {
         /// 15m (each interval as stored), 1h, day or month.
         #[arg(long, default_value = "day")]
         resolution: String,
+        /// Database URL or SQLite file (default from configuration).
+        #[arg(long)]
+        db: Option<String>,
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Issues a network user's consumption history as a document (R4): a PDF and a CSV over
+    /// their occupancies only, each labelled with the journal index of its issue (R8), written
+    /// into a directory.
+    History {
+        /// The 18-digit EAN of the access point.
+        ean: String,
+        /// The first Europe/Brussels local day (YYYY-MM-DD).
+        #[arg(long)]
+        from: String,
+        /// The local day after the last one (YYYY-MM-DD).
+        #[arg(long)]
+        to: String,
+        /// Whose history: required of staff (on the customer's behalf) and of a mandated party.
+        #[arg(long)]
+        customer: Option<String>,
+        /// The directory the two files go into (created if missing); never overwritten.
+        #[arg(long, default_value = ".")]
+        out: PathBuf,
         /// Database URL or SQLite file (default from configuration).
         #[arg(long)]
         db: Option<String>,
@@ -269,7 +295,7 @@ async fn pass(
         let lines = batch_lines(&batch);
         match app.readings_import(actor, batch, mode).await {
             Ok(sent) => {
-                let done = sent.into_view();
+                let done = labelled(sent).into_view();
                 if log_batches && mode == ImportMode::Write {
                     // Committed with its journal entry: what a log keeps of an unattended run.
                     eprintln!(
@@ -419,6 +445,24 @@ fn report(report: &ImportReport, args: &ReadingsArgs, done: &str) -> Result<()> 
     Ok(())
 }
 
+/// Writes the two files of an issued history, `history-<ean>-<journal index>.pdf` and `.csv`,
+/// refusing to replace a file already there (an issued document is never rewritten).
+fn write_history(dir: &Path, ean: Ean, issued: &app::IssuedHistory) -> Result<Vec<String>> {
+    std::fs::create_dir_all(dir).with_context(|| format!("--out: creating {}", dir.display()))?;
+    let mut written = Vec::new();
+    for (extension, bytes) in [("pdf", issued.pdf.as_slice()), ("csv", issued.csv.as_bytes())] {
+        let path = dir.join(format!("history-{ean}-{}.{extension}", issued.journal_index));
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .with_context(|| format!("--out: creating {}", path.display()))?;
+        std::io::Write::write_all(&mut file, bytes).with_context(|| format!("writing {}", path.display()))?;
+        written.push(path.display().to_string());
+    }
+    Ok(written)
+}
+
 fn parse_day(flag: &str, text: &str) -> Result<Date, Failure> {
     text.parse().map_err(|_| {
         Failure::Invalid(format!("{flag}: a calendar day is written YYYY-MM-DD, found {text:?}"))
@@ -432,6 +476,31 @@ pub async fn run(config_file: Option<&Path>, command: MeteringCommand) -> Result
             (ean, from, to, resolution, db, json)
         }
         MeteringCommand::Queue { limit, db, json } => return queue(config_file, limit, db, json).await,
+        MeteringCommand::History { ean, from, to, customer, out, db, json } => {
+            let ean = parse_ean(&ean)?;
+            let (from, to) = (parse_day("--from", &from)?, parse_day("--to", &to)?);
+            let customer = customer
+                .map(|c| c.parse().map_err(|e| Failure::Invalid(format!("--customer: {e}"))))
+                .transpose()?;
+            let actor = operator(config_file)?;
+            let app = open(config_file, db.as_deref()).await?;
+            let issued = app.consumption_history(&actor, ean, from, to, customer).await;
+            app.close().await;
+            let issued = issued.map_err(|e| refusal(e, &actor))?;
+            let written = write_history(&out, ean, &issued)?;
+            if json {
+                let mut view = serde_json::to_value(&issued)?;
+                view["files"] = serde_json::json!(written);
+                outln!("{}", serde_json::to_string_pretty(&view)?)?;
+            } else {
+                outln!("{}", issued.label)?;
+                outln!("to       {}", issued.addressee.join(" / "))?;
+                for (path, digest) in written.iter().zip([&issued.pdf_sha256, &issued.csv_sha256]) {
+                    outln!("wrote    {path} (sha256 {digest})")?;
+                }
+            }
+            return Ok(());
+        }
         MeteringCommand::Readings { ean, from, to, db, json } => {
             let ean = parse_ean(&ean)?;
             let (from, to) = (parse_day("--from", &from)?, parse_day("--to", &to)?);
@@ -439,7 +508,7 @@ pub async fn run(config_file: Option<&Path>, command: MeteringCommand) -> Result
             let app = open(config_file, db.as_deref()).await?;
             let sent = app.index_readings(&actor, ean, from, to).await;
             app.close().await;
-            let view = sent.map_err(|e| refusal(e, &actor))?.into_view();
+            let view = sent.map_err(|e| refusal(e, &actor)).map(labelled)?.into_view();
             if json {
                 outln!("{}", serde_json::to_string_pretty(&view)?)?;
                 return Ok(());
@@ -467,7 +536,7 @@ pub async fn run(config_file: Option<&Path>, command: MeteringCommand) -> Result
             let app = open(config_file, db.as_deref()).await?;
             let sent = app.route_today(&actor).await;
             app.close().await;
-            let view = sent.map_err(|e| refusal(e, &actor))?.into_view();
+            let view = sent.map_err(|e| refusal(e, &actor)).map(labelled)?.into_view();
             if json {
                 outln!("{}", serde_json::to_string_pretty(&view)?)?;
                 return Ok(());
@@ -493,7 +562,7 @@ pub async fn run(config_file: Option<&Path>, command: MeteringCommand) -> Result
             let app = open(config_file, db.as_deref()).await?;
             let sent = app.route_assign(&actor, reader, from, to, eans).await;
             app.close().await;
-            let view = sent.map_err(|e| refusal(e, &actor))?.into_view();
+            let view = sent.map_err(|e| refusal(e, &actor)).map(labelled)?.into_view();
             if json {
                 outln!("{}", serde_json::to_string_pretty(&view)?)?;
             } else {
@@ -510,7 +579,7 @@ pub async fn run(config_file: Option<&Path>, command: MeteringCommand) -> Result
             let app = open(config_file, db.as_deref()).await?;
             let sent = app.validation_decide(&actor, &finding, verdict).await;
             app.close().await;
-            let view = sent.map_err(|e| refusal(e, &actor))?.into_view();
+            let view = sent.map_err(|e| refusal(e, &actor)).map(labelled)?.into_view();
             if json {
                 outln!("{}", serde_json::to_string_pretty(&view)?)?;
             } else {
@@ -530,7 +599,7 @@ pub async fn run(config_file: Option<&Path>, command: MeteringCommand) -> Result
     let app = open(config_file, db.as_deref()).await?;
     let sent = app.consumption(&actor, ean, from, to, resolution).await;
     app.close().await;
-    let view = sent.map_err(|e| refusal(e, &actor))?.into_view();
+    let view = sent.map_err(|e| refusal(e, &actor)).map(labelled)?.into_view();
     if json {
         outln!("{}", serde_json::to_string_pretty(&view)?)?;
     } else {
@@ -544,7 +613,7 @@ async fn queue(config_file: Option<&Path>, limit: i64, db: Option<String>, json:
     let app = open(config_file, db.as_deref()).await?;
     let sent = app.validation_queue(&actor, limit).await;
     app.close().await;
-    let findings = sent.map_err(|e| refusal(e, &actor))?.into_view();
+    let findings = sent.map_err(|e| refusal(e, &actor)).map(labelled)?.into_view();
     if json {
         outln!("{}", serde_json::to_string_pretty(&findings)?)?;
         return Ok(());

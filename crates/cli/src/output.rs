@@ -41,3 +41,20 @@ macro_rules! outln {
 }
 
 pub(crate) use {out, outln};
+
+/// Shows the label of an answer that passed the gate (R8): how confidential it is and the
+/// journal entry that records that it was sent. On standard error, so that what a program
+/// reads on standard output (the JSON, byte for byte as the journal digested it, or the text)
+/// is unchanged, while a person at the terminal sees the label under the answer.
+pub fn label<T>(sent: &app::Sent<T>) {
+    if let Some(label) = sent.label() {
+        // A closed standard error loses only the label's echo; the answer was journaled.
+        let _ = writeln!(std::io::stderr().lock(), "{label}");
+    }
+}
+
+/// The answer, once its label is shown.
+pub fn labelled<T>(sent: app::Sent<T>) -> app::Sent<T> {
+    label(&sent);
+    sent
+}

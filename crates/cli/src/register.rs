@@ -10,7 +10,7 @@ use domain::{AccessPoint, Ean};
 use crate::Failure;
 use crate::config::Config;
 use crate::identity::{operator, refusal};
-use crate::output::{out, outln};
+use crate::output::{self, out, outln};
 use crate::time::{local, local_period, parse_instant};
 
 /// Register queries and the register team's corrections.
@@ -86,7 +86,9 @@ pub async fn run(config_file: Option<&Path>, command: RegisterCommand) -> Result
             let app = open(config_file, db.as_deref()).await?;
             let view = app.register_show(&actor, ean, at).await.map_err(|e| refusal(e, &actor));
             app.close().await;
-            let view = view?.into_view();
+            let view = view?;
+            output::label(&view);
+            let view = view.into_view();
             if json {
                 outln!("{}", serde_json::to_string_pretty(&view)?)?;
             } else {
@@ -99,7 +101,9 @@ pub async fn run(config_file: Option<&Path>, command: RegisterCommand) -> Result
             let app = open(config_file, db.as_deref()).await?;
             let view = app.register_history(&actor, ean).await.map_err(|e| refusal(e, &actor));
             app.close().await;
-            let view = view?.into_view();
+            let view = view?;
+            output::label(&view);
+            let view = view.into_view();
             if json {
                 outln!("{}", serde_json::to_string_pretty(&view)?)?;
             } else {

@@ -17,37 +17,8 @@ use typst::text::{Font, FontBook};
 use typst::utils::LazyHash;
 use typst::{Library, LibraryExt, World};
 
-/// How confidential a document is, and why: shown on it and read by programs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Confidentiality {
-    /// Personal data of one network user: for them, or for whom they mandated.
-    PersonalData,
-}
-
-impl Confidentiality {
-    /// The label as printed and parsed.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Confidentiality::PersonalData => "CONFIDENTIAL - personal data",
-        }
-    }
-}
-
-/// A document's label: its confidentiality and the journal entry that records its issue.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Label {
-    /// How confidential.
-    pub confidentiality: Confidentiality,
-    /// The journal index of the entry that issued it.
-    pub journal_index: u64,
-}
-
-impl Label {
-    /// The one line a person reads and a program parses: `label: …; journal: N`.
-    pub fn line(&self) -> String {
-        format!("label: {}; journal: {}", self.confidentiality.as_str(), self.journal_index)
-    }
-}
+/// The label every document carries (R8), shared with the exports and the answers.
+pub use domain::label::{Confidentiality, Label};
 
 /// One occupancy period shown in a history.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -12,6 +12,7 @@ pub mod access_point;
 pub mod calendar;
 pub mod gs1;
 pub mod instant;
+pub mod label;
 pub mod mandate;
 pub mod metering;
 pub mod party;

@@ -37,6 +37,7 @@ use std::sync::{PoisonError, RwLock};
 
 use cedar_policy as cedar;
 use domain::Period;
+use domain::label::Confidentiality;
 
 pub use load::PolicyError;
 pub use visible::Visible;
@@ -414,6 +415,54 @@ impl Action {
             Action::ReadConsumption => &[K::AccessPoint],
             Action::WriteReadings | Action::ValidateReadings | Action::AssignRoutes => &[K::Metering],
             Action::ReadRoute | Action::WriteRouteReading => &[K::Route],
+        }
+    }
+
+    /// How confidential what this action answers is: the label of every answer it gives (R8).
+    /// Decided per action, not per answer, so that no code path can forget to label, and a
+    /// new action must say it here to compile.
+    pub fn confidentiality(self) -> Confidentiality {
+        match self {
+            Action::ReadJournalHead | Action::SignCheckpoint => Confidentiality::Public,
+            Action::ReadRegisterSummary
+            | Action::ListAccessPoints
+            | Action::WriteJournalNote
+            | Action::ReadSetting
+            | Action::WriteSetting
+            | Action::RunMarketDay => Confidentiality::Internal,
+            // That a scenario is in progress, and nothing of whom it is about (R3).
+            Action::LearnScenarioInProgress => Confidentiality::Commercial,
+            // Network users' data, and staff members' (who holds which role, who asked what).
+            // A scenario or a market message is a supplier's business too, but it names a
+            // customer and what happens to their supply: the stricter label wins.
+            Action::StartScenario
+            | Action::ReadScenario
+            | Action::CancelScenario
+            | Action::PeekMessages
+            | Action::AcknowledgeMessage
+            | Action::SendMessage
+            | Action::ReadAccessPoint
+            | Action::ReadHistory
+            | Action::WriteRegister
+            | Action::ReadJournalEntries
+            | Action::ReadOwnAccessLog
+            | Action::ReadAccessLog
+            | Action::ReadOwnIdentity
+            | Action::ManageTokens
+            | Action::ReportPlacement
+            | Action::ReadConsumption
+            | Action::WriteReadings
+            | Action::ValidateReadings
+            | Action::AssignRoutes
+            | Action::ReadRoute
+            | Action::WriteRouteReading
+            | Action::ManageAccess
+            | Action::ReviewAccess
+            | Action::ManageMandates
+            | Action::ReviewMandates
+            | Action::OpenBreakGlass
+            | Action::RequestAccess
+            | Action::DecideAccessRequest => Confidentiality::PersonalData,
         }
     }
 
@@ -1430,6 +1479,21 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// R8: whatever is asked of one access point is labelled personal data, and only the
+    /// journal's head and checkpoints are public.
+    #[test]
+    fn an_access_point_is_never_labelled_below_personal_data() {
+        for action in Action::ALL {
+            if action.applies_to().contains(&ResourceKind::AccessPoint) {
+                assert_eq!(action.confidentiality(), Confidentiality::PersonalData, "{action:?}");
+            }
+            let public = matches!(action, Action::ReadJournalHead | Action::SignCheckpoint);
+            assert_eq!(action.confidentiality() == Confidentiality::Public, public, "{action:?}");
+        }
+        assert_eq!(Action::PeekMessages.confidentiality(), Confidentiality::PersonalData, "names customers");
+        assert_eq!(Action::LearnScenarioInProgress.confidentiality(), Confidentiality::Commercial);
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod differential;
 mod errors;
 mod harness;
 mod instants;
+mod labels;
 mod limits;
 mod market;
 mod metering;

@@ -36,7 +36,7 @@ fn expires() -> Timestamp {
 
 /// Who holds which role now, as `(party, role)`.
 async fn held(app: &Cloison) -> Vec<(String, Role)> {
-    let check = app.access_check(&auditor()).await.expect("the auditor reviews access");
+    let check = app.access_check(&auditor()).await.expect("the auditor reviews access").into_view();
     check.grants.into_iter().map(|g| (g.party, g.role)).collect()
 }
 
@@ -45,7 +45,7 @@ async fn joiners_movers_and_leavers_follow_the_extracts(app: &Cloison) {
         &[line("I-100", "REG-AGENT"), line("I-101", "REG-AGENT"), line("I-102", "MET-VALIDATOR")],
         &[line("X-900", "CC-DSO")],
     );
-    let report = app.sync_staff(&system(), first.clone()).await.expect("synced");
+    let report = app.sync_staff(&system(), first.clone()).await.expect("synced").into_view();
     assert_eq!((report.joiners, report.movers, report.leavers, report.unchanged), (4, 0, 0, 0), "{report:?}");
     let json = serde_json::to_string(&report).expect("json");
     assert!(!json.contains("Person"), "no name in the report: {json}");
@@ -59,7 +59,7 @@ async fn joiners_movers_and_leavers_follow_the_extracts(app: &Cloison) {
         ]
     );
     // The same extracts again: nothing to do.
-    let again = app.sync_staff(&system(), first).await.expect("synced");
+    let again = app.sync_staff(&system(), first).await.expect("synced").into_view();
     assert_eq!((again.joiners, again.unchanged, again.changes.len()), (0, 4, 0), "{again:?}");
 
     // Tokens follow the grants: a role the job does not carry is refused at creation.
@@ -84,7 +84,7 @@ async fn joiners_movers_and_leavers_follow_the_extracts(app: &Cloison) {
         ],
         &[],
     );
-    let report = app.sync_staff(&system(), second).await.expect("synced");
+    let report = app.sync_staff(&system(), second).await.expect("synced").into_view();
     assert_eq!((report.joiners, report.movers, report.leavers), (0, 1, 2), "{report:?}");
     assert_eq!(report.tokens_revoked, 2, "the mover's register token and the leaver's");
     // The journal holds the sync with the report's digest.
@@ -149,12 +149,13 @@ async fn a_truncated_extract_bad_lines_and_dry_runs_change_nothing(app: &Cloison
         other => panic!("one id in both extracts: {other:?}"),
     }
     // A dry run tells what the truncated file would do and does none of it.
-    let dry = app.sync_staff_dry_run(&system(), truncated.clone()).await.expect("dry run");
+    let dry = app.sync_staff_dry_run(&system(), truncated.clone()).await.expect("dry run").into_view();
     assert_eq!((dry.dry_run, dry.leavers, dry.report.as_deref()), (true, 10, None));
     assert_eq!(held(app).await, before, "nothing changed");
     assert!(app.authenticate(&token.secret, "r").await.expect("store").is_some());
     // Forced, it applies.
-    let forced = app.sync_staff(&system(), SyncInput { force: true, ..truncated }).await.expect("forced");
+    let forced =
+        app.sync_staff(&system(), SyncInput { force: true, ..truncated }).await.expect("forced").into_view();
     assert_eq!(forced.leavers, 10);
     assert!(app.authenticate(&token.secret, "r").await.expect("store").is_none());
     // Only the operator syncs; the ethics committee reviews but does not sync.
@@ -205,7 +206,7 @@ async fn exceptions_need_a_manager_and_respect_the_duties(app: &Cloison) {
     assert_eq!(tokens, std::slice::from_ref(&token.token_id));
     assert!(app.authenticate(&token.secret, "r").await.expect("store").is_none());
     // The review finds no violation in what the grants left.
-    let check = app.access_check(&auditor()).await.expect("check");
+    let check = app.access_check(&auditor()).await.expect("check").into_view();
     assert!(check.violations.is_empty(), "{:?}", check.violations);
 }
 each_backend!(exceptions, exceptions_need_a_manager_and_respect_the_duties);
@@ -215,7 +216,7 @@ async fn the_review_reports_hand_made_tokens_that_break_the_duties(app: &Cloison
     crate::harness::small_register(app).await;
     app.create_token(&system(), "staff-x", Role::Support, expires()).await.expect("token");
     app.create_token(&system(), "staff-x", Role::RegisterStaff, expires()).await.expect("token");
-    let check = app.access_check(&auditor()).await.expect("check");
+    let check = app.access_check(&auditor()).await.expect("check").into_view();
     let found: Vec<(&str, Role, Role)> =
         check.violations.iter().map(|v| (v.party.as_str(), v.role, v.other)).collect();
     assert_eq!(found, [("staff-x", Role::Support, Role::RegisterStaff)]);
@@ -264,7 +265,7 @@ async fn break_glass_is_reasoned_limited_reported_and_expires(app: &Cloison) {
         .expect("the register, in the emergency");
 
     // The ethics committee's report: the reason, opened from its seal, and the act.
-    let report = app.break_glass_report(&auditor()).await.expect("report");
+    let report = app.break_glass_report(&auditor()).await.expect("report").into_view();
     assert_eq!(report.len(), 1);
     assert_eq!((report[0].grant.reason.as_str(), report[0].grant.role), (reason, Role::RegisterStaff));
     let acts: Vec<&str> = report[0].acts.iter().map(|a| a.action.as_str()).collect();
@@ -306,7 +307,8 @@ async fn a_request_is_approved_by_the_service_manager_and_then_effective(app: &C
     // Not effective yet: no token in that role.
     assert!(app.create_token(&system(), "hr-i-1", Role::RegisterStaff, expires()).await.is_err());
     // Who sees it: the asker and the register service's manager; not the metering manager.
-    let seen = |actor: app::Actor| async move { app.access_requests(&actor).await.expect("list").len() };
+    let seen =
+        |actor: app::Actor| async move { app.access_requests(&actor).await.expect("list").into_view().len() };
     assert_eq!(seen(validator.clone()).await, 1);
     assert_eq!(seen(who("hr-i-2", Role::RegisterStaff)).await, 1);
     assert_eq!(seen(who("hr-i-5", Role::MeteringStaff)).await, 0);

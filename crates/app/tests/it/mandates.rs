@@ -106,11 +106,11 @@ async fn a_mandate_opens_its_scope_and_period_until_revoked(app: &Cloison) {
     assert!(!shown(app.access_point_at(&other_supplier, ean(), at("2025-06-01T00:00:00Z")).await));
 
     // The review lists both, the revoked one with its revocation; a sample is reproducible.
-    let all = app.mandates(&auditor()).await.expect("list");
+    let all = app.mandates(&auditor()).await.expect("list").into_view();
     assert_eq!(all.len(), 2);
     assert_eq!(all.iter().filter(|m| m.revoked.is_some()).count(), 1);
-    let a = app.sample_mandates(&auditor(), 1, 7).await.expect("sample");
-    let b = app.sample_mandates(&auditor(), 1, 7).await.expect("sample");
+    let a = app.sample_mandates(&auditor(), 1, 7).await.expect("sample").into_view();
+    let b = app.sample_mandates(&auditor(), 1, 7).await.expect("sample").into_view();
     assert_eq!(a, b);
     assert_eq!(a.len(), 1);
 }
@@ -143,7 +143,7 @@ async fn a_mandate_the_customer_could_not_give_is_refused(app: &Cloison) {
             .await,
     );
     assert_eq!(code, "bad_count");
-    assert!(app.mandates(&auditor()).await.expect("list").is_empty(), "nothing half-recorded");
+    assert!(app.mandates(&auditor()).await.expect("list").into_view().is_empty(), "nothing half-recorded");
     // Only the register team records mandates; a third party cannot give itself one.
     match app
         .record_mandate(&actor("tp-advisor", Role::ThirdParty), mandate("tp-advisor", vec![Scope::Register]))

@@ -92,3 +92,201 @@ fn bad_lines_are_named_and_change_nothing() {
     dir.ok(&[&SYNC[..], &["--force"]].concat());
     assert_eq!(grants(&dir), 0);
 }
+
+/// The EAN of demo access point 1, whichever energy it drew, and its occupant now.
+fn occupied_point(dir: &Workdir) -> (String, String, String) {
+    for prefix in [54_144_800_000_000_000u64, 54_144_900_000_000_000] {
+        let ean = domain::Ean::from_body(prefix + 1).expect("body").to_string();
+        let out = dir.run(&["register", "show", &ean, "--json"]);
+        if out.status.success() {
+            let view: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+            let occupant = &view["occupant"];
+            let customer = occupant["party"]["id"].as_str().expect("an occupant").to_owned();
+            let from = occupant["period"]["from"].as_str().expect("from").to_owned();
+            return (ean, customer, from);
+        }
+    }
+    panic!("demo access point 1 is in the register");
+}
+
+/// The label line the command printed on standard error (R8), parsed.
+fn label_of(out: &std::process::Output) -> domain::label::Label {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let line =
+        stderr.lines().find(|l| l.starts_with("label: ")).unwrap_or_else(|| panic!("no label: {stderr}"));
+    line.parse().expect("a label line")
+}
+
+/// R4, R5, R8: a mandate recorded, listed and sampled with labels; the mandated party issues
+/// the customer's history as two labelled files; once revoked, it gets nothing.
+#[test]
+fn a_mandate_and_a_history_from_the_command_line() {
+    let dir = Workdir::new();
+    // 60 points: enough for the demo's tour to bring its third party, an energy advisor.
+    dir.ok(&["demo", "--no-serve", "--access-points", "60"]);
+    let (ean, customer, from) = occupied_point(&dir);
+    let advisor = "tp-energie-conseil";
+    let id = dir
+        .ok(&[
+            "--as",
+            "staff-claire:register_staff",
+            "mandates",
+            "record",
+            "--customer",
+            &customer,
+            "--mandated",
+            advisor,
+            "--ean",
+            &ean,
+            "--scope",
+            "consumption",
+            "--from",
+            &from,
+            "--document",
+            "MAND-CLI-1",
+        ])
+        .split_whitespace()
+        .find(|w| w.starts_with("mdt_"))
+        .expect("the mandate's id")
+        .to_owned();
+    let listed = dir.run(&["--as", "staff-paul:auditor", "mandates", "list", "--json"]);
+    assert!(listed.status.success());
+    let list: serde_json::Value = serde_json::from_slice(&listed.stdout).expect("JSON");
+    assert!(list.as_array().expect("a list").iter().any(|m| m["mandate"] == id.as_str()), "{list}");
+    let label = label_of(&listed);
+    assert_eq!(label.confidentiality, domain::label::Confidentiality::PersonalData);
+    let entry = dir.json(&[
+        "--as",
+        "staff-paul:auditor",
+        "journal",
+        "entry",
+        &label.journal_index.to_string(),
+        "--json",
+    ]);
+    assert_eq!(entry["entry"]["action"], "mandate.list", "{entry}");
+    let sample =
+        dir.json(&["--as", "staff-paul:auditor", "mandates", "sample", "--n", "1", "--seed", "3", "--json"]);
+    assert_eq!(sample.as_array().map(Vec::len), Some(1), "{sample}");
+
+    // The mandated party issues the customer's history: two files named by the journal index.
+    let today = domain::period::local_day(jiff::Timestamp::now());
+    let (start, end) =
+        (today.checked_sub(jiff::Span::new().days(60)).expect("day"), today.tomorrow().expect("day"));
+    let history = [
+        "--as",
+        "tp-energie-conseil:third_party",
+        "metering",
+        "history",
+        &ean,
+        "--from",
+        &start.to_string(),
+        "--to",
+        &end.to_string(),
+        "--customer",
+        &customer,
+        "--out",
+        "docs",
+        "--json",
+    ];
+    let issued = dir.json(&history);
+    let index = issued["journal_index"].as_u64().expect("an index");
+    let csv = std::fs::read_to_string(dir.file(&format!("docs/history-{ean}-{index}.csv"))).expect("the CSV");
+    assert_eq!(
+        csv.lines().next(),
+        Some(format!("# label: CONFIDENTIAL - personal data; journal: {index}").as_str())
+    );
+    let pdf = std::fs::read(dir.file(&format!("docs/history-{ean}-{index}.pdf"))).expect("the PDF");
+    assert!(pdf.starts_with(b"%PDF-"));
+    assert_eq!(issued["files"].as_array().map(Vec::len), Some(2), "{issued}");
+    assert!(issued["addressee"][0].as_str().is_some_and(|a| a.contains(advisor)), "{issued}");
+
+    // Revoked: refused as a point that does not exist (exit 3), no file written.
+    dir.ok(&["--as", "staff-claire:register_staff", "mandates", "revoke", &id]);
+    let out = dir.run(&history);
+    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(std::fs::read_dir(dir.file("docs")).expect("docs").count(), 2);
+}
+
+/// R6, R10: a request asked, listed to the manager and approved from the command line;
+/// emergency access opened by support with a reason and reported to the ethics committee.
+#[test]
+fn requests_and_break_glass_from_the_command_line() {
+    let dir = Workdir::new();
+    dir.ok(&["init"]);
+    let header = "employee_id,name,job_code,department,employer,start_date,end_date,status\n";
+    std::fs::write(
+        dir.file("internal.csv"),
+        format!(
+            "{header}I-1,Jonas Mertens,MET-VALIDATOR,Market,ORES,2020-01-01,,active\n\
+             I-2,Sophie Lambert,REG-LEAD,Market,ORES,2011-02-01,,active\n\
+             I-3,Inès Thiry,IT-SUPPORT,IT,ORES,2015-03-01,,active\n\
+             I-4,Paul Gilson,ETHICS,Ethics,ORES,2012-09-01,,active\n"
+        ),
+    )
+    .expect("write");
+    std::fs::write(dir.file("external.csv"), header).expect("write");
+    dir.ok(&SYNC);
+    let until = domain::period::local_day(jiff::Timestamp::now())
+        .checked_add(jiff::Span::new().days(7))
+        .expect("day");
+    let asked = dir.ok(&[
+        "--as",
+        "hr-i-1:metering_staff",
+        "iam",
+        "request",
+        "--role",
+        "register_staff",
+        "--until",
+        &until.to_string(),
+    ]);
+    let request = asked.split(':').next().expect("the request's id").to_owned();
+    assert!(request.starts_with("req_"), "{asked}");
+    // The asker does not decide; the manager sees it and approves.
+    let out = dir.run(&["--as", "hr-i-1:metering_staff", "iam", "decide", &request, "approve"]);
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    let pending = dir.json(&["--as", "hr-i-2:register_staff", "iam", "requests", "--json"]);
+    assert_eq!(pending.as_array().map(Vec::len), Some(1), "{pending}");
+    dir.ok(&["--as", "hr-i-2:register_staff", "iam", "decide", &request, "approve"]);
+    let check = dir.json(&["iam", "check", "--json"]);
+    let held = check["grants"]
+        .as_array()
+        .expect("grants")
+        .iter()
+        .any(|g| g["party"] == "hr-i-1" && g["role"] == "register_staff");
+    assert!(held, "{check}");
+
+    // Break-glass: support only, a reason, at most four hours; the committee's report.
+    let open = |who: &str, duration: &str, reason: &str| {
+        dir.run(&[
+            "--as",
+            who,
+            "iam",
+            "break-glass",
+            "open",
+            "--role",
+            "register_staff",
+            "--reason",
+            reason,
+            "--for",
+            duration,
+            "--json",
+        ])
+    };
+    let reason = "Outage on the Namur feeder, customer on the phone";
+    let out = open("hr-i-3:support", "5h", reason);
+    assert_eq!(out.status.code(), Some(2), "over four hours: {}", String::from_utf8_lossy(&out.stderr));
+    let out = open("hr-i-1:metering_staff", "30m", reason);
+    assert_eq!(out.status.code(), Some(4), "not support: {}", String::from_utf8_lossy(&out.stderr));
+    let out = open("hr-i-3:support", "30m", reason);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let opened: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert!(opened["secret"].as_str().is_some_and(|s| !s.is_empty()), "{opened}");
+    let report = dir.run(&["--as", "hr-i-4:auditor", "iam", "break-glass", "report", "--json"]);
+    assert!(report.status.success(), "{}", String::from_utf8_lossy(&report.stderr));
+    let uses: serde_json::Value = serde_json::from_slice(&report.stdout).expect("JSON");
+    assert_eq!(uses[0]["party"], "hr-i-3", "{uses}");
+    assert_eq!(uses[0]["reason"], reason, "{uses}");
+    assert_eq!(label_of(&report).confidentiality, domain::label::Confidentiality::PersonalData);
+    let out = dir.run(&["--as", "hr-i-3:support", "iam", "break-glass", "report"]);
+    assert_eq!(out.status.code(), Some(4), "support does not read its own report");
+}
