@@ -41,6 +41,25 @@ pub enum ImportCommand {
     /// README documents the format); good rows land, each refused row is reported with its
     /// line, field and reason. Importing the same file again changes nothing.
     Readings(ReadingsArgs),
+    /// Index readings from a CSV file with the header
+    /// `ean,register,value,at,source,reader,calorific_value` (the README documents it): read
+    /// as it streams, posted in batches of up to 10,000, each judged and validated like a
+    /// `POST /v1/index-readings`; good rows land, each refused row is reported with its line,
+    /// field and reason. Importing the same file again changes nothing.
+    IndexReadings(IndexArgs),
+}
+
+/// `cloison import index-readings`.
+#[derive(Debug, Args)]
+pub struct IndexArgs {
+    /// The CSV file.
+    file: PathBuf,
+    /// Database URL or SQLite file (default from configuration).
+    #[arg(long)]
+    db: Option<String>,
+    /// Print the report as JSON for scripts.
+    #[arg(long)]
+    json: bool,
 }
 
 /// `cloison import readings`.
@@ -213,7 +232,10 @@ fn verdict(decision: &str, values: &[String]) -> Result<Verdict, Failure> {
 
 /// Runs `cloison import …`.
 pub async fn run_import(config_file: Option<&Path>, command: ImportCommand) -> Result<()> {
-    let ImportCommand::Readings(args) = command;
+    let args = match command {
+        ImportCommand::Readings(args) => args,
+        ImportCommand::IndexReadings(args) => return import_index(config_file, args).await,
+    };
     if !(1..=app::MAX_IMPORT_ROWS).contains(&args.batch_rows) {
         return Err(Failure::Invalid(format!(
             "--batch-rows: 1 to {}, found {}",
@@ -255,6 +277,132 @@ pub async fn run_import(config_file: Option<&Path>, command: ImportCommand) -> R
     .await;
     app.close().await;
     result
+}
+
+/// `cloison import index-readings`: the file read record by record (never whole), posted in
+/// batches; the refused rows of every batch renumbered to the file's lines.
+async fn import_index(config_file: Option<&Path>, args: IndexArgs) -> Result<()> {
+    let file =
+        File::open(&args.file).map_err(|e| Failure::Invalid(format!("{}: {e}", args.file.display())))?;
+    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(BufReader::new(file));
+    let header = reader.headers().map_err(|e| Failure::Invalid(format!("line 1: {e}")))?.clone();
+    let expected = ["ean", "register", "value", "at", "source", "reader", "calorific_value"];
+    if header.iter().collect::<Vec<_>>() != expected {
+        return Err(Failure::Invalid(format!(
+            "line 1: the header is {}, found {}",
+            expected.join(","),
+            header.iter().collect::<Vec<_>>().join(",")
+        ))
+        .into());
+    }
+    let actor = operator(config_file)?;
+    let app = open(config_file, args.db.as_deref()).await?;
+    let result = async {
+        let mut total = app::IndexReport::default();
+        let mut batch: Vec<(u64, app::IndexPost)> = Vec::new();
+        let mut records = reader.records();
+        loop {
+            let next = records.next();
+            match &next {
+                Some(Ok(record)) => {
+                    let line = record.position().map_or(0, csv::Position::line);
+                    match index_post(record) {
+                        Ok(post) => batch.push((line, post)),
+                        Err((field, reason)) => {
+                            total.rows += 1;
+                            total.refused.push(app::RefusedRow {
+                                line,
+                                field: field.into(),
+                                code: "bad_field".into(),
+                                reason,
+                            });
+                        }
+                    }
+                }
+                Some(Err(e)) => {
+                    let line = e.position().map_or(0, csv::Position::line);
+                    total.rows += 1;
+                    total.refused.push(app::RefusedRow {
+                        line,
+                        field: "line".into(),
+                        code: "bad_line".into(),
+                        reason: e.to_string(),
+                    });
+                }
+                None => {}
+            }
+            if batch.len() == app::MAX_INDEX_ROWS || (next.is_none() && !batch.is_empty()) {
+                let (lines, posts): (Vec<u64>, Vec<app::IndexPost>) =
+                    std::mem::take(&mut batch).into_iter().unzip();
+                let done = app.index_post(&actor, posts).await.map_err(|e| refusal(e, &actor))?;
+                let mut done = labelled(done).into_view();
+                for refused in &mut done.refused {
+                    refused.line = usize::try_from(refused.line - 1)
+                        .ok()
+                        .and_then(|i| lines.get(i))
+                        .copied()
+                        .unwrap_or(0);
+                }
+                total.rows += done.rows;
+                total.written += done.written;
+                total.unchanged += done.unchanged;
+                total.findings += done.findings;
+                total.refused.extend(done.refused);
+            }
+            if next.is_none() {
+                break;
+            }
+        }
+        total.refused.sort_by_key(|r| r.line);
+        Ok::<_, anyhow::Error>(total)
+    }
+    .await;
+    app.close().await;
+    let total = result?;
+    if args.json {
+        outln!("{}", serde_json::to_string_pretty(&total)?)?;
+    } else {
+        outln!(
+            "{}: {} rows, {} written, {} unchanged, {} refused, {} finding(s) for the validators",
+            args.file.display(),
+            total.rows,
+            total.written,
+            total.unchanged,
+            total.refused.len(),
+            total.findings
+        )?;
+        for r in &total.refused {
+            outln!("  line {}, {}: {}: {}", r.line, r.field, r.code, r.reason)?;
+        }
+    }
+    if !total.refused.is_empty() {
+        return Err(Failure::Invalid(format!(
+            "{} of {} rows refused; the other rows were written",
+            total.refused.len(),
+            total.rows
+        ))
+        .into());
+    }
+    Ok(())
+}
+
+/// One record as a post: the optional fields empty when absent, the calorific value a whole
+/// number of Wh/m³. The post itself is judged by the application.
+fn index_post(record: &csv::StringRecord) -> Result<app::IndexPost, (&'static str, String)> {
+    let field = |i: usize| record.get(i).unwrap_or("").trim().to_owned();
+    let optional = |i: usize| Some(field(i)).filter(|v| !v.is_empty());
+    let calorific_value = optional(6)
+        .map(|v| v.parse().map_err(|_| ("calorific_value", format!("a whole number of Wh/m³, found {v:?}"))))
+        .transpose()?;
+    Ok(app::IndexPost {
+        ean: field(0),
+        register: field(1),
+        value: field(2),
+        at: field(3),
+        source: field(4),
+        reader: optional(5),
+        calorific_value,
+    })
 }
 
 /// One pass over the file: a reader thread parses, this task imports batch by batch.

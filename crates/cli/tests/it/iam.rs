@@ -10,6 +10,14 @@ fn write_extracts(dir: &Workdir, people: usize, night: u32) {
 
 const SYNC: [&str; 6] = ["iam", "sync", "--internal", "internal.csv", "--external", "external.csv"];
 
+const HEADER: &str = "employee_id,name,job_code,department,employer,start_date,end_date,status\n";
+
+/// Writes the two extracts: the header, then these lines.
+fn write_lines(dir: &Workdir, internal: &str, external: &str) {
+    std::fs::write(dir.file("internal.csv"), format!("{HEADER}{internal}")).expect("write");
+    std::fs::write(dir.file("external.csv"), format!("{HEADER}{external}")).expect("write");
+}
+
 fn grants(dir: &Workdir) -> usize {
     dir.json(&["iam", "check", "--json"])["grants"].as_array().expect("grants").len()
 }
@@ -50,21 +58,13 @@ fn a_dry_run_of_ten_thousand_people_prints_its_report_and_changes_nothing() {
 fn bad_lines_are_named_and_change_nothing() {
     let dir = Workdir::new();
     dir.ok(&["init"]);
-    let header = "employee_id,name,job_code,department,employer,start_date,end_date,status\n";
-    std::fs::write(
-        dir.file("internal.csv"),
-        format!(
-            "{header}I-1,Anne Dubois,REG-AGENT,Market,ORES,2020-01-01,,active\n\
-             I-2,Luc Martin,NO-SUCH,Market,ORES,2020-01-01,,active\n\
-             I-3,Marie Claes,REG-AGENT,Market,ORES,2021-05-01,2021-04-30,active\n"
-        ),
-    )
-    .expect("write");
-    std::fs::write(
-        dir.file("external.csv"),
-        format!("{header}I-1,Hugo Simon,CC-DSO,Operations,Manpower,2020-01-01,,active\n"),
-    )
-    .expect("write");
+    write_lines(
+        &dir,
+        "I-1,Anne Dubois,REG-AGENT,Market,ORES,2020-01-01,,active\n\
+         I-2,Luc Martin,NO-SUCH,Market,ORES,2020-01-01,,active\n\
+         I-3,Marie Claes,REG-AGENT,Market,ORES,2021-05-01,2021-04-30,active\n",
+        "I-1,Hugo Simon,CC-DSO,Operations,Manpower,2020-01-01,,active\n",
+    );
     let out = dir.run(&SYNC);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
@@ -73,14 +73,9 @@ fn bad_lines_are_named_and_change_nothing() {
     assert!(stderr.contains("internal line 4, end_date: end_before_start"), "{stderr}");
     assert_eq!(grants(&dir), 0);
     // A mass removal is refused too, and forced it goes through.
-    std::fs::write(
-        dir.file("internal.csv"),
-        format!("{header}I-1,Anne Dubois,REG-AGENT,Market,ORES,2020-01-01,,active\n"),
-    )
-    .expect("write");
-    std::fs::write(dir.file("external.csv"), header).expect("write");
+    write_lines(&dir, "I-1,Anne Dubois,REG-AGENT,Market,ORES,2020-01-01,,active\n", "");
     dir.ok(&SYNC);
-    std::fs::write(dir.file("internal.csv"), header).expect("write");
+    write_lines(&dir, "", "");
     let out = dir.run(&SYNC);
     assert_eq!(out.status.code(), Some(2));
     assert!(
@@ -213,18 +208,14 @@ fn a_mandate_and_a_history_from_the_command_line() {
 fn requests_and_break_glass_from_the_command_line() {
     let dir = Workdir::new();
     dir.ok(&["init"]);
-    let header = "employee_id,name,job_code,department,employer,start_date,end_date,status\n";
-    std::fs::write(
-        dir.file("internal.csv"),
-        format!(
-            "{header}I-1,Jonas Mertens,MET-VALIDATOR,Market,ORES,2020-01-01,,active\n\
-             I-2,Sophie Lambert,REG-LEAD,Market,ORES,2011-02-01,,active\n\
-             I-3,Inès Thiry,IT-SUPPORT,IT,ORES,2015-03-01,,active\n\
-             I-4,Paul Gilson,ETHICS,Ethics,ORES,2012-09-01,,active\n"
-        ),
-    )
-    .expect("write");
-    std::fs::write(dir.file("external.csv"), header).expect("write");
+    write_lines(
+        &dir,
+        "I-1,Jonas Mertens,MET-VALIDATOR,Market,ORES,2020-01-01,,active\n\
+         I-2,Sophie Lambert,REG-LEAD,Market,ORES,2011-02-01,,active\n\
+         I-3,Inès Thiry,IT-SUPPORT,IT,ORES,2015-03-01,,active\n\
+         I-4,Paul Gilson,ETHICS,Ethics,ORES,2012-09-01,,active\n",
+        "",
+    );
     dir.ok(&SYNC);
     let until = domain::period::local_day(jiff::Timestamp::now())
         .checked_add(jiff::Span::new().days(7))

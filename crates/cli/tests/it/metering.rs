@@ -369,3 +369,70 @@ fn route_and_index_commands_name_the_bad_flag_and_write_nothing() {
     assert_eq!(out.status.code(), Some(4), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(route(&dir), before);
 }
+
+/// `cloison import index-readings`: the good rows of a file land, each bad one is named by
+/// its line and field, and importing the good rows again changes nothing.
+#[test]
+fn index_readings_are_imported_from_a_file() {
+    let dir = Workdir::new();
+    dir.ok(&["demo", "--no-serve", "--access-points", "40"]);
+    let now = jiff::Timestamp::now();
+    let tomorrow = domain::period::local_day(now).tomorrow().expect("a day").to_string();
+    let readings = |ean: &str| -> Vec<serde_json::Value> {
+        let args = [
+            "--as",
+            "staff-marc:metering_staff",
+            "metering",
+            "readings",
+            ean,
+            "--from",
+            "2020-01-01",
+            "--to",
+            &tomorrow,
+            "--json",
+        ];
+        dir.json(&args)["readings"].as_array().cloned().unwrap_or_default()
+    };
+    let (ean, last) = points(&dir, Energy::Electricity)
+        .into_iter()
+        .find_map(|ean| readings(&ean).last().cloned().map(|last| (ean, last)))
+        .expect("a demo point with index readings");
+    let at: jiff::Timestamp = last["at"].as_str().expect("at").parse().expect("an instant");
+    let new_at = at + jiff::SignedDuration::from_secs(now.duration_since(at).as_secs() / 2);
+    let value: f64 = last["value"].as_str().expect("value").parse().expect("a number");
+    let register = last["register"].as_str().expect("register");
+    let good = format!("{ean},{register},{:.3},{new_at},customer_card,,\n", value + 40.0);
+    let header = "ean,register,value,at,source,reader,calorific_value\n";
+    std::fs::write(
+        dir.file("index.csv"),
+        format!(
+            "{header}{good}{ean},{register},forty,{new_at},customer_card,,\n\
+             541448000000000001,{register},1.000,{new_at},customer_card,,\n\
+             {ean},{register}\n"
+        ),
+    )
+    .expect("write");
+    let before = readings(&ean).len();
+    let out =
+        dir.run(&["--as", "staff-marc:metering_staff", "import", "index-readings", "index.csv", "--json"]);
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!((report["rows"].as_u64(), report["written"].as_u64()), (Some(4), Some(1)), "{report}");
+    let refused: Vec<(u64, &str)> = report["refused"]
+        .as_array()
+        .expect("refused")
+        .iter()
+        .map(|r| (r["line"].as_u64().expect("line"), r["field"].as_str().expect("field")))
+        .collect();
+    assert_eq!(refused, [(3, "value"), (4, "ean"), (5, "line")], "{report}");
+    assert_eq!(readings(&ean).len(), before + 1, "the good row landed");
+
+    std::fs::write(dir.file("again.csv"), format!("{header}{good}")).expect("write");
+    let again =
+        dir.json(&["--as", "staff-marc:metering_staff", "import", "index-readings", "again.csv", "--json"]);
+    assert_eq!((again["written"].as_u64(), again["unchanged"].as_u64()), (Some(0), Some(1)), "{again}");
+    let out = dir.run(&["--as", "sup-ardenne:supplier", "import", "index-readings", "again.csv"]);
+    assert_eq!(out.status.code(), Some(4), "a supplier imports nothing");
+    let out = dir.run(&["--as", "staff-marc:metering_staff", "import", "index-readings", "missing.csv"]);
+    assert_eq!(out.status.code(), Some(2));
+}
