@@ -463,7 +463,7 @@ impl IndexView {
         IndexView {
             register: r.register(),
             day: stored.day,
-            at: Zoned::new(r.at(), domain::period::brussels()).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string(),
+            at: domain::period::local_label(r.at()),
             value: format!("{}.{:03}", r.value() / 1000, r.value() % 1000),
             unit: unit.into(),
             calorific_value: r.calorific().map(CalorificValue::wh_per_m3),

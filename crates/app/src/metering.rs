@@ -23,8 +23,8 @@ use domain::metering::{
     check_history_band, check_spikes, check_values, check_zero_runs,
 };
 use domain::{Ean, Energy};
+use jiff::Timestamp;
 use jiff::civil::Date;
-use jiff::{Timestamp, Zoned};
 use journal::Entry;
 use policy::{Action, Resource, Visible};
 use serde::{Deserialize, Serialize};
@@ -381,7 +381,7 @@ fn distrust(quality: Quality) -> u8 {
 }
 
 fn local_label(at: Timestamp) -> String {
-    Zoned::new(at, domain::period::brussels()).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string()
+    domain::period::local_label(at)
 }
 
 /// Whether the whole of `[start, end)` may be shown.

@@ -65,6 +65,20 @@ pub enum BenchCommand {
         #[arg(long)]
         db: Option<String>,
     },
+    /// Index readings (monthly-read points): one reading per post, the naive way, beside posts
+    /// of up to 10,000, each judged and validated through the app layer; then one point's
+    /// readings read back. Run on a database of its own (`cloison init`).
+    Index {
+        /// Access points.
+        #[arg(long, default_value_t = 2_000, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+        points: u64,
+        /// Monthly readings per point (from January 2022).
+        #[arg(long, default_value_t = 36, value_parser = clap::value_parser!(i32).range(1..=120))]
+        months: i32,
+        /// Database URL or SQLite file (default from configuration).
+        #[arg(long)]
+        db: Option<String>,
+    },
     /// The nightly HR sync (R11) on synthetic extracts: a dry run and the first sync of
     /// everybody, then a night of movers, leavers and joiners, then the same night again
     /// (nothing to do); each journaled. Run on a database of its own (`cloison init`).
@@ -118,6 +132,12 @@ pub async fn run(config_file: Option<&Path>, command: BenchCommand) -> Result<()
         BenchCommand::Metering { points, days, db } => {
             let app = crate::register::open(config_file, db.as_deref()).await?;
             let result = crate::bench_metering::run(&app, points, days).await;
+            app.close().await;
+            result?;
+        }
+        BenchCommand::Index { points, months, db } => {
+            let app = crate::register::open(config_file, db.as_deref()).await?;
+            let result = crate::bench_metering::run_index(&app, points, months).await;
             app.close().await;
             result?;
         }

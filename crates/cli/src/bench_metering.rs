@@ -209,3 +209,119 @@ pub async fn run(app: &Cloison, points: u64, days: i32) -> Result<()> {
     );
     Ok(())
 }
+
+/// `cloison bench index`: index readings posted through the app layer (the gate, each reading
+/// judged against the register's previous one and validated, the writer, the journal), first
+/// the naive way, one reading per post (its own transaction and journal entry, as a field
+/// device or a careless client sends them), then in posts of up to 10,000; then one point's
+/// readings read back. Run on a database of its own: it writes its own access points (EANs
+/// 5414450…, monthly-read electricity).
+pub async fn run_index(app: &Cloison, points: u64, months: i32) -> Result<()> {
+    let system = Actor { party: "cloison-bench".parse()?, role: Role::System, session: "bench-index".into() };
+    let ean = |i: u64| -> Result<Ean> { Ok(Ean::from_body(54_144_500_000_000_000 + i)?) };
+    if app.register_show(&system, ean(0)?, jiff::Timestamp::now()).await.is_ok() {
+        bail!(
+            "the benchmark writes its own access points: run it on a database of its own (cloison init --db bench.sqlite)"
+        );
+    }
+    let genesis = domain::period::day_start(Date::constant(2020, 1, 1))?;
+    let mut changes = Vec::new();
+    for i in 0..points {
+        let point = domain::AccessPoint {
+            ean: ean(i)?,
+            energy: domain::Energy::Electricity,
+            address: domain::Address::new("Rue de l'Index", &(i + 1).to_string(), None, "5000", "Namur")?,
+            substation: "NAM-0001".parse()?,
+            regime: domain::ReadingRegime::Mmr,
+            meter: domain::MeterKind::Classic,
+            grid_status: domain::GridStatus::Energised,
+        };
+        changes.push((genesis, Change::PutAccessPoint(point)));
+    }
+    app.register_apply(&system, changes).await?;
+
+    // Monthly readings from January 2022, on the 10th at 10:00 Brussels time: a household's
+    // advance, more in winter, each point a little different.
+    let first = Date::constant(2022, 1, 10);
+    let mut per_point: Vec<Vec<app::IndexPost>> = Vec::new();
+    for p in 0..points {
+        let mut dial = 10_000_000 + p as i64 * 7_919; // thousandths of a kWh
+        let mut posts = Vec::new();
+        for m in 0..months {
+            let day = first.checked_add(jiff::Span::new().months(m))?;
+            let winter = matches!(day.month(), 11 | 12 | 1 | 2 | 3);
+            dial += if winter { 360_000 } else { 220_000 } + (p as i64 * 13 + i64::from(m) * 7) % 40_000;
+            let at = day.at(10, 0, 0, 0).in_tz("Europe/Brussels")?.timestamp();
+            posts.push(app::IndexPost {
+                ean: ean(p)?.to_string(),
+                register: "single".into(),
+                value: format!("{}.{:03}", dial / 1000, dial % 1000),
+                at: at.to_string(),
+                source: "customer_card".into(),
+                reader: None,
+                calorific_value: None,
+            });
+        }
+        per_point.push(posts);
+    }
+    // A tenth of the points the naive way (at least one), the rest in full posts.
+    let naive_points = (points / 10).max(1) as usize;
+    let metering = Actor { role: Role::MeteringStaff, ..system.clone() };
+    let mut written = (0u64, 0u64);
+    let mut findings = (0u64, 0u64);
+
+    let naive: Vec<app::IndexPost> = per_point[..naive_points].iter().flatten().cloned().collect();
+    let started = Instant::now();
+    for post in &naive {
+        let report = app.index_post(&metering, vec![post.clone()]).await?.into_view();
+        written.0 += report.written;
+        findings.0 += report.findings;
+    }
+    let naive_time = started.elapsed();
+
+    let batched: Vec<app::IndexPost> = per_point[naive_points..].iter().flatten().cloned().collect();
+    let started = Instant::now();
+    for chunk in batched.chunks(app::MAX_INDEX_ROWS) {
+        let report = app.index_post(&metering, chunk.to_vec()).await?.into_view();
+        written.1 += report.written;
+        findings.1 += report.findings;
+    }
+    let batched_time = started.elapsed();
+    if written != (naive.len() as u64, batched.len() as u64) {
+        bail!("readings refused: {written:?} written of {} and {}", naive.len(), batched.len());
+    }
+
+    // One point's readings, all months, read back through the gate.
+    let to = first.checked_add(jiff::Span::new().months(months))?;
+    let mut reads = Vec::with_capacity(READS);
+    let mut shown = 0;
+    for _ in 0..READS {
+        let t = Instant::now();
+        shown = app.index_readings(&metering, ean(0)?, first, to).await?.view().readings.len();
+        reads.push(t.elapsed());
+    }
+    let (read, read_p99) = median(reads);
+
+    let rate = |n: usize, d: Duration| n as f64 / d.as_secs_f64();
+    println!("{points} points × {months} monthly readings: {} readings", naive.len() + batched.len());
+    println!(
+        "one reading per post (naive), {naive_points} points: {:>9.0} readings/s ({:.2} s, {} findings)",
+        rate(naive.len(), naive_time),
+        naive_time.as_secs_f64(),
+        findings.0
+    );
+    println!(
+        "posts of up to {}, {} points:      {:>9.0} readings/s ({:.2} s, {} findings)",
+        app::MAX_INDEX_ROWS,
+        points as usize - naive_points,
+        rate(batched.len(), batched_time),
+        batched_time.as_secs_f64(),
+        findings.1
+    );
+    println!(
+        "one point's {shown} readings through the gate, median (p99) of {READS}: {:.3} ms ({:.3})",
+        read.as_secs_f64() * 1000.0,
+        read_p99.as_secs_f64() * 1000.0
+    );
+    Ok(())
+}

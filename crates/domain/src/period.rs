@@ -20,11 +20,26 @@ use serde::{Deserialize, Serialize};
 /// The IANA name of the zone in which the market's days are counted.
 pub const BRUSSELS: &str = "Europe/Brussels";
 
-/// The Europe/Brussels zone, from the database bundled into the binary.
-pub fn brussels() -> TimeZone {
+/// The zone, looked up once: `TimeZone::get` searches the bundled database under a lock on
+/// every call, and a month of quarter-hours asks for it thousands of times.
+static ZONE: std::sync::LazyLock<TimeZone> = std::sync::LazyLock::new(|| {
     // The bundled database always has Europe/Brussels; if it ever did not, the fallback
     // would only make days UTC days, which the calendar tests would catch.
     TimeZone::get(BRUSSELS).unwrap_or(TimeZone::UTC)
+});
+
+/// The Europe/Brussels zone, from the database bundled into the binary.
+pub fn brussels() -> TimeZone {
+    ZONE.clone()
+}
+
+/// An instant as a Brussels local time with its offset, to the second
+/// (`2026-10-25T02:00:00+02:00`, then `2026-10-25T02:00:00+01:00` an hour later): how every
+/// interval and reading is labelled. The offset comes from the zone's transitions and the
+/// text from RFC 3339's fixed layout, with no format string parsed per call.
+pub fn local_label(at: Timestamp) -> String {
+    let whole = Timestamp::from_second(at.as_second()).unwrap_or(at);
+    whole.display_with_offset(ZONE.to_offset(whole)).to_string()
 }
 
 /// Why a period could not be built.
@@ -198,6 +213,27 @@ pub fn local_day(at: Timestamp) -> Date {
 
 #[cfg(test)]
 mod tests {
+    /// Every quarter-hour of two years, both DST changes included, and instants with a
+    /// fraction of a second: the label is what jiff's `strftime` prints for the zoned time.
+    #[test]
+    fn local_labels_are_the_zoned_times_to_the_second() {
+        use super::*;
+        let from = day_start(Date::constant(2025, 1, 1)).expect("a day");
+        for q in 0..(2 * 366 * 96) {
+            for extra_ms in [0, 999] {
+                let at = Timestamp::from_millisecond(from.as_millisecond() + q * 900_000 + extra_ms)
+                    .expect("in range");
+                let expected = Zoned::new(at, brussels()).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string();
+                assert_eq!(local_label(at), expected);
+            }
+        }
+        let autumn =
+            |h: i64| local_label(Timestamp::from_second(1_792_886_400 + h * 3600).expect("in range"));
+        // 2026-10-25 00:00 UTC is 02:00 summer time; an hour later, 02:00 again in winter time.
+        assert_eq!(autumn(0), "2026-10-25T02:00:00+02:00");
+        assert_eq!(autumn(1), "2026-10-25T02:00:00+01:00");
+    }
+
     use super::*;
     use proptest::prelude::*;
 

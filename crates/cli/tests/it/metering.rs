@@ -436,3 +436,31 @@ fn index_readings_are_imported_from_a_file() {
     let out = dir.run(&["--as", "staff-marc:metering_staff", "import", "index-readings", "missing.csv"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// `cloison bench index` writes what it says it writes, every reading judged and none refused,
+/// and refuses a database that already holds its points.
+#[test]
+fn the_index_benchmark_runs_on_a_database_of_its_own() {
+    let dir = Workdir::new();
+    dir.ok(&["init"]);
+    let out = dir.ok(&["bench", "index", "--points", "3", "--months", "4"]);
+    assert!(out.starts_with("3 points × 4 monthly readings: 12 readings"), "{out}");
+    assert!(out.contains("one point's 4 readings through the gate"), "{out}");
+    let ean = domain::Ean::from_body(54_144_500_000_000_002).expect("body").to_string();
+    let shown = dir.json(&[
+        "--as",
+        "staff-marc:metering_staff",
+        "metering",
+        "readings",
+        &ean,
+        "--from",
+        "2022-01-01",
+        "--to",
+        "2022-06-01",
+        "--json",
+    ]);
+    assert_eq!(shown["readings"].as_array().map(Vec::len), Some(4), "{shown}");
+    let again = dir.run(&["bench", "index", "--points", "3", "--months", "4"]);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("a database of its own"));
+}

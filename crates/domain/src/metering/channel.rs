@@ -18,12 +18,12 @@
 use std::fmt;
 use std::str::FromStr;
 
+use jiff::Timestamp;
 use jiff::civil::Date;
-use jiff::{Timestamp, Zoned};
 use serde::{Deserialize, Serialize};
 
 use crate::access_point::{Energy, UnknownValue};
-use crate::period::{brussels, day_start, local_day};
+use crate::period::{day_start, local_day};
 
 /// What a series measures, and so how long its intervals are.
 ///
@@ -274,7 +274,7 @@ impl DayLayout {
     /// Brussels offset, distinct for the two 02:00 of the autumn change.
     pub fn label(&self, index: usize) -> Result<String, IntervalError> {
         let at = self.interval_start(index)?;
-        Ok(Zoned::new(at, brussels()).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string())
+        Ok(crate::period::local_label(at))
     }
 
     /// The number of the interval starting at `at`, refusing an instant off the channel's
