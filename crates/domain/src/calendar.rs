@@ -262,6 +262,25 @@ pub fn add_working_days(date: Date, n: u32) -> Date {
     day
 }
 
+/// The day `n` working days before `date`, counted so that
+/// `add_working_days(sub_working_days(d, n), n) == d` for a working day `d`: the day a reminder
+/// "n working days before a deadline" falls on. Saturates at the first date a [`Date`] can
+/// hold.
+pub fn sub_working_days(date: Date, n: u32) -> Date {
+    let mut day = date;
+    let mut left = n;
+    while left > 0 {
+        match day.yesterday() {
+            Ok(previous) => day = previous,
+            Err(_) => return day,
+        }
+        if is_working_day(day) {
+            left -= 1;
+        }
+    }
+    day
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

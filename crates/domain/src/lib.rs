@@ -17,6 +17,7 @@ pub mod mandate;
 pub mod metering;
 pub mod party;
 pub mod period;
+pub mod producer;
 pub mod register;
 pub mod role;
 pub mod scenario;

@@ -4,6 +4,7 @@
 mod metering;
 mod metering_packing;
 mod metering_properties;
+mod producer;
 mod scenario;
 mod scenario_properties;
 mod synthetic;
