@@ -129,6 +129,7 @@ fn service_of(role: &str) -> Option<&'static str> {
         Role::RegisterStaff => Some("access register team"),
         Role::MeteringStaff => Some("metering team"),
         Role::MeterReader => Some("meter reading"),
+        Role::ConnectionStaff => Some("connections team"),
         Role::CallCenter => Some("call center"),
         Role::Auditor => Some("ethics committee"),
         Role::Support => Some("support and administration"),

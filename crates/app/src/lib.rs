@@ -21,6 +21,7 @@ mod mandates;
 mod market;
 mod metering;
 mod naive;
+mod producers;
 mod reference;
 mod register;
 mod settings;
@@ -57,6 +58,9 @@ pub use metering::{
 };
 pub use naive::NaiveBench;
 pub use policy::{Policy, PolicyError};
+pub use producers::{
+    ConnectionAudit, ConnectionOutcome, DailyQueue, DailyReport, OwnRequest, QueueView, RankedRequest,
+};
 pub use register::{HistoryView, Holder, PartyRef, RecordView, RegisterView, WriteTicket};
 pub use store::mandate::MandateView;
 pub use store::metering::{Decided, StoredFinding};

@@ -31,6 +31,9 @@ pub enum Role {
     /// A meter reader on their round, with a field device: sees only the access points of
     /// their route for the current reading window, and posts index readings for them (R9).
     MeterReader,
+    /// The DSO's connections team: producers' connection requests and the hosting
+    /// capacity they queue for (R15).
+    ConnectionStaff,
     /// A call-center operator (read-only).
     CallCenter,
     /// The ethics committee: reads everything and the journal, changes nothing.
@@ -46,13 +49,14 @@ pub enum Role {
 impl Role {
     /// Every role, in the order of the actor table; the policy schema's `Cloison::Role` enum
     /// must list exactly these.
-    pub const ALL: [Role; 11] = [
+    pub const ALL: [Role; 12] = [
         Role::Supplier,
         Role::Customer,
         Role::ThirdParty,
         Role::RegisterStaff,
         Role::MeteringStaff,
         Role::MeterReader,
+        Role::ConnectionStaff,
         Role::CallCenter,
         Role::Auditor,
         Role::Support,
@@ -69,6 +73,7 @@ impl Role {
             Role::RegisterStaff => "register_staff",
             Role::MeteringStaff => "metering_staff",
             Role::MeterReader => "meter_reader",
+            Role::ConnectionStaff => "connection_staff",
             Role::CallCenter => "call_center",
             Role::Auditor => "auditor",
             Role::Support => "support",
@@ -113,6 +118,7 @@ impl Role {
             Role::RegisterStaff
             | Role::MeteringStaff
             | Role::MeterReader
+            | Role::ConnectionStaff
             | Role::CallCenter
             | Role::Auditor
             | Role::Support => {

@@ -54,7 +54,8 @@ pub const EVALUATION_ERROR: &str = "evaluation-error";
 /// The policy files compiled into the binary, by the path errors give them.
 const EMBEDDED_SCHEMA: (&str, &str) =
     ("policies/cloison.cedarschema", include_str!("../../../policies/cloison.cedarschema"));
-const EMBEDDED_POLICIES: [(&str, &str); 6] = [
+const EMBEDDED_POLICIES: [(&str, &str); 7] = [
+    ("policies/connections.cedar", include_str!("../../../policies/connections.cedar")),
     ("policies/installation.cedar", include_str!("../../../policies/installation.cedar")),
     ("policies/journal.cedar", include_str!("../../../policies/journal.cedar")),
     ("policies/mandates.cedar", include_str!("../../../policies/mandates.cedar")),
@@ -84,6 +85,7 @@ pub struct Policy {
     register: cedar::EntityUid,
     installation: cedar::EntityUid,
     metering: cedar::EntityUid,
+    connections: cedar::EntityUid,
     /// Per action (indexed by `Action as usize`): the roles whose applicable policies have a
     /// condition, so their decision depends on the facts; `None` in the set stands for roles
     /// no scope names. See [`Policy::needs_facts`].
@@ -104,7 +106,7 @@ pub struct Policy {
 const MEMO_ROLES: usize = 256;
 
 /// The distinct resources an answer can depend on (see `Resource::memo_slot`).
-const RESOURCE_SLOTS: usize = 11 + domain::scenario::ScenarioKind::ALL.len();
+const RESOURCE_SLOTS: usize = 12 + domain::scenario::ScenarioKind::ALL.len();
 
 /// Answers remembered per role: each action, with or without each of the two memberships,
 /// for each distinct resource.
@@ -316,6 +318,13 @@ pub enum Action {
     RequestAccess,
     /// A service manager's decision on a request for a role of the service (R6).
     DecideAccessRequest,
+    /// The producer connection queue's procedure: capacities, requests, offers, the daily
+    /// run (R15).
+    ManageConnections,
+    /// Every queue as it stands, and the audit that rebuilds them from the journal (R15).
+    ReviewConnections,
+    /// A producer's own connection requests, their ranks and the capacity figures (R15).
+    ReadOwnConnections,
 }
 
 /// The kinds of resource the schema declares, each action applying to some of them.
@@ -339,11 +348,13 @@ pub enum ResourceKind {
     Metering,
     /// A meter reader's route in the current reading window (R9).
     Route,
+    /// The producer connection queues (a singleton) (R15).
+    Connections,
 }
 
 impl Action {
     /// Every action, in declaration order.
-    pub const ALL: [Action; 37] = [
+    pub const ALL: [Action; 40] = [
         Action::ReadAccessPoint,
         Action::ReadHistory,
         Action::WriteRegister,
@@ -381,6 +392,9 @@ impl Action {
         Action::OpenBreakGlass,
         Action::RequestAccess,
         Action::DecideAccessRequest,
+        Action::ManageConnections,
+        Action::ReviewConnections,
+        Action::ReadOwnConnections,
     ];
 
     /// The kinds of resource the action applies to, as the schema's `appliesTo` says.
@@ -415,6 +429,9 @@ impl Action {
             Action::ReadConsumption => &[K::AccessPoint],
             Action::WriteReadings | Action::ValidateReadings | Action::AssignRoutes => &[K::Metering],
             Action::ReadRoute | Action::WriteRouteReading => &[K::Route],
+            Action::ManageConnections | Action::ReviewConnections | Action::ReadOwnConnections => {
+                &[K::Connections]
+            }
         }
     }
 
@@ -462,7 +479,11 @@ impl Action {
             | Action::ReviewMandates
             | Action::OpenBreakGlass
             | Action::RequestAccess
-            | Action::DecideAccessRequest => Confidentiality::PersonalData,
+            | Action::DecideAccessRequest
+            // A producer may be a person, and a request names it and its project.
+            | Action::ManageConnections
+            | Action::ReviewConnections
+            | Action::ReadOwnConnections => Confidentiality::PersonalData,
         }
     }
 
@@ -506,6 +527,9 @@ impl Action {
             Action::OpenBreakGlass => "OpenBreakGlass",
             Action::RequestAccess => "RequestAccess",
             Action::DecideAccessRequest => "DecideAccessRequest",
+            Action::ManageConnections => "ManageConnections",
+            Action::ReviewConnections => "ReviewConnections",
+            Action::ReadOwnConnections => "ReadOwnConnections",
         }
     }
 }
@@ -548,6 +572,8 @@ pub enum Resource<'a> {
         /// Whether the route is the asking reader's own, holding the point asked about.
         own: bool,
     },
+    /// The producer connection queues as a whole.
+    Connections,
 }
 
 impl Resource<'_> {
@@ -562,6 +588,7 @@ impl Resource<'_> {
             Resource::ScenarioKind { .. } => ResourceKind::ScenarioKind,
             Resource::Queue { .. } => ResourceKind::Queue,
             Resource::Metering => ResourceKind::Metering,
+            Resource::Connections => ResourceKind::Connections,
             Resource::Route { .. } => ResourceKind::Route,
         }
     }
@@ -581,8 +608,9 @@ impl Resource<'_> {
             Resource::Queue { own } => 6 + usize::from(*own),
             Resource::Metering => 8,
             Resource::Route { own } => 9 + usize::from(*own),
+            Resource::Connections => 11,
             Resource::ScenarioKind { kind } => {
-                11 + domain::scenario::ScenarioKind::ALL.iter().position(|k| k == kind).unwrap_or(0)
+                12 + domain::scenario::ScenarioKind::ALL.iter().position(|k| k == kind).unwrap_or(0)
             }
         }
     }
@@ -680,6 +708,7 @@ impl Policy {
         let register = singleton("Cloison::Register", "register")?;
         let installation = singleton("Cloison::Installation", "installation")?;
         let metering = singleton("Cloison::Metering", "metering")?;
+        let connections = singleton("Cloison::Connections", "connections")?;
         let action_type = name("Cloison::Action")?;
         let actions = Action::ALL
             .iter()
@@ -728,6 +757,7 @@ impl Policy {
             register,
             installation,
             metering,
+            connections,
             conditional,
             mandating,
             actions,
@@ -957,6 +987,10 @@ impl Policy {
                 self.metering.clone(),
                 Some(cedar::Entity::new_no_attrs(self.metering.clone(), Default::default())),
             ),
+            Resource::Connections => (
+                self.connections.clone(),
+                Some(cedar::Entity::new_no_attrs(self.connections.clone(), Default::default())),
+            ),
         };
         let schema = conform.then_some(&self.schema);
         let entities =
@@ -982,7 +1016,7 @@ mod tests {
     }
 
     /// Every role, as the domain spells them.
-    fn roles() -> [&'static str; 11] {
+    fn roles() -> [&'static str; 12] {
         domain::Role::ALL.map(domain::Role::as_str)
     }
 
@@ -1054,6 +1088,7 @@ mod tests {
             ResourceKind::Queue => Resource::Queue { own: true },
             ResourceKind::Metering => Resource::Metering,
             ResourceKind::Route => Resource::Route { own: true },
+            ResourceKind::Connections => Resource::Connections,
         }
     }
 
@@ -1065,6 +1100,7 @@ mod tests {
             Resource::Register,
             Resource::Installation,
             Resource::Metering,
+            Resource::Connections,
         ];
         for own in [false, true] {
             all.push(Resource::Scenario { own });
@@ -1221,6 +1257,16 @@ mod tests {
             ("meter_reader", ReadOwnAccessLog, both(), deny.clone()),
             ("meter_reader", ReadAccessLog, both(), deny.clone()),
             ("meter_reader", ReadConsumption, both(), deny.clone()),
+            // R15: the connections team runs the producer queue, and sees no register,
+            // consumption or journal.
+            ("connection_staff", ReadAccessPoint, both(), deny.clone()),
+            ("connection_staff", ReadHistory, both(), deny.clone()),
+            ("connection_staff", WriteRegister, both(), deny.clone()),
+            ("connection_staff", ReadJournalHead, none.clone(), (true, Nothing)),
+            ("connection_staff", ReadJournalEntries, both(), deny.clone()),
+            ("connection_staff", ReadOwnAccessLog, both(), deny.clone()),
+            ("connection_staff", ReadAccessLog, both(), deny.clone()),
+            ("connection_staff", ReadConsumption, both(), deny.clone()),
             ("researcher", ReadJournalEntries, both(), deny.clone()),
             ("researcher", ReadOwnAccessLog, both(), deny.clone()),
             ("researcher", ReadAccessLog, both(), deny.clone()),
@@ -1269,17 +1315,18 @@ mod tests {
         ];
         // The register-wide and installation actions: who may, and what a permit reveals;
         // every other role is denied.
-        const STAFF_AND_SYSTEM: [&str; 7] = [
+        const STAFF_AND_SYSTEM: [&str; 8] = [
             "register_staff",
             "metering_staff",
             "meter_reader",
+            "connection_staff",
             "call_center",
             "auditor",
             "support",
             "system",
         ];
         #[rustfmt::skip]
-        let granted: [(Action, &[&str], Visible); 19] = [
+        let granted: [(Action, &[&str], Visible); 22] = [
             (ReadRegisterSummary, &["register_staff", "metering_staff", "auditor", "system"], All),
             (ReadRegisterSummary, &["support"], Nothing),
             (ListAccessPoints, &["register_staff", "metering_staff", "auditor", "system"], All),
@@ -1299,6 +1346,9 @@ mod tests {
             (OpenBreakGlass, &["support"], Nothing),
             (RequestAccess, &STAFF_AND_SYSTEM, Nothing),
             (DecideAccessRequest, &STAFF_AND_SYSTEM, Nothing),
+            (ManageConnections, &["connection_staff", "system"], Nothing),
+            (ReviewConnections, &["connection_staff", "system", "auditor"], Nothing),
+            (ReadOwnConnections, &["customer"], Nothing),
         ];
         let mut rows = rows;
         for action in [
@@ -1320,6 +1370,9 @@ mod tests {
             OpenBreakGlass,
             RequestAccess,
             DecideAccessRequest,
+            ManageConnections,
+            ReviewConnections,
+            ReadOwnConnections,
         ] {
             for role in roles() {
                 let answer = granted
@@ -1571,12 +1624,14 @@ mod tests {
                 "auditor-reads-journal-entries",
                 "auditor-reads-register",
                 "auditor-reviews-access",
+                "auditor-reviews-connections",
                 "auditor-reviews-mandates",
                 "auditor-starts-no-scenario",
                 "auditor-writes-no-readings",
                 "call-center-reads-consumption",
                 "call-center-reads-register",
                 "competitor-told-end-of-contract",
+                "connection-staff-manages-connections",
                 "customer-asks-for-access-log",
                 "customer-reads-own-access-log",
                 "customer-reads-own-consumption",
@@ -1591,6 +1646,7 @@ mod tests {
                 "metering-staff-validates-readings",
                 "metering-staff-writes-readings",
                 "party-reads-own-queue",
+                "producer-reads-own-connections",
                 "r3-budget-meter-told-as-end-of-contract",
                 "r3-drop-told-as-end-of-contract",
                 "register-staff-manages-mandates",
@@ -1610,6 +1666,7 @@ mod tests {
                 "support-writes-notes-and-checkpoints",
                 "system-assigns-routes",
                 "system-manages-access",
+                "system-manages-connections",
                 "system-manages-mandates",
                 "system-manages-tokens",
                 "system-reads-and-writes-register",

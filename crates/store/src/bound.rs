@@ -389,6 +389,43 @@ pub(crate) const MANDATE_REVOCATIONS: Table = Table {
     exclude: None,
 };
 
+/// A producer connection queue's accepted command, as the domain's JSON (R15).
+pub(crate) const CONNECTION_COMMANDS: Table = Table {
+    name: "connection_commands",
+    columns: &[("substation", Text), ("seq", Int), ("command", Text), ("recorded_at", Int)],
+    key: 2,
+    exclude: None,
+};
+
+/// A version of a producer connection queue's figures (R15).
+pub(crate) const CONNECTION_QUEUES: Table = Table {
+    name: "connection_queues",
+    columns: &[
+        ("substation", Text),
+        ("version", Int),
+        ("capacity_kw", Int),
+        ("next_filing", Int),
+        ("last_day", OptText),
+    ],
+    key: 2,
+    exclude: None,
+};
+
+/// A version of a producer connection request (R15).
+pub(crate) const CONNECTION_REQUESTS: Table = Table {
+    name: "connection_requests",
+    columns: &[
+        ("request_id", Text),
+        ("version", Int),
+        ("substation", Text),
+        ("producer_id", Text),
+        ("state", Text),
+        ("request", Text),
+    ],
+    key: 2,
+    exclude: None,
+};
+
 /// Why a break-glass access was opened (sealed), and the token it opened (R10).
 pub(crate) const BREAK_GLASS: Table = Table {
     name: "break_glass",
@@ -426,7 +463,7 @@ pub(crate) const ACCESS_REQUEST_DECISIONS: Table = Table {
 };
 
 /// Every bound table.
-pub(crate) const TABLES: [&Table; 28] = [
+pub(crate) const TABLES: [&Table; 31] = [
     &PARTIES,
     &ACCESS_POINTS,
     &OCCUPANCIES,
@@ -455,6 +492,9 @@ pub(crate) const TABLES: [&Table; 28] = [
     &BREAK_GLASS,
     &ACCESS_REQUESTS,
     &ACCESS_REQUEST_DECISIONS,
+    &CONNECTION_COMMANDS,
+    &CONNECTION_QUEUES,
+    &CONNECTION_REQUESTS,
 ];
 
 /// One column's value, as either database returned it.

@@ -30,6 +30,7 @@ pub mod market;
 pub mod metering;
 pub mod naive;
 mod point;
+pub mod producer;
 mod register;
 pub mod seal;
 pub mod staff;

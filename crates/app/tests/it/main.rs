@@ -12,4 +12,5 @@ mod lint;
 mod mandates;
 mod market;
 mod metering;
+mod producers;
 mod settings;

@@ -155,6 +155,9 @@ async fn without_triggers(db: &TestDb, conn: &mut sqlx::AnyConnection) -> Vec<St
             "break_glass",
             "access_requests",
             "access_request_decisions",
+            "connection_commands",
+            "connection_queues",
+            "connection_requests",
         ]
         .iter()
         .map(|t| format!("ALTER TABLE {t} DISABLE TRIGGER USER"))
