@@ -216,6 +216,7 @@ async fn tour(
     out.push_str(&market_story(app, actor).await?);
     out.push_str(&metering_story(app, actor, summary, &args.db).await?);
     out.push_str(&access_story(app, actor, args.seed, summary).await?);
+    out.push_str(&producer_story(app, actor, &history.access_point.substation).await?);
     let db = match &args.db {
         Some(db) => format!(" --db {db}"),
         None => String::new(),
@@ -230,6 +231,8 @@ async fn tour(
          \x20 cloison register history {ean}{db}\n\
          \x20 cloison journal verify{db}    (every write and read above is in a tamper-evident journal)\n\
          \x20 cloison journal search --subject {ean}{db}\n\
+         \x20 cloison producers list{db}    (the connection queues, every deadline)\n\
+         \x20 cloison producers audit{db}    (the queues rebuilt from the journal)\n\
          \x20 cloison messages peek --party dso:budget_meter{db}    (the budget-meter team's work orders)\n\
          \x20 cloison register show {unknown}{db}    (a valid EAN the register does not know)\n\
          \x20 cloison register show {mistyped}{db}    (a wrong check digit)\n"
@@ -546,6 +549,93 @@ async fn access_story(app: &Cloison, actor: &Actor, seed: u64, summary: &DemoSum
     out.push_str(&format!(
         "Written mandate (R5): {customer} authorises {advisor} to see {ean} from 30 days ago\n\
          \x20 now: {inside}; 60 days ago, before the mandate: {before}; once revoked: {revoked}\n"
+    ));
+    Ok(out)
+}
+
+/// A producer connection queue on `substation` (R15), played over the last five months: a
+/// partial offer split into a waiting part that keeps its rank, a caducity the daily run
+/// applies (the regulator told), the capacity re-offered in rank order; then one producer's
+/// own view and the audit that rebuilds the queue from the journal.
+async fn producer_story(app: &Cloison, actor: &Actor, substation: &domain::SubstationId) -> Result<String> {
+    use domain::producer::Command;
+    let today = app::market_today();
+    let day = |n: i64| today.checked_sub(jiff::Span::new().days(150 - n));
+    let now = jiff::Timestamp::now();
+    let producers = [
+        ("prod-solaire-hesbaye", "Solaire Hesbaye SA"),
+        ("prod-eole-condroz", "Éole Condroz SRL"),
+        ("prod-biogaz-famenne", "Biogaz Famenne SC"),
+    ];
+    let mut changes = Vec::new();
+    for (id, name) in producers {
+        let party = domain::Party {
+            id: id.parse()?,
+            kind: domain::PartyKind::Company,
+            name: name.parse()?,
+            phone: None,
+            email: None,
+        };
+        changes.push((now, app::Change::PutParty(party)));
+    }
+    app.register_apply(actor, changes).await?;
+    let run = |command: Command| async move {
+        app.connection_command(actor, substation.clone(), command).await.map(app::Sent::into_view)
+    };
+    run(Command::SetCapacity { kw: 4_000, day: day(0)? }).await?;
+    let mut ids = Vec::new();
+    for ((id, _), (kw, n)) in producers.iter().zip([(2_500, 1), (2_000, 1), (800, 2)]) {
+        let filed =
+            run(Command::Acknowledge { producer: id.parse()?, kw, transmission_study: false, day: day(n)? })
+                .await?;
+        ids.push(filed.request.map(|r| r.id).unwrap_or_default());
+    }
+    run(Command::PayDetailedStudy { request: ids[0].clone(), day: day(3)? }).await?;
+    let split = run(Command::PayDetailedStudy { request: ids[1].clone(), day: day(3)? }).await?;
+    run(Command::PayDetailedStudy { request: ids[2].clone(), day: day(4)? }).await?;
+    run(Command::SendOffer { request: ids[0].clone(), day: day(10)? }).await?;
+    run(Command::SendOffer { request: ids[1].clone(), day: day(10)? }).await?;
+    run(Command::Sign { request: ids[1].clone(), day: day(20)? }).await?;
+    let daily = app.connections_daily(actor, day(80)?).await?.into_view();
+    app.connections_daily(actor, today).await?;
+    let partial = split.request.map(|r| r.kw).unwrap_or_default();
+    let mut out = format!(
+        "\nProducer connection queue on {substation} (R15), 4,000 kW of hosting capacity:\n\
+         \x20 {} 2,500 kW, {} 2,000 kW (only {partial} kW free: the rest waits at its rank), {} 800 kW\n",
+        ids[0], ids[1], ids[2]
+    );
+    for queue in &daily.changed {
+        for h in &queue.happened {
+            out.push_str(&format!(
+                "  daily run {}: {} {}{}{}\n",
+                daily.day,
+                h.request.as_deref().unwrap_or("queue"),
+                h.what,
+                h.kw.map(|kw| format!(" {kw} kW")).unwrap_or_default(),
+                if h.regulator { " (the regulator told)" } else { "" }
+            ));
+        }
+    }
+    let eole = Actor { party: producers[1].0.parse()?, role: Role::Customer, session: actor.session.clone() };
+    let own = app.own_connections(&eole).await?.into_view();
+    out.push_str(&format!("  what {} sees: its own requests only\n", producers[1].0));
+    for o in &own {
+        out.push_str(&format!(
+            "    {} {} kW {} position {} (capacity {} kW, free {} kW, waiting {} kW)\n",
+            o.request.id,
+            o.request.kw,
+            o.request.state,
+            o.position.map_or_else(|| "-".to_owned(), |p| p.to_string()),
+            o.figures.capacity_kw,
+            o.figures.free_kw,
+            o.figures.waiting_kw
+        ));
+    }
+    let audit = app.connections_audit(actor).await?.into_view();
+    out.push_str(&format!(
+        "  audit: {} commands replayed from the journal, {}\n",
+        audit.commands,
+        audit.first_difference.as_deref().unwrap_or("the stored queue is exactly what they make")
     ));
     Ok(out)
 }

@@ -24,6 +24,7 @@ mod mandates;
 mod market;
 mod metering;
 mod output;
+mod producers;
 mod register;
 mod serve;
 mod time;
@@ -85,6 +86,12 @@ enum Command {
     /// Customers' written mandates (R5): record, revoke, list, sample for an audit.
     #[command(subcommand)]
     Mandates(mandates::MandatesCommand),
+    /// Producer connection queues (R15): capacities, requests, offers, the daily run, the audit.
+    #[command(subcommand)]
+    Producers(producers::ProducersCommand),
+    /// The Belgian working-day calendar the market and connection deadlines count in.
+    #[command(subcommand)]
+    Calendar(producers::CalendarCommand),
     /// Measure this installation under load.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -155,6 +162,8 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Admin(cmd) => admin::run(cli.config.as_deref(), cmd).await,
         Command::Iam(cmd) => iam::run(cli.config.as_deref(), cmd).await,
         Command::Mandates(cmd) => mandates::run(cli.config.as_deref(), cmd).await,
+        Command::Producers(cmd) => producers::run(cli.config.as_deref(), cmd).await,
+        Command::Calendar(cmd) => producers::run_calendar(cmd),
         Command::Bench(cmd) => bench::run(cli.config.as_deref(), cmd).await,
         Command::Witness(cmd) => witness::run(cmd).await,
     }

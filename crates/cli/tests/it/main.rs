@@ -11,5 +11,6 @@ mod market;
 mod metering;
 mod opening;
 mod output;
+mod producers;
 mod serve;
 mod witness;
