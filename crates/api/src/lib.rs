@@ -21,6 +21,7 @@ mod mandates;
 mod market;
 mod metering;
 mod metrics;
+mod producers;
 mod routes;
 mod schema;
 mod server;

@@ -41,6 +41,11 @@ use crate::metering::{
     __path_validation_queue, assign_route, consumption, decide_finding, index_readings, post_index_readings,
     post_readings, post_route_reading, route, validation_queue,
 };
+use crate::producers::{
+    __path_connection_command, __path_connection_queues, __path_connections_audit, __path_connections_daily,
+    __path_own_connections, connection_command, connection_queues, connections_audit, connections_daily,
+    own_connections,
+};
 use crate::schema;
 use crate::{ApiError, State as AppState};
 
@@ -104,7 +109,12 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(request_access, access_requests))
         .routes(routes!(decide_access_request))
         .routes(routes!(open_break_glass, break_glass_report))
-        .routes(routes!(consumption_history));
+        .routes(routes!(consumption_history))
+        .routes(routes!(connection_queues))
+        .routes(routes!(connection_command))
+        .routes(routes!(connections_daily))
+        .routes(routes!(own_connections))
+        .routes(routes!(connections_audit));
     schema::add_layer_errors(routes.get_openapi_mut());
     routes
 }

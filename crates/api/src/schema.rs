@@ -1035,3 +1035,241 @@ pub struct BreakGlassUse {
     /// The acts made with its token, in journal order.
     acts: Vec<BreakGlassAct>,
 }
+
+/// A command of a producer connection queue (R15): `command` says which, and which of the
+/// other fields it takes.
+#[derive(Serialize, ToSchema)]
+pub struct ConnectionCommand {
+    /// `set_capacity` (kw), `acknowledge` (producer, kw, transmission_study?),
+    /// `pay_orientation`, `pay_detailed_study`, `send_offer`, `sign`, `order_works`, `withdraw`
+    /// (request), `extend` (request, working_days), `extend_works` (request, until, permit),
+    /// `remove` (request, reason).
+    #[schema(
+        pattern = "^(set_capacity|acknowledge|pay_orientation|pay_detailed_study|send_offer|extend|sign|extend_works|order_works|withdraw|remove)$"
+    )]
+    command: String,
+    /// The day it happened, Europe/Brussels (default today); never after today.
+    #[schema(format = Date)]
+    day: Option<String>,
+    /// A capacity, whole kW, 0 to 100,000,000 (at least 1 for a request).
+    #[schema(minimum = 0, maximum = 100_000_000)]
+    kw: Option<u64>,
+    /// The producer, a network user's party id.
+    producer: Option<String>,
+    /// Whether transmission or local-transmission studies are needed.
+    transmission_study: Option<bool>,
+    /// The request, `SUBSTATION/N` or `SUBSTATION/N.P`.
+    request: Option<String>,
+    /// An extension of the acceptance window, 1 to 20 working days.
+    #[schema(minimum = 1, maximum = 20)]
+    working_days: Option<u32>,
+    /// The new last day to order the works.
+    #[schema(format = Date)]
+    until: Option<String>,
+    /// The permit certificate's reference.
+    permit: Option<String>,
+    /// What changed in the installation.
+    reason: Option<String>,
+}
+
+/// The day of a daily run.
+#[derive(Serialize, ToSchema)]
+pub struct DailyRequest {
+    /// The day run for (default today); never after today.
+    #[schema(format = Date)]
+    day: Option<String>,
+}
+
+/// What a command or a daily run did to one request, or to the queue.
+#[derive(Serialize, ToSchema)]
+pub struct ConnectionHappening {
+    /// The request, or none for the queue itself.
+    request: Option<String>,
+    /// What happened: capacity_set, acknowledged, orientation_paid, reserved, split, waiting,
+    /// reoffered, offered, reminder, extended, signed, works_extended, works_ordered, lapsed,
+    /// withdrawn, removed.
+    what: String,
+    /// Capacity concerned, kW.
+    kw: Option<u32>,
+    /// The deadline it set.
+    #[schema(format = Date)]
+    due: Option<String>,
+    /// Whether the regulator is told.
+    regulator: bool,
+}
+
+/// A queue's capacity figures, kW.
+#[derive(Serialize, ToSchema)]
+pub struct ConnectionFigures {
+    /// Hosting capacity.
+    capacity_kw: u32,
+    /// Reserved by requests being studied or offered.
+    reserved_kw: u32,
+    /// Acquired by signed contracts.
+    allocated_kw: u32,
+    /// Free.
+    free_kw: u32,
+    /// Asked by requests on the waiting list.
+    waiting_kw: u32,
+    /// Requests still in the procedure.
+    active_requests: u32,
+}
+
+/// A request's place: the acknowledgement's day, the filing number, the part.
+#[derive(Serialize, ToSchema)]
+pub struct ConnectionRank {
+    /// The admissibility acknowledgement's day.
+    #[schema(format = Date)]
+    acknowledged: String,
+    /// The order acknowledgements were recorded in on the substation.
+    filing: u32,
+    /// 0 for the request as filed, then each waiting part split off it.
+    part: u32,
+}
+
+/// A connection request (or one part of it) with every deadline.
+#[derive(Serialize, ToSchema)]
+pub struct ConnectionRequest {
+    /// `SUBSTATION/N`, `.P` for a part.
+    id: String,
+    /// The producer.
+    producer: String,
+    /// Its place.
+    rank: ConnectionRank,
+    /// The installation's power, kW.
+    installation_kw: u32,
+    /// The capacity this request or part asks for, kW.
+    kw: u32,
+    /// Whether transmission studies are needed.
+    transmission_study: bool,
+    /// queued, waiting, studying, offered, signed, works_ordered, lapsed, withdrawn, removed.
+    state: String,
+    /// The day of the last change.
+    #[schema(format = Date)]
+    changed: String,
+    /// The orientation study report's due day.
+    #[schema(format = Date)]
+    orientation_report_due: Option<String>,
+    /// The detailed study's payment day.
+    #[schema(format = Date)]
+    study_paid: Option<String>,
+    /// The day the reservation runs from.
+    #[schema(format = Date)]
+    reserved_from: Option<String>,
+    /// Whether the capacity offered is only part of what was asked.
+    partial: bool,
+    /// The proposal's due day.
+    #[schema(format = Date)]
+    offer_due: Option<String>,
+    /// The day the proposal was sent.
+    #[schema(format = Date)]
+    offered: Option<String>,
+    /// The last day to sign and pay.
+    #[schema(format = Date)]
+    accept_by: Option<String>,
+    /// The reminder's day.
+    #[schema(format = Date)]
+    reminder_on: Option<String>,
+    /// Whether the reminder was sent.
+    reminded: bool,
+    /// Working days of extension granted.
+    extended_days: u32,
+    /// The signature day.
+    #[schema(format = Date)]
+    signed: Option<String>,
+    /// The last day to order the works.
+    #[schema(format = Date)]
+    works_by: Option<String>,
+    /// The permit reference that extended the works deadline.
+    works_permit: Option<String>,
+    /// The day the procedure ended.
+    #[schema(format = Date)]
+    ended: Option<String>,
+    /// Why it ended.
+    end_reason: Option<String>,
+    /// Whether the regulator was told.
+    regulator_told: bool,
+}
+
+/// What a command did.
+#[derive(Serialize, ToSchema)]
+pub struct ConnectionOutcome {
+    /// The substation.
+    substation: String,
+    /// The command.
+    command: String,
+    /// What happened.
+    happened: Vec<ConnectionHappening>,
+    /// The queue's figures after.
+    figures: ConnectionFigures,
+    /// The request named or filed.
+    request: Option<ConnectionRequest>,
+}
+
+/// A request with its position in its queue.
+#[derive(Serialize, ToSchema)]
+pub struct RankedConnectionRequest {
+    /// Its position among the requests in the procedure.
+    position: Option<u32>,
+    /// The request.
+    #[serde(flatten)]
+    request: ConnectionRequest,
+}
+
+/// A substation's queue.
+#[derive(Serialize, ToSchema)]
+pub struct ConnectionQueue {
+    /// The substation.
+    substation: String,
+    /// Its figures.
+    figures: ConnectionFigures,
+    /// Every request, in rank order.
+    requests: Vec<RankedConnectionRequest>,
+}
+
+/// A producer's own request.
+#[derive(Serialize, ToSchema)]
+pub struct OwnConnection {
+    /// The substation.
+    substation: String,
+    /// Its position among the requests in the procedure.
+    position: Option<u32>,
+    /// The queue's figures.
+    figures: ConnectionFigures,
+    /// The request.
+    request: ConnectionRequest,
+}
+
+/// One queue's part of a daily run.
+#[derive(Serialize, ToSchema)]
+pub struct DailyQueue {
+    /// The substation.
+    substation: String,
+    /// What happened.
+    happened: Vec<ConnectionHappening>,
+}
+
+/// What a daily run did.
+#[derive(Serialize, ToSchema)]
+pub struct DailyReport {
+    /// The day run for.
+    #[schema(format = Date)]
+    day: String,
+    /// Queues checked.
+    queues: u32,
+    /// Queues where something happened.
+    changed: Vec<DailyQueue>,
+}
+
+/// The queues rebuilt from their journaled commands, beside the stored ones.
+#[derive(Serialize, ToSchema)]
+pub struct ConnectionAudit {
+    /// Commands replayed.
+    commands: u32,
+    /// Queues compared.
+    queues: u32,
+    /// Requests compared.
+    requests: u32,
+    /// The first difference, named; none when the stored queues are what the commands make.
+    first_difference: Option<String>,
+}

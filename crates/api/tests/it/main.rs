@@ -13,6 +13,7 @@ mod limits;
 mod market;
 mod metering;
 mod openapi;
+mod producers;
 mod rules;
 mod slow_clients;
 mod tls;
