@@ -8,7 +8,7 @@ use anyhow::Result;
 use app::{ConnectionOutcome, QueueView};
 use clap::Subcommand;
 use domain::SubstationId;
-use domain::calendar::{add_working_days, is_working_day, public_holidays};
+use domain::calendar::{ExtraDays, public_holidays};
 use domain::producer::{Command, Happening, parse_kw};
 use jiff::civil::Date;
 
@@ -181,6 +181,10 @@ pub enum CalendarCommand {
         from: String,
         /// The last day (YYYY-MM-DD), counted when it is a working day.
         to: String,
+        /// Regional or company days off to skip too: a CSV file `day,name`
+        /// (data/calendar/extra-days-wallonia.csv is one).
+        #[arg(long)]
+        extra: Option<std::path::PathBuf>,
     },
     /// The day N working days after FROM: where a deadline of N working days falls.
     Add {
@@ -188,6 +192,9 @@ pub enum CalendarCommand {
         n: u32,
         /// The day it runs from (YYYY-MM-DD).
         from: String,
+        /// Regional or company days off to skip too: a CSV file `day,name`.
+        #[arg(long)]
+        extra: Option<std::path::PathBuf>,
     },
     /// The Belgian legal public holidays of YEAR.
     Holidays {
@@ -411,10 +418,22 @@ pub async fn run(config_file: Option<&Path>, command: ProducersCommand) -> Resul
     Ok(())
 }
 
+/// The extra days off of `file`, or none: every line checked, the first bad one named.
+fn extra_days(file: Option<&Path>) -> Result<ExtraDays, Failure> {
+    let Some(file) = file else {
+        return Ok(ExtraDays::default());
+    };
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| Failure::Invalid(format!("--extra: cannot read {}: {e}", file.display())))?;
+    ExtraDays::parse(&file.display().to_string(), &text)
+        .map_err(|e| Failure::Invalid(format!("--extra: {e}")))
+}
+
 /// Runs `cloison calendar …`: no database, no identity; the calendar is public.
 pub fn run_calendar(command: CalendarCommand) -> Result<()> {
     match command {
-        CalendarCommand::WorkingDays { from, to } => {
+        CalendarCommand::WorkingDays { from, to, extra } => {
+            let extra = extra_days(extra.as_deref())?;
             let (from, to) = (day("from", &from)?, day("to", &to)?);
             if to < from {
                 return Err(Failure::Invalid(format!("to: {to} is before {from}")).into());
@@ -423,12 +442,12 @@ pub fn run_calendar(command: CalendarCommand) -> Result<()> {
             let mut d = from;
             while d < to {
                 d = d.tomorrow().map_err(|e| Failure::Invalid(format!("to: {e}")))?;
-                n += u32::from(is_working_day(d));
+                n += u32::from(extra.is_working_day(d));
             }
             outln!("{n}")?;
         }
-        CalendarCommand::Add { n, from } => {
-            outln!("{}", add_working_days(day("from", &from)?, n))?;
+        CalendarCommand::Add { n, from, extra } => {
+            outln!("{}", extra_days(extra.as_deref())?.add_working_days(day("from", &from)?, n))?;
         }
         CalendarCommand::Holidays { year } => {
             if !(1583..=9999).contains(&year) {

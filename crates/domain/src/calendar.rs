@@ -281,6 +281,98 @@ pub fn sub_working_days(date: Date, n: u32) -> Date {
     day
 }
 
+/// Regional or company days off beyond the legal holidays (27 September for the French
+/// Community, 15 November in public services, a company's bridge days), loaded from a file:
+/// what staff count in when they plan, on top of [`is_working_day`]. The deadlines of the
+/// market and of the connection procedure count legal working days only, as the regulations
+/// write them, so a queue replays to the same deadlines whatever file an installation loads.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExtraDays {
+    days: std::collections::BTreeMap<Date, String>,
+}
+
+/// Why a file of extra days was refused: the file, the line and the field, and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}:{line}: {field}: {reason}")]
+pub struct ExtraDaysError {
+    /// The file, as named to the parser.
+    pub file: String,
+    /// The line, from 1.
+    pub line: u64,
+    /// The field at fault.
+    pub field: &'static str,
+    /// What was wrong.
+    pub reason: String,
+}
+
+impl ExtraDays {
+    /// Parses a CSV file with the header `day,name`: one day off a line (`2026-09-27,Fête de la
+    /// Communauté française`). A day listed twice is refused, as is a blank name.
+    pub fn parse(file: &str, text: &str) -> Result<ExtraDays, ExtraDaysError> {
+        let error = |line: u64, field: &'static str, reason: String| ExtraDaysError {
+            file: file.to_owned(),
+            line,
+            field,
+            reason,
+        };
+        let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(text.as_bytes());
+        let headers = reader.headers().map_err(|e| error(1, "header", e.to_string()))?;
+        if headers.iter().collect::<Vec<_>>() != ["day", "name"] {
+            return Err(error(
+                1,
+                "header",
+                format!("expected day,name, found {}", headers.iter().collect::<Vec<_>>().join(",")),
+            ));
+        }
+        let mut days = std::collections::BTreeMap::new();
+        for record in reader.records() {
+            let record = record.map_err(|e| {
+                let line = e.position().map_or(0, |p| p.line());
+                error(line, "line", e.to_string())
+            })?;
+            let line = record.position().map_or(0, |p| p.line());
+            let day_text = record.get(0).unwrap_or_default().trim();
+            let day: Date = day_text.parse().map_err(|_| {
+                error(line, "day", format!("a day is written YYYY-MM-DD, found {day_text:?}"))
+            })?;
+            let name = record.get(1).unwrap_or_default().trim();
+            if name.is_empty() {
+                return Err(error(line, "name", "a day off is named".into()));
+            }
+            if days.insert(day, name.to_owned()).is_some() {
+                return Err(error(line, "day", format!("{day} is listed twice")));
+            }
+        }
+        Ok(ExtraDays { days })
+    }
+
+    /// The extra day off on `date`, by name.
+    pub fn on(&self, date: Date) -> Option<&str> {
+        self.days.get(&date).map(String::as_str)
+    }
+
+    /// Whether `date` is a working day: a legal one that is not an extra day off.
+    pub fn is_working_day(&self, date: Date) -> bool {
+        is_working_day(date) && !self.days.contains_key(&date)
+    }
+
+    /// The `n`-th working day after `date`, extra days off skipped too.
+    pub fn add_working_days(&self, date: Date, n: u32) -> Date {
+        let mut day = date;
+        let mut left = n;
+        while left > 0 {
+            match day.tomorrow() {
+                Ok(next) => day = next,
+                Err(_) => return day,
+            }
+            if self.is_working_day(day) {
+                left -= 1;
+            }
+        }
+        day
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -375,6 +467,24 @@ mod tests {
     fn years_outside_the_date_range_are_clamped() {
         assert_eq!(easter_sunday(i16::MAX), easter_sunday(9999));
         assert_eq!(easter_sunday(i16::MIN), easter_sunday(-9999));
+    }
+
+    #[test]
+    fn extra_days_are_skipped_and_bad_files_named() {
+        let extra =
+            ExtraDays::parse("extra.csv", "day,name\n2026-09-28,Company bridge day\n").expect("a good file");
+        assert!(is_working_day(date(2026, 9, 28)));
+        assert!(!extra.is_working_day(date(2026, 9, 28)));
+        assert_eq!(extra.add_working_days(date(2026, 9, 25), 1), date(2026, 9, 29));
+        assert_eq!(extra.on(date(2026, 9, 28)), Some("Company bridge day"));
+        let refused = ExtraDays::parse("extra.csv", "day,name\n2026-09-28,A\n2026-02-30,B\n")
+            .expect_err("no 30 February");
+        assert_eq!((refused.line, refused.field), (3, "day"));
+        let refused =
+            ExtraDays::parse("extra.csv", "day,name\n2026-09-28,A\n2026-09-28,B\n").expect_err("twice");
+        assert_eq!((refused.line, refused.field), (3, "day"));
+        let refused = ExtraDays::parse("extra.csv", "date,label\n").expect_err("bad header");
+        assert_eq!(refused.field, "header");
     }
 
     proptest! {
