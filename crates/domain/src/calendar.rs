@@ -248,14 +248,20 @@ pub fn is_working_day(date: Date) -> bool {
 /// day a deadline of "n working days" from `date` falls on. Saturates at the last date a
 /// [`Date`] can hold rather than failing, since no deadline reaches year 9999.
 pub fn add_working_days(date: Date, n: u32) -> Date {
+    walk_working_days(date, n, true, is_working_day)
+}
+
+/// The `n`-th day `is_working` accepts after `date` (or before it, `forward` false),
+/// saturating at the ends of what a [`Date`] can hold.
+fn walk_working_days(date: Date, n: u32, forward: bool, is_working: impl Fn(Date) -> bool) -> Date {
     let mut day = date;
     let mut left = n;
     while left > 0 {
-        match day.tomorrow() {
+        match if forward { day.tomorrow() } else { day.yesterday() } {
             Ok(next) => day = next,
             Err(_) => return day,
         }
-        if is_working_day(day) {
+        if is_working(day) {
             left -= 1;
         }
     }
@@ -267,18 +273,7 @@ pub fn add_working_days(date: Date, n: u32) -> Date {
 /// "n working days before a deadline" falls on. Saturates at the first date a [`Date`] can
 /// hold.
 pub fn sub_working_days(date: Date, n: u32) -> Date {
-    let mut day = date;
-    let mut left = n;
-    while left > 0 {
-        match day.yesterday() {
-            Ok(previous) => day = previous,
-            Err(_) => return day,
-        }
-        if is_working_day(day) {
-            left -= 1;
-        }
-    }
-    day
+    walk_working_days(date, n, false, is_working_day)
 }
 
 /// Regional or company days off beyond the legal holidays (27 September for the French
@@ -358,18 +353,7 @@ impl ExtraDays {
 
     /// The `n`-th working day after `date`, extra days off skipped too.
     pub fn add_working_days(&self, date: Date, n: u32) -> Date {
-        let mut day = date;
-        let mut left = n;
-        while left > 0 {
-            match day.tomorrow() {
-                Ok(next) => day = next,
-                Err(_) => return day,
-            }
-            if self.is_working_day(day) {
-                left -= 1;
-            }
-        }
-        day
+        walk_working_days(date, n, true, |d| self.is_working_day(d))
     }
 }
 
