@@ -175,9 +175,10 @@ pub struct On {
 /// Calendar commands.
 #[derive(Debug, Subcommand)]
 pub enum CalendarCommand {
-    /// How many working days fall after FROM up to and including TO.
+    /// How many working days there are from FROM to TO, both included (as a working-day
+    /// count of a period is usually understood: a week from Monday to Friday has five).
     WorkingDays {
-        /// The first day (YYYY-MM-DD), not counted.
+        /// The first day (YYYY-MM-DD), counted when it is a working day.
         from: String,
         /// The last day (YYYY-MM-DD), counted when it is a working day.
         to: String,
@@ -186,7 +187,8 @@ pub enum CalendarCommand {
         #[arg(long)]
         extra: Option<std::path::PathBuf>,
     },
-    /// The day N working days after FROM: where a deadline of N working days falls.
+    /// The day N working days after FROM (FROM not counted): where a deadline of "N working
+    /// days from FROM" falls.
     Add {
         /// Working days.
         n: u32,
@@ -438,7 +440,7 @@ pub fn run_calendar(command: CalendarCommand) -> Result<()> {
             if to < from {
                 return Err(Failure::Invalid(format!("to: {to} is before {from}")).into());
             }
-            let mut n = 0u32;
+            let mut n = u32::from(extra.is_working_day(from));
             let mut d = from;
             while d < to {
                 d = d.tomorrow().map_err(|e| Failure::Invalid(format!("to: {e}")))?;
