@@ -22,6 +22,7 @@ pub mod register;
 pub mod role;
 pub mod scenario;
 pub mod staff;
+pub mod works;
 
 pub use access_point::{
     AccessPoint, Address, AddressError, Energy, GridStatus, MeterKind, ReadingRegime, SubstationId,

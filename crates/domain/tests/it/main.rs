@@ -8,3 +8,4 @@ mod producer;
 mod scenario;
 mod scenario_properties;
 mod synthetic;
+mod works;
