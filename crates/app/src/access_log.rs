@@ -130,6 +130,7 @@ fn service_of(role: &str) -> Option<&'static str> {
         Role::MeteringStaff => Some("metering team"),
         Role::MeterReader => Some("meter reading"),
         Role::ConnectionStaff => Some("connections team"),
+        Role::WorksStaff => Some("customer works team"),
         Role::CallCenter => Some("call center"),
         Role::Auditor => Some("ethics committee"),
         Role::Support => Some("support and administration"),

@@ -27,6 +27,7 @@ mod register;
 mod settings;
 pub mod wire;
 mod witnessed;
+mod works;
 mod write;
 
 pub use access_log::{ACCESS_LOG_MAX_LIMIT, AccessLog, AccessLogEntry, AccessLogQuery, Accessor};
@@ -71,6 +72,7 @@ pub use store::{
     StoredEntry, Verified, VerifyError, Written, redacted, sqlite_url,
 };
 pub use wire::{ConsistencyProofView, HeadView, InclusionProofView};
+pub use works::{RETENTION_CSV, RetentionReport, WorkView};
 
 use domain::PartyId;
 

@@ -34,6 +34,8 @@ pub enum Role {
     /// The DSO's connections team: producers' connection requests and the hosting
     /// capacity they queue for (R15).
     ConnectionStaff,
+    /// The DSO's customer works team: connection and meter work requests (R13).
+    WorksStaff,
     /// A call-center operator (read-only).
     CallCenter,
     /// The ethics committee: reads everything and the journal, changes nothing.
@@ -49,7 +51,7 @@ pub enum Role {
 impl Role {
     /// Every role, in the order of the actor table; the policy schema's `Cloison::Role` enum
     /// must list exactly these.
-    pub const ALL: [Role; 12] = [
+    pub const ALL: [Role; 13] = [
         Role::Supplier,
         Role::Customer,
         Role::ThirdParty,
@@ -57,6 +59,7 @@ impl Role {
         Role::MeteringStaff,
         Role::MeterReader,
         Role::ConnectionStaff,
+        Role::WorksStaff,
         Role::CallCenter,
         Role::Auditor,
         Role::Support,
@@ -74,6 +77,7 @@ impl Role {
             Role::MeteringStaff => "metering_staff",
             Role::MeterReader => "meter_reader",
             Role::ConnectionStaff => "connection_staff",
+            Role::WorksStaff => "works_staff",
             Role::CallCenter => "call_center",
             Role::Auditor => "auditor",
             Role::Support => "support",
@@ -119,6 +123,7 @@ impl Role {
             | Role::MeteringStaff
             | Role::MeterReader
             | Role::ConnectionStaff
+            | Role::WorksStaff
             | Role::CallCenter
             | Role::Auditor
             | Role::Support => {

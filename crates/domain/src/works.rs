@@ -526,3 +526,54 @@ pub struct AssetRecord {
     /// The meter number.
     pub meter_number: String,
 }
+
+/// One line of the retention schedule: which personal fields, kept how long after a request
+/// ends, and why (the legal basis, written next to the rule so a reviewer reads both).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RetentionRule {
+    /// The category of personal data: `contact` or `invoice`.
+    pub category: String,
+    /// The personal fields it holds.
+    pub fields: Vec<String>,
+    /// Days kept after the request closed or was cancelled.
+    pub kept_days: i64,
+    /// The legal basis.
+    pub legal_basis: String,
+}
+
+/// Parses the retention schedule (CSV: `category,fields,kept_days_after_end,legal_basis`,
+/// fields separated by spaces). Every personal field must fall in exactly one category, so
+/// nothing personal is kept without a rule; a refusal names the line and the field.
+pub fn parse_retention(text: &str) -> Result<Vec<RetentionRule>, WorksError> {
+    let bad = |line: u64, field: &str, reason: String| WorksError {
+        field: format!("line {line}: {field}"),
+        code: "bad_schedule",
+        reason,
+    };
+    let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(text.as_bytes());
+    let mut rules: Vec<RetentionRule> = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| bad(e.position().map_or(0, |p| p.line()), "line", e.to_string()))?;
+        let line = record.position().map_or(0, |p| p.line());
+        let get = |i: usize| record.get(i).unwrap_or_default().trim().to_owned();
+        let fields: Vec<String> = get(1).split_whitespace().map(str::to_owned).collect();
+        if let Some(f) = fields.iter().find(|f| !PERSONAL_FIELDS.contains(&f.as_str())) {
+            return Err(bad(line, "fields", format!("{f} is not a personal field")));
+        }
+        let kept_days = get(2).parse::<i64>().ok().filter(|d| *d >= 0).ok_or_else(|| {
+            bad(line, "kept_days_after_end", format!("a whole number of days, found {:?}", get(2)))
+        })?;
+        let legal_basis = get(3);
+        if legal_basis.is_empty() {
+            return Err(bad(line, "legal_basis", "every rule says why".into()));
+        }
+        rules.push(RetentionRule { category: get(0), fields, kept_days, legal_basis });
+    }
+    for field in PERSONAL_FIELDS {
+        let n = rules.iter().filter(|r| r.fields.iter().any(|f| f == field)).count();
+        if n != 1 {
+            return Err(bad(0, "fields", format!("{field} is in {n} categories; it must be in exactly one")));
+        }
+    }
+    Ok(rules)
+}

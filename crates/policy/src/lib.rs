@@ -54,7 +54,7 @@ pub const EVALUATION_ERROR: &str = "evaluation-error";
 /// The policy files compiled into the binary, by the path errors give them.
 const EMBEDDED_SCHEMA: (&str, &str) =
     ("policies/cloison.cedarschema", include_str!("../../../policies/cloison.cedarschema"));
-const EMBEDDED_POLICIES: [(&str, &str); 7] = [
+const EMBEDDED_POLICIES: [(&str, &str); 8] = [
     ("policies/connections.cedar", include_str!("../../../policies/connections.cedar")),
     ("policies/installation.cedar", include_str!("../../../policies/installation.cedar")),
     ("policies/journal.cedar", include_str!("../../../policies/journal.cedar")),
@@ -62,6 +62,7 @@ const EMBEDDED_POLICIES: [(&str, &str); 7] = [
     ("policies/market.cedar", include_str!("../../../policies/market.cedar")),
     ("policies/metering.cedar", include_str!("../../../policies/metering.cedar")),
     ("policies/register.cedar", include_str!("../../../policies/register.cedar")),
+    ("policies/works.cedar", include_str!("../../../policies/works.cedar")),
 ];
 
 /// The loaded policy set: parsed and validated once, then asked many times.
@@ -86,6 +87,7 @@ pub struct Policy {
     installation: cedar::EntityUid,
     metering: cedar::EntityUid,
     connections: cedar::EntityUid,
+    works: cedar::EntityUid,
     /// Per action (indexed by `Action as usize`): the roles whose applicable policies have a
     /// condition, so their decision depends on the facts; `None` in the set stands for roles
     /// no scope names. See [`Policy::needs_facts`].
@@ -106,7 +108,7 @@ pub struct Policy {
 const MEMO_ROLES: usize = 256;
 
 /// The distinct resources an answer can depend on (see `Resource::memo_slot`).
-const RESOURCE_SLOTS: usize = 12 + domain::scenario::ScenarioKind::ALL.len();
+const RESOURCE_SLOTS: usize = 13 + domain::scenario::ScenarioKind::ALL.len();
 
 /// Answers remembered per role: each action, with or without each of the two memberships,
 /// for each distinct resource.
@@ -325,6 +327,10 @@ pub enum Action {
     ReviewConnections,
     /// A producer's own connection requests, their ranks and the capacity figures (R15).
     ReadOwnConnections,
+    /// Customer works requests through their modules, and the retention schedule (R13).
+    ManageWorks,
+    /// A requester's own works requests and their state (R13).
+    ReadOwnWorks,
 }
 
 /// The kinds of resource the schema declares, each action applying to some of them.
@@ -350,11 +356,13 @@ pub enum ResourceKind {
     Route,
     /// The producer connection queues (a singleton) (R15).
     Connections,
+    /// The customer works requests (a singleton) (R13).
+    Works,
 }
 
 impl Action {
     /// Every action, in declaration order.
-    pub const ALL: [Action; 40] = [
+    pub const ALL: [Action; 42] = [
         Action::ReadAccessPoint,
         Action::ReadHistory,
         Action::WriteRegister,
@@ -395,6 +403,8 @@ impl Action {
         Action::ManageConnections,
         Action::ReviewConnections,
         Action::ReadOwnConnections,
+        Action::ManageWorks,
+        Action::ReadOwnWorks,
     ];
 
     /// The kinds of resource the action applies to, as the schema's `appliesTo` says.
@@ -432,6 +442,7 @@ impl Action {
             Action::ManageConnections | Action::ReviewConnections | Action::ReadOwnConnections => {
                 &[K::Connections]
             }
+            Action::ManageWorks | Action::ReadOwnWorks => &[K::Works],
         }
     }
 
@@ -483,7 +494,9 @@ impl Action {
             // A producer may be a person, and a request names it and its project.
             | Action::ManageConnections
             | Action::ReviewConnections
-            | Action::ReadOwnConnections => Confidentiality::PersonalData,
+            | Action::ReadOwnConnections
+            | Action::ManageWorks
+            | Action::ReadOwnWorks => Confidentiality::PersonalData,
         }
     }
 
@@ -530,6 +543,8 @@ impl Action {
             Action::ManageConnections => "ManageConnections",
             Action::ReviewConnections => "ReviewConnections",
             Action::ReadOwnConnections => "ReadOwnConnections",
+            Action::ManageWorks => "ManageWorks",
+            Action::ReadOwnWorks => "ReadOwnWorks",
         }
     }
 }
@@ -574,6 +589,8 @@ pub enum Resource<'a> {
     },
     /// The producer connection queues as a whole.
     Connections,
+    /// The customer works requests as a whole.
+    Works,
 }
 
 impl Resource<'_> {
@@ -589,6 +606,7 @@ impl Resource<'_> {
             Resource::Queue { .. } => ResourceKind::Queue,
             Resource::Metering => ResourceKind::Metering,
             Resource::Connections => ResourceKind::Connections,
+            Resource::Works => ResourceKind::Works,
             Resource::Route { .. } => ResourceKind::Route,
         }
     }
@@ -609,8 +627,9 @@ impl Resource<'_> {
             Resource::Metering => 8,
             Resource::Route { own } => 9 + usize::from(*own),
             Resource::Connections => 11,
+            Resource::Works => 12,
             Resource::ScenarioKind { kind } => {
-                12 + domain::scenario::ScenarioKind::ALL.iter().position(|k| k == kind).unwrap_or(0)
+                13 + domain::scenario::ScenarioKind::ALL.iter().position(|k| k == kind).unwrap_or(0)
             }
         }
     }
@@ -709,6 +728,7 @@ impl Policy {
         let installation = singleton("Cloison::Installation", "installation")?;
         let metering = singleton("Cloison::Metering", "metering")?;
         let connections = singleton("Cloison::Connections", "connections")?;
+        let works = singleton("Cloison::Works", "works")?;
         let action_type = name("Cloison::Action")?;
         let actions = Action::ALL
             .iter()
@@ -758,6 +778,7 @@ impl Policy {
             installation,
             metering,
             connections,
+            works,
             conditional,
             mandating,
             actions,
@@ -991,6 +1012,10 @@ impl Policy {
                 self.connections.clone(),
                 Some(cedar::Entity::new_no_attrs(self.connections.clone(), Default::default())),
             ),
+            Resource::Works => (
+                self.works.clone(),
+                Some(cedar::Entity::new_no_attrs(self.works.clone(), Default::default())),
+            ),
         };
         let schema = conform.then_some(&self.schema);
         let entities =
@@ -1016,7 +1041,7 @@ mod tests {
     }
 
     /// Every role, as the domain spells them.
-    fn roles() -> [&'static str; 12] {
+    fn roles() -> [&'static str; 13] {
         domain::Role::ALL.map(domain::Role::as_str)
     }
 
@@ -1089,6 +1114,7 @@ mod tests {
             ResourceKind::Metering => Resource::Metering,
             ResourceKind::Route => Resource::Route { own: true },
             ResourceKind::Connections => Resource::Connections,
+            ResourceKind::Works => Resource::Works,
         }
     }
 
@@ -1101,6 +1127,7 @@ mod tests {
             Resource::Installation,
             Resource::Metering,
             Resource::Connections,
+            Resource::Works,
         ];
         for own in [false, true] {
             all.push(Resource::Scenario { own });
@@ -1267,6 +1294,16 @@ mod tests {
             ("connection_staff", ReadOwnAccessLog, both(), deny.clone()),
             ("connection_staff", ReadAccessLog, both(), deny.clone()),
             ("connection_staff", ReadConsumption, both(), deny.clone()),
+            // R13: the customer works team keeps its requests, and sees no register,
+            // consumption or journal.
+            ("works_staff", ReadAccessPoint, both(), deny.clone()),
+            ("works_staff", ReadHistory, both(), deny.clone()),
+            ("works_staff", WriteRegister, both(), deny.clone()),
+            ("works_staff", ReadJournalHead, none.clone(), (true, Nothing)),
+            ("works_staff", ReadJournalEntries, both(), deny.clone()),
+            ("works_staff", ReadOwnAccessLog, both(), deny.clone()),
+            ("works_staff", ReadAccessLog, both(), deny.clone()),
+            ("works_staff", ReadConsumption, both(), deny.clone()),
             ("researcher", ReadJournalEntries, both(), deny.clone()),
             ("researcher", ReadOwnAccessLog, both(), deny.clone()),
             ("researcher", ReadAccessLog, both(), deny.clone()),
@@ -1315,18 +1352,19 @@ mod tests {
         ];
         // The register-wide and installation actions: who may, and what a permit reveals;
         // every other role is denied.
-        const STAFF_AND_SYSTEM: [&str; 8] = [
+        const STAFF_AND_SYSTEM: [&str; 9] = [
             "register_staff",
             "metering_staff",
             "meter_reader",
             "connection_staff",
+            "works_staff",
             "call_center",
             "auditor",
             "support",
             "system",
         ];
         #[rustfmt::skip]
-        let granted: [(Action, &[&str], Visible); 22] = [
+        let granted: [(Action, &[&str], Visible); 24] = [
             (ReadRegisterSummary, &["register_staff", "metering_staff", "auditor", "system"], All),
             (ReadRegisterSummary, &["support"], Nothing),
             (ListAccessPoints, &["register_staff", "metering_staff", "auditor", "system"], All),
@@ -1349,6 +1387,8 @@ mod tests {
             (ManageConnections, &["connection_staff", "system"], Nothing),
             (ReviewConnections, &["connection_staff", "system", "auditor"], Nothing),
             (ReadOwnConnections, &["customer"], Nothing),
+            (ManageWorks, &["works_staff", "system"], Nothing),
+            (ReadOwnWorks, &["customer", "third_party", "supplier"], Nothing),
         ];
         let mut rows = rows;
         for action in [
@@ -1373,6 +1413,8 @@ mod tests {
             ManageConnections,
             ReviewConnections,
             ReadOwnConnections,
+            ManageWorks,
+            ReadOwnWorks,
         ] {
             for role in roles() {
                 let answer = granted
@@ -1652,6 +1694,7 @@ mod tests {
                 "register-staff-manages-mandates",
                 "register-staff-reads-and-writes-register",
                 "register-staff-runs-the-market",
+                "requester-reads-own-works",
                 "staff-requests-and-decides-access",
                 "supplier-reads-mandated-consumption",
                 "supplier-reads-mandated-register",
@@ -1669,6 +1712,7 @@ mod tests {
                 "system-manages-connections",
                 "system-manages-mandates",
                 "system-manages-tokens",
+                "system-manages-works",
                 "system-reads-and-writes-register",
                 "system-reads-and-writes-settings",
                 "system-reads-consumption",
@@ -1679,6 +1723,7 @@ mod tests {
                 "system-writes-readings",
                 "third-party-reads-mandated-consumption",
                 "third-party-reads-mandated-register",
+                "works-staff-manages-works",
             ]
         );
     }

@@ -426,6 +426,35 @@ pub(crate) const CONNECTION_REQUESTS: Table = Table {
     exclude: None,
 };
 
+/// A version of a customer works request (R13); its personal data sealed under data keys of
+/// its own, bound through their ciphertext, so purging a key leaves the binding intact.
+pub(crate) const WORKS_REQUESTS: Table = Table {
+    name: "works_requests",
+    columns: &[
+        ("request_id", Text),
+        ("version", Int),
+        ("requester_id", Text),
+        ("requester_kind", Text),
+        ("kind", Text),
+        ("stage", Text),
+        ("ean", OptInt),
+        ("fields", Text),
+        ("contact_sealed", OptBlob),
+        ("invoice_sealed", OptBlob),
+        ("changed_day", Text),
+    ],
+    key: 2,
+    exclude: None,
+};
+
+/// A purge of one category of a works request's personal data, with its legal basis (R13).
+pub(crate) const WORKS_PURGES: Table = Table {
+    name: "works_purges",
+    columns: &[("request_id", Text), ("category", Text), ("purged_day", Text), ("basis", Text)],
+    key: 2,
+    exclude: None,
+};
+
 /// Why a break-glass access was opened (sealed), and the token it opened (R10).
 pub(crate) const BREAK_GLASS: Table = Table {
     name: "break_glass",
@@ -463,7 +492,7 @@ pub(crate) const ACCESS_REQUEST_DECISIONS: Table = Table {
 };
 
 /// Every bound table.
-pub(crate) const TABLES: [&Table; 31] = [
+pub(crate) const TABLES: [&Table; 33] = [
     &PARTIES,
     &ACCESS_POINTS,
     &OCCUPANCIES,
@@ -495,6 +524,8 @@ pub(crate) const TABLES: [&Table; 31] = [
     &CONNECTION_COMMANDS,
     &CONNECTION_QUEUES,
     &CONNECTION_REQUESTS,
+    &WORKS_REQUESTS,
+    &WORKS_PURGES,
 ];
 
 /// One column's value, as either database returned it.

@@ -36,6 +36,7 @@ pub mod seal;
 pub mod staff;
 pub mod tokens;
 mod tx;
+pub mod works;
 
 use std::str::FromStr;
 use std::sync::Arc;

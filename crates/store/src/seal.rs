@@ -51,6 +51,12 @@ impl MasterKey {
         MasterKey(key)
     }
 
+    /// A key from 32 bytes: a data key of its own (a works request's), from which a [`Sealer`]
+    /// derives as from the installation's key.
+    pub(crate) fn from_bytes(bytes: [u8; 32]) -> Self {
+        MasterKey(bytes)
+    }
+
     /// The key as 64 hex digits, to be written to a key file.
     pub fn to_hex(&self) -> String {
         hex::encode(self.0)

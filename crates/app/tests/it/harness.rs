@@ -46,6 +46,11 @@ impl TestApp {
         TestApp { app, url, keys, _dir: dir, postgres }
     }
 
+    /// The SQLite file, on the SQLite backend.
+    pub fn sqlite_file(&self) -> Option<std::path::PathBuf> {
+        self._dir.as_ref().map(|d| d.path().join("app.sqlite"))
+    }
+
     /// Closes the application and drops a PostgreSQL test database.
     pub async fn finish(self) {
         self.app.close().await;

@@ -14,3 +14,4 @@ mod market;
 mod metering;
 mod producers;
 mod settings;
+mod works;

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use domain::works::{
     Module, PERSONAL_FIELDS, RequesterKind, Stage, Step, WorkKind, WorkRequest, allowance, check_fields,
+    parse_retention,
 };
 
 fn fields(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
@@ -206,4 +207,16 @@ fn the_purge_waits_for_the_schedule_and_keeps_only_the_invoice() {
         ["billing_address", "requester_name"]
     );
     assert!(r.purged);
+}
+
+#[test]
+fn the_shipped_retention_schedule_covers_every_personal_field_once() {
+    let text = include_str!("../../../../policies/retention.csv");
+    let rules = parse_retention(text).expect("the shipped schedule parses");
+    assert_eq!(rules.iter().map(|r| r.category.as_str()).collect::<Vec<_>>(), ["contact", "invoice"]);
+    assert!(rules.iter().all(|r| r.legal_basis.len() > 20));
+    let missing = "category,fields,kept_days_after_end,legal_basis\ncontact,phone,30,storage limitation\n";
+    assert_eq!(parse_retention(missing).expect_err("email has no rule").field, "line 0: fields");
+    let negative = "category,fields,kept_days_after_end,legal_basis\ncontact,phone email,-1,x\n";
+    assert_eq!(parse_retention(negative).expect_err("negative").field, "line 2: kept_days_after_end");
 }

@@ -158,6 +158,8 @@ async fn without_triggers(db: &TestDb, conn: &mut sqlx::AnyConnection) -> Vec<St
             "connection_commands",
             "connection_queues",
             "connection_requests",
+            "works_requests",
+            "works_purges",
         ]
         .iter()
         .map(|t| format!("ALTER TABLE {t} DISABLE TRIGGER USER"))
