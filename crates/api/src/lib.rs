@@ -26,6 +26,7 @@ mod routes;
 mod schema;
 mod server;
 mod tls;
+mod works;
 
 use std::future::Future;
 use std::sync::Arc;

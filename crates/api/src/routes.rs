@@ -47,6 +47,10 @@ use crate::producers::{
     own_connections,
 };
 use crate::schema;
+use crate::works::{
+    __path_capture_work, __path_list_works, __path_own_works, __path_show_work, __path_work_step,
+    __path_works_retention, capture_work, list_works, own_works, show_work, work_step, works_retention,
+};
 use crate::{ApiError, State as AppState};
 
 /// The document's frame: what no single route says.
@@ -114,7 +118,12 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(connection_command))
         .routes(routes!(connections_daily))
         .routes(routes!(own_connections))
-        .routes(routes!(connections_audit));
+        .routes(routes!(connections_audit))
+        .routes(routes!(capture_work, list_works))
+        .routes(routes!(show_work))
+        .routes(routes!(work_step))
+        .routes(routes!(own_works))
+        .routes(routes!(works_retention));
     schema::add_layer_errors(routes.get_openapi_mut());
     routes
 }

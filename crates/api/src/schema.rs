@@ -9,6 +9,8 @@
 // Documentation-only shapes: never constructed, read by the `ToSchema` derive.
 #![allow(dead_code)]
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -1272,4 +1274,103 @@ pub struct ConnectionAudit {
     requests: u32,
     /// The first difference, named; none when the stored queues are what the commands make.
     first_difference: Option<String>,
+}
+
+/// A work request as captured (R13).
+#[derive(Serialize, ToSchema)]
+pub struct WorkCapture {
+    /// new_connection, connection_change, meter_change or removal.
+    kind: String,
+    /// The requester's party id.
+    requester: String,
+    /// customer, third_party, public_body, supplier or internal.
+    requester_kind: String,
+    /// The capture module's fields: requester_name, billing_address, description (required);
+    /// phone, email, ean, vat_rate (allowed). Nothing else.
+    fields: BTreeMap<String, String>,
+    /// The day (default today); never after today.
+    #[schema(format = Date)]
+    day: Option<String>,
+}
+
+/// A step of a work request.
+#[derive(Serialize, ToSchema)]
+pub struct WorkStep {
+    /// study, offer, accept, plan, execute, invoice or cancel.
+    step: String,
+    /// The step's module's fields (none for accept and cancel).
+    fields: Option<BTreeMap<String, String>>,
+    /// The day (default today); never after today nor before the request's last step.
+    #[schema(format = Date)]
+    day: Option<String>,
+}
+
+/// The technical record a closed request leaves: no personal data.
+#[derive(Serialize, ToSchema)]
+pub struct AssetRecord {
+    /// The access point.
+    ean: Option<String>,
+    /// What the work was.
+    kind: String,
+    /// The power made available, kVA.
+    power_kva: String,
+    /// The supply type.
+    supply_type: String,
+    /// The meter type.
+    meter_type: String,
+    /// The meter number.
+    meter_number: String,
+}
+
+/// A work request as the works team or its requester sees it.
+#[derive(Serialize, ToSchema)]
+pub struct WorkView {
+    /// Its id.
+    id: String,
+    /// Its version, one per step.
+    version: i64,
+    /// The day of its last step.
+    #[schema(format = Date)]
+    changed: String,
+    /// What the work is.
+    kind: String,
+    /// Who asked.
+    requester: String,
+    /// What kind of requester.
+    requester_kind: String,
+    /// The access point.
+    ean: Option<String>,
+    /// captured, studied, offered, accepted, planned, executed, closed or cancelled.
+    stage: String,
+    /// What each module kept, personal fields apart.
+    fields: BTreeMap<String, String>,
+    /// The personal fields that remain.
+    personal: BTreeMap<String, String>,
+    /// The categories of personal data purged.
+    purged: Vec<String>,
+    /// The technical record, once closed.
+    asset: Option<AssetRecord>,
+}
+
+/// One purge of the retention schedule.
+#[derive(Serialize, ToSchema)]
+pub struct Purge {
+    /// The request.
+    request: String,
+    /// contact or invoice.
+    category: String,
+    /// The legal basis of the period it was kept.
+    legal_basis: String,
+}
+
+/// What a run of the retention schedule purged.
+#[derive(Serialize, ToSchema)]
+pub struct RetentionReport {
+    /// The day it ran for.
+    #[schema(format = Date)]
+    day: String,
+    /// Requests looked at (closed or cancelled).
+    ended: u32,
+    /// Each purge.
+    purged: Vec<Purge>,
 }

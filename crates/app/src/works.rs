@@ -82,8 +82,19 @@ pub struct RetentionReport {
     pub day: Date,
     /// The requests looked at (closed or cancelled).
     pub ended: usize,
-    /// Each purge: the request, the category, the legal basis.
-    pub purged: Vec<(String, String, String)>,
+    /// Each purge.
+    pub purged: Vec<Purge>,
+}
+
+/// One category of one request's personal data purged, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct Purge {
+    /// The request.
+    pub request: String,
+    /// The category: `contact` or `invoice`.
+    pub category: String,
+    /// The legal basis of the period it was kept.
+    pub legal_basis: String,
 }
 
 fn invalid(e: domain::works::WorksError) -> AppError {
@@ -353,13 +364,17 @@ impl StoreCommand for Retention {
                     .collect();
                 if request.purge(*ended_on, self.day, rule.kept_days, &keep).is_ok() {
                     tx.purge_work(id, &rule.category, self.day, &rule.legal_basis).await?;
-                    report.purged.push((id.clone(), rule.category.clone(), rule.legal_basis.clone()));
+                    report.purged.push(Purge {
+                        request: id.clone(),
+                        category: rule.category.clone(),
+                        legal_basis: rule.legal_basis.clone(),
+                    });
                 }
             }
         }
         let json = serde_json::to_vec(&report).map_err(|e| StoreError::Journal(e.to_string()))?;
         let mut subjects = self.template.subjects.clone();
-        subjects.extend(report.purged.iter().map(|(id, ..)| id.clone()));
+        subjects.extend(report.purged.iter().map(|p| p.request.clone()));
         subjects.dedup();
         let slot = tx.slot();
         let index = slot.sequence();

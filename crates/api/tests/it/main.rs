@@ -17,3 +17,4 @@ mod producers;
 mod rules;
 mod slow_clients;
 mod tls;
+mod works;

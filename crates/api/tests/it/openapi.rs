@@ -9,7 +9,7 @@ use crate::over_http;
 
 /// The source that registers routes. Routes registered with `routes!` carry their
 /// description; a plain `.route(` would not, so none may appear.
-const ROUTE_SOURCES: [(&str, &str); 8] = [
+const ROUTE_SOURCES: [(&str, &str); 9] = [
     ("routes.rs", include_str!("../../src/routes.rs")),
     ("lib.rs", include_str!("../../src/lib.rs")),
     ("market.rs", include_str!("../../src/market.rs")),
@@ -18,10 +18,11 @@ const ROUTE_SOURCES: [(&str, &str); 8] = [
     ("access.rs", include_str!("../../src/access.rs")),
     ("documents.rs", include_str!("../../src/documents.rs")),
     ("producers.rs", include_str!("../../src/producers.rs")),
+    ("works.rs", include_str!("../../src/works.rs")),
 ];
 
 /// The sources whose handlers carry `#[utoipa::path]`.
-const HANDLER_SOURCES: [&str; 7] = [
+const HANDLER_SOURCES: [&str; 8] = [
     ROUTE_SOURCES[0].1,
     ROUTE_SOURCES[2].1,
     ROUTE_SOURCES[3].1,
@@ -29,6 +30,7 @@ const HANDLER_SOURCES: [&str; 7] = [
     ROUTE_SOURCES[5].1,
     ROUTE_SOURCES[6].1,
     ROUTE_SOURCES[7].1,
+    ROUTE_SOURCES[8].1,
 ];
 
 /// The `path = "…"` of every `#[utoipa::path]` in the handlers' sources, once per path (two

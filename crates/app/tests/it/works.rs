@@ -183,9 +183,9 @@ async fn a_request_through_its_modules_then_purged(t: &TestApp) {
     let keys = sealed_keys(t, &work).await;
     assert_eq!(keys.len(), 2);
     let report = app.works_retention(&staff, app::market_today()).await.expect("retention").into_view();
-    let purged: Vec<&str> = report.purged.iter().map(|(_, c, _)| c.as_str()).collect();
+    let purged: Vec<&str> = report.purged.iter().map(|p| p.category.as_str()).collect();
     assert_eq!(purged, ["contact", "invoice"]);
-    assert!(report.purged.iter().all(|(_, _, basis)| !basis.is_empty()));
+    assert!(report.purged.iter().all(|p| p.request == work && !p.legal_basis.is_empty()));
     let again = app.works_retention(&staff, app::market_today()).await.expect("retention").into_view();
     assert!(again.purged.is_empty(), "idempotent");
     let after = app.work(&staff, &work).await.expect("still there").into_view();
