@@ -217,6 +217,7 @@ async fn tour(
     out.push_str(&metering_story(app, actor, summary, &args.db).await?);
     out.push_str(&access_story(app, actor, args.seed, summary).await?);
     out.push_str(&producer_story(app, actor, &history.access_point.substation).await?);
+    out.push_str(&works_story(app, actor, summary).await?);
     let db = match &args.db {
         Some(db) => format!(" --db {db}"),
         None => String::new(),
@@ -233,6 +234,7 @@ async fn tour(
          \x20 cloison journal search --subject {ean}{db}\n\
          \x20 cloison producers list{db}    (the connection queues, every deadline)\n\
          \x20 cloison producers audit{db}    (the queues rebuilt from the journal)\n\
+         \x20 cloison works list{db}    (customer works requests; personal data purged on schedule)\n\
          \x20 cloison messages peek --party dso:budget_meter{db}    (the budget-meter team's work orders)\n\
          \x20 cloison register show {unknown}{db}    (a valid EAN the register does not know)\n\
          \x20 cloison register show {mistyped}{db}    (a wrong check digit)\n"
@@ -636,6 +638,112 @@ async fn producer_story(app: &Cloison, actor: &Actor, substation: &domain::Subst
         "  audit: {} commands replayed from the journal, {}\n",
         audit.commands,
         audit.first_difference.as_deref().unwrap_or("the stored queue is exactly what they make")
+    ));
+    Ok(out)
+}
+
+/// Customer works (R13): requests in different modules, one closed years ago and purged by
+/// the retention schedule, one closed last month with only its contact data purged, one
+/// awaiting the customer's acceptance, one just captured.
+async fn works_story(app: &Cloison, actor: &Actor, summary: &DemoSummary) -> Result<String> {
+    use domain::works::{RequesterKind, Step};
+    let now = jiff::Timestamp::now();
+    let Some((ean, customer)) = first_occupied(app, actor, &summary.interval_eans, now).await? else {
+        return Ok(String::new());
+    };
+    let today = app::market_today();
+    let ago = |days: i64| today.checked_sub(jiff::Span::new().days(days));
+    let fields = |pairs: &[(&str, &str)]| -> std::collections::BTreeMap<String, String> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    };
+    let ean_text = ean.to_string();
+    let capture = fields(&[
+        ("requester_name", "Demo Requester"),
+        ("billing_address", "Rue de la Démo 1, 5000 Namur"),
+        ("description", "works requested in the demo"),
+        ("phone", "+3281000000"),
+        ("email", "requester@example.be"),
+        ("ean", &ean_text),
+    ]);
+    let close = |id: String, start: i64| {
+        let fields = &fields;
+        async move {
+            let steps = [
+                Step::Study { fields: fields(&[("study_fee_cents", "12000")]) },
+                Step::Offer { fields: fields(&[("works_amount_cents", "48000"), ("vat_rate", "6")]) },
+                Step::Accept,
+                Step::Plan { fields: fields(&[("planned_day", &ago(start - 20)?.to_string())]) },
+                Step::Execute {
+                    fields: fields(&[
+                        ("power_kva", "9.2"),
+                        ("supply_type", "single_phase"),
+                        ("meter_type", "smart"),
+                        ("meter_number", "SM-DEMO-1"),
+                    ]),
+                },
+                Step::Invoice { fields: fields(&[("invoice_number", "INV-DEMO-1")]) },
+            ];
+            for (n, step) in steps.into_iter().enumerate() {
+                app.work_step(actor, &id, step, ago(start - 5 * n as i64)?).await?;
+            }
+            anyhow::Ok(())
+        }
+    };
+    let mut ids = Vec::new();
+    for (kind, start) in
+        [("meter_change", 4_000), ("connection_change", 60), ("new_connection", 20), ("removal", 0)]
+    {
+        let id = app
+            .capture_work(
+                actor,
+                kind,
+                customer.clone(),
+                RequesterKind::Customer,
+                capture.clone(),
+                ago(start)?,
+            )
+            .await?
+            .into_view()
+            .id;
+        ids.push(id);
+    }
+    close(ids[0].clone(), 3_990).await?;
+    close(ids[1].clone(), 55).await?;
+    app.work_step(actor, &ids[2], Step::Study { fields: fields(&[("study_fee_cents", "0")]) }, ago(15)?)
+        .await?;
+    app.work_step(
+        actor,
+        &ids[2],
+        Step::Offer { fields: fields(&[("works_amount_cents", "150000"), ("vat_rate", "21")]) },
+        ago(10)?,
+    )
+    .await?;
+    let report = app.works_retention(actor, today).await?.into_view();
+    let mut out = format!("\nCustomer works (R13) for {customer} on {ean}:\n");
+    // In the order captured, without their random ids, so the same seed prints the same tour.
+    let mut works = app.works(actor).await?.into_view();
+    works.sort_by_key(|w| ids.iter().position(|id| *id == w.id));
+    for w in works {
+        out.push_str(&format!(
+            "  {} {}: personal data kept: {}{}\n",
+            w.kind.as_str(),
+            w.stage,
+            if w.personal.is_empty() {
+                "none".to_owned()
+            } else {
+                w.personal.keys().cloned().collect::<Vec<_>>().join(", ")
+            },
+            w.asset
+                .map(|a| format!(
+                    "; asset record: {} kVA, {} meter {}",
+                    a.power_kva, a.meter_type, a.meter_number
+                ))
+                .unwrap_or_default()
+        ));
+    }
+    out.push_str(&format!(
+        "  retention run today: {} purge(s), each with its legal basis\n",
+        report.purged.len()
     ));
     Ok(out)
 }

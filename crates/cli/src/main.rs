@@ -29,6 +29,7 @@ mod register;
 mod serve;
 mod time;
 mod witness;
+mod works;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -89,6 +90,9 @@ enum Command {
     /// Producer connection queues (R15): capacities, requests, offers, the daily run, the audit.
     #[command(subcommand)]
     Producers(producers::ProducersCommand),
+    /// Customer works (R13): requests through their six modules, the retention schedule.
+    #[command(subcommand)]
+    Works(works::WorksCommand),
     /// The Belgian working-day calendar the market and connection deadlines count in.
     #[command(subcommand)]
     Calendar(producers::CalendarCommand),
@@ -164,6 +168,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Mandates(cmd) => mandates::run(cli.config.as_deref(), cmd).await,
         Command::Producers(cmd) => producers::run(cli.config.as_deref(), cmd).await,
         Command::Calendar(cmd) => producers::run_calendar(cmd),
+        Command::Works(cmd) => works::run(cli.config.as_deref(), cmd).await,
         Command::Bench(cmd) => bench::run(cli.config.as_deref(), cmd).await,
         Command::Witness(cmd) => witness::run(cmd).await,
     }

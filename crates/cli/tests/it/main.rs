@@ -14,3 +14,4 @@ mod output;
 mod producers;
 mod serve;
 mod witness;
+mod works;
