@@ -48,8 +48,9 @@ use crate::producers::{
 };
 use crate::schema;
 use crate::works::{
-    __path_capture_work, __path_list_works, __path_own_works, __path_show_work, __path_work_step,
-    __path_works_retention, capture_work, list_works, own_works, show_work, work_step, works_retention,
+    __path_capture_work, __path_list_works, __path_own_works, __path_show_work, __path_work_asset,
+    __path_work_step, __path_works_retention, capture_work, list_works, own_works, show_work, work_asset,
+    work_step, works_retention,
 };
 use crate::{ApiError, State as AppState};
 
@@ -122,6 +123,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(capture_work, list_works))
         .routes(routes!(show_work))
         .routes(routes!(work_step))
+        .routes(routes!(work_asset))
         .routes(routes!(own_works))
         .routes(routes!(works_retention));
     schema::add_layer_errors(routes.get_openapi_mut());

@@ -1374,3 +1374,17 @@ pub struct RetentionReport {
     /// Each purge.
     purged: Vec<Purge>,
 }
+
+/// A closed request's asset record as the works team views it.
+#[derive(Serialize, ToSchema)]
+pub struct AssetView {
+    /// The request that left it.
+    request: String,
+    /// The technical data.
+    asset: AssetRecord,
+    /// The network user occupying the access point now, from the register.
+    network_user: Option<String>,
+    /// The start of the supply contract in force now, from the register.
+    #[schema(format = DateTime)]
+    contract_from: Option<String>,
+}

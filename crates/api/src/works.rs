@@ -168,6 +168,24 @@ pub(crate) async fn show_work(
     Ok(Answer::sent(state.app.work(&actor, &id).await?).into_response())
 }
 
+/// A closed request's asset record: its technical data, and the network user's name and
+/// contract date read from the register as it is viewed. For the works team; anyone else
+/// gets 404, as for no record.
+#[utoipa::path(get, path = "/v1/works/{id}/asset", security(("bearer" = [])), params(WorkPath),
+    responses(
+        (status = 200, description = "the asset record", body = crate::schema::AssetView),
+        (status = 401, description = "no valid bearer token", body = crate::schema::Error),
+        (status = 404, description = "no closed request visible to the caller with this id", body = crate::schema::Error),
+        (status = 429, description = "too many requests", body = crate::schema::Error),
+        (status = 500, description = "our failure; logged, not detailed", body = crate::schema::Error)))]
+pub(crate) async fn work_asset(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Segment(id): Segment,
+) -> Result<Response, ApiError> {
+    Ok(Answer::sent(state.app.asset_record(&actor, &id).await?).into_response())
+}
+
 /// The caller's own work requests and their state.
 #[utoipa::path(get, path = "/v1/me/works", security(("bearer" = [])),
     responses(

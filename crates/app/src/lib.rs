@@ -72,7 +72,7 @@ pub use store::{
     StoredEntry, Verified, VerifyError, Written, redacted, sqlite_url,
 };
 pub use wire::{ConsistencyProofView, HeadView, InclusionProofView};
-pub use works::{Purge, RETENTION_CSV, RetentionReport, WorkView};
+pub use works::{AssetView, Purge, RETENTION_CSV, RetentionReport, WorkView};
 
 use domain::PartyId;
 

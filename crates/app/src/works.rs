@@ -75,6 +75,22 @@ impl From<StoredWork> for WorkView {
     }
 }
 
+/// A closed request's asset record as the works team views it: the technical data it keeps,
+/// and who uses the connection now, read from the register at this moment (R13): the asset
+/// data never hold a copy of a name.
+#[derive(Debug, Clone, Serialize)]
+pub struct AssetView {
+    /// The request that left the record.
+    pub request: String,
+    /// The technical data.
+    pub asset: domain::works::AssetRecord,
+    /// The network user occupying the access point now, by name, from the register.
+    pub network_user: Option<String>,
+    /// The effective date of the supply contract in force now (the registration's start),
+    /// from the register.
+    pub contract_from: Option<jiff::Timestamp>,
+}
+
 /// What a run of the retention schedule purged.
 #[derive(Debug, Clone, Serialize)]
 pub struct RetentionReport {
@@ -226,6 +242,47 @@ impl Cloison {
                 }
             }
             Err(AppError::Forbidden) => Err(AppError::NoSuch("work request")),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The asset record request `id` left, with the network user's name and contract date
+    /// read from the register now, through the gate; the answer of no request to anyone but
+    /// the works team, and for a request not closed.
+    pub async fn asset_record(&self, actor: &Actor, id: &str) -> Result<Sent<AssetView>, AppError> {
+        let ask =
+            Ask::function(Action::ReadAssetRecord, Resource::Works, "works.asset", "asset record (R13)")
+                .about(vec![id.to_owned()]);
+        let found = self
+            .read(actor, ask, |_| async move {
+                let Some(work) = self.store.works(None).await?.into_iter().find(|w| w.id == id) else {
+                    return Ok(None);
+                };
+                let Some(asset) = work.request.asset_record() else { return Ok(None) };
+                let (mut network_user, mut contract_from) = (None, None);
+                if let Some(ean) = asset.ean
+                    && let Some((_, snapshot)) = self.store.snapshot(ean, jiff::Timestamp::now()).await?
+                {
+                    if let Some(occupancy) = snapshot.occupancy {
+                        network_user = self.party_ref(&occupancy.value.network_user).await?.name;
+                    }
+                    contract_from = snapshot.registration.map(|r| r.value.period.from());
+                }
+                Ok(Some(AssetView { request: work.id, asset, network_user, contract_from }))
+            })
+            .await;
+        match found {
+            Ok(sent) => {
+                let label = sent.label();
+                let json = sent.json().to_vec();
+                match (sent.into_view(), label) {
+                    (Some(view), Some(label)) => {
+                        Ok(Sent::written(view, json).labelled(label.confidentiality, label.journal_index))
+                    }
+                    _ => Err(AppError::NoSuch("asset record")),
+                }
+            }
+            Err(AppError::Forbidden) => Err(AppError::NoSuch("asset record")),
             Err(e) => Err(e),
         }
     }

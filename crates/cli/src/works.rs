@@ -80,6 +80,18 @@ pub enum WorksCommand {
         #[arg(long)]
         json: bool,
     },
+    /// A closed request's asset record, with the network user's name and contract date read
+    /// from the register now.
+    Asset {
+        /// The request's id.
+        id: String,
+        /// Database URL or SQLite file (default from configuration).
+        #[arg(long)]
+        db: Option<String>,
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
     /// Run the retention schedule (policies/retention.csv): purge the personal data whose time
     /// is up, each with its legal basis.
     Retention {
@@ -225,6 +237,28 @@ pub async fn run(config_file: Option<&Path>, command: WorksCommand) -> Result<()
             app.close().await;
             let work = labelled(result.map_err(|e| refusal(e, &actor))?).into_view();
             print(std::slice::from_ref(&work), json)?;
+        }
+        WorksCommand::Asset { id, db, json } => {
+            let app = open(config_file, db.as_deref()).await?;
+            let result = app.asset_record(&actor, &id).await;
+            app.close().await;
+            let view = labelled(result.map_err(|e| refusal(e, &actor))?).into_view();
+            if json {
+                outln!("{}", serde_json::to_string_pretty(&view)?)?;
+            } else {
+                let a = &view.asset;
+                outln!(
+                    "{} {} {} kVA {} {} meter {}; network user now: {}; contract since {}",
+                    view.request,
+                    a.ean.map(|e| e.to_string()).unwrap_or_default(),
+                    a.power_kva,
+                    a.supply_type,
+                    a.meter_type,
+                    a.meter_number,
+                    view.network_user.as_deref().unwrap_or("none"),
+                    view.contract_from.map(crate::time::local).unwrap_or_else(|| "-".into())
+                )?;
+            }
         }
         WorksCommand::Retention { on } => {
             let day = day(&on)?;

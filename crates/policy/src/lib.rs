@@ -331,6 +331,9 @@ pub enum Action {
     ManageWorks,
     /// A requester's own works requests and their state (R13).
     ReadOwnWorks,
+    /// A closed request's asset record, with the network user's name and contract date read
+    /// from the register as it is viewed (R13).
+    ReadAssetRecord,
 }
 
 /// The kinds of resource the schema declares, each action applying to some of them.
@@ -362,7 +365,7 @@ pub enum ResourceKind {
 
 impl Action {
     /// Every action, in declaration order.
-    pub const ALL: [Action; 42] = [
+    pub const ALL: [Action; 43] = [
         Action::ReadAccessPoint,
         Action::ReadHistory,
         Action::WriteRegister,
@@ -405,6 +408,7 @@ impl Action {
         Action::ReadOwnConnections,
         Action::ManageWorks,
         Action::ReadOwnWorks,
+        Action::ReadAssetRecord,
     ];
 
     /// The kinds of resource the action applies to, as the schema's `appliesTo` says.
@@ -442,7 +446,7 @@ impl Action {
             Action::ManageConnections | Action::ReviewConnections | Action::ReadOwnConnections => {
                 &[K::Connections]
             }
-            Action::ManageWorks | Action::ReadOwnWorks => &[K::Works],
+            Action::ManageWorks | Action::ReadOwnWorks | Action::ReadAssetRecord => &[K::Works],
         }
     }
 
@@ -496,7 +500,8 @@ impl Action {
             | Action::ReviewConnections
             | Action::ReadOwnConnections
             | Action::ManageWorks
-            | Action::ReadOwnWorks => Confidentiality::PersonalData,
+            | Action::ReadOwnWorks
+            | Action::ReadAssetRecord => Confidentiality::PersonalData,
         }
     }
 
@@ -545,6 +550,7 @@ impl Action {
             Action::ReadOwnConnections => "ReadOwnConnections",
             Action::ManageWorks => "ManageWorks",
             Action::ReadOwnWorks => "ReadOwnWorks",
+            Action::ReadAssetRecord => "ReadAssetRecord",
         }
     }
 }
@@ -1364,7 +1370,7 @@ mod tests {
             "system",
         ];
         #[rustfmt::skip]
-        let granted: [(Action, &[&str], Visible); 24] = [
+        let granted: [(Action, &[&str], Visible); 25] = [
             (ReadRegisterSummary, &["register_staff", "metering_staff", "auditor", "system"], All),
             (ReadRegisterSummary, &["support"], Nothing),
             (ListAccessPoints, &["register_staff", "metering_staff", "auditor", "system"], All),
@@ -1389,6 +1395,7 @@ mod tests {
             (ReadOwnConnections, &["customer"], Nothing),
             (ManageWorks, &["works_staff", "system"], Nothing),
             (ReadOwnWorks, &["customer", "third_party", "supplier"], Nothing),
+            (ReadAssetRecord, &["works_staff", "system"], Nothing),
         ];
         let mut rows = rows;
         for action in [
@@ -1415,6 +1422,7 @@ mod tests {
             ReadOwnConnections,
             ManageWorks,
             ReadOwnWorks,
+            ReadAssetRecord,
         ] {
             for role in roles() {
                 let answer = granted

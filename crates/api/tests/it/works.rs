@@ -91,6 +91,8 @@ async fn works_over_http(s: &Server) {
             "{caller} sees works data: {answer}"
         );
     }
+    let (status, _) = s.get_as(&staff, &format!("/v1/works/{id}/asset")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "no asset record before closure");
     let (status, list) = s.get_as(&staff, "/v1/works").await;
     assert_eq!((status, list.as_array().map(Vec::len)), (StatusCode::OK, Some(1)));
     let (status, report) = post(s, &staff, "/v1/works/retention", &json!({})).await;

@@ -193,6 +193,16 @@ async fn a_request_through_its_modules_then_purged(t: &TestApp) {
     assert_eq!((after.stage, after.asset.is_some()), (Stage::Closed, true), "the technical record stays");
     assert_eq!(after.purged, ["contact", "invoice"]);
     app.journal_verify(&t.keys.journal.verifying_key(), |_| {}).await.expect("the journal still verifies");
+    // The asset record names the network user and the contract date from the register, as it
+    // is viewed: the purge took nothing from it, since it never held a copy.
+    let asset = app.asset_record(&staff, &work).await.expect("the asset record").into_view();
+    assert_eq!(asset.network_user.as_deref(), Some("Yasmine Peeters"));
+    assert_eq!(asset.contract_from, Some(crate::harness::at("2024-01-01T00:00:00Z")));
+    assert_eq!(asset.asset.meter_number, "SM-7");
+    for (party, role) in [("nu-yasmine", Role::Customer), ("staff-cc", Role::CallCenter)] {
+        let seen = app.asset_record(&actor(party, role), &work).await;
+        assert!(matches!(seen, Err(AppError::NoSuch(_))), "{role:?}: {seen:?}");
+    }
 
     // No trace of the keys that opened the purged data: not in the file, not in a dump.
     app.close().await;

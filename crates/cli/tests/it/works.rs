@@ -48,6 +48,9 @@ fn customer_works_from_the_command_line() {
     let accepted = dir.run(&[staff[0], staff[1], "works", "step", id, "accept"]);
     assert_eq!(accepted.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&accepted.stderr).contains("already_accepted"));
+    let asset = dir.json(&[staff[0], staff[1], "works", "asset", id, "--json"]);
+    assert!(asset["network_user"].is_string(), "the register names the user: {asset}");
+    dir.ok(&["journal", "verify"]);
     let retention = dir.ok(&[staff[0], staff[1], "works", "retention"]);
     assert!(retention.contains("0 purge(s)"), "already purged by the demo: {retention}");
 }
