@@ -31,6 +31,52 @@ pub struct Sent<T> {
     label: Option<Label>,
 }
 
+impl<T> Sent<Option<T>> {
+    /// The answer when the read found something; otherwise the answer of nothing there, `what`
+    /// named (I5). The label and the digested bytes are the read's own.
+    pub(crate) fn found(self, what: &'static str) -> Result<Sent<T>, AppError> {
+        match self.view {
+            Some(view) => Ok(Sent { view, json: self.json, label: self.label }),
+            None => Err(AppError::NoSuch(what)),
+        }
+    }
+}
+
+/// A read that only its own party or a role allowed it may see: the refusal of any other
+/// caller is the answer of nothing there, `what` named, so an id is no oracle (I5).
+pub(crate) fn or_nothing<T>(
+    read: Result<Sent<Option<T>>, AppError>,
+    what: &'static str,
+) -> Result<Sent<T>, AppError> {
+    match read {
+        Ok(sent) => sent.found(what),
+        Err(AppError::Forbidden) => Err(AppError::NoSuch(what)),
+        Err(e) => Err(e),
+    }
+}
+
+/// The entry of a write command that answers `view`: the command's template with `subjects`,
+/// outcome `ok` and the digest of the answer's bytes, in the command's next slot; and the
+/// answer, labelled with that slot's index at `action`'s level (R8).
+pub(crate) fn answered<T: Serialize>(
+    tx: &mut store::WriteTx,
+    template: journal::Entry,
+    subjects: Vec<String>,
+    view: T,
+    action: Action,
+) -> Result<(Sent<T>, journal::Entry), StoreError> {
+    let json = serde_json::to_vec(&view).map_err(|e| StoreError::Journal(e.to_string()))?;
+    let slot = tx.slot();
+    let index = slot.sequence();
+    let entry = slot.fill(journal::Entry {
+        subjects,
+        outcome: "ok".into(),
+        data_digest: Some(journal::Hash::digest(&json)),
+        ..template
+    });
+    Ok((Sent::written(view, json).labelled(action.confidentiality(), index), entry))
+}
+
 impl<T> Sent<T> {
     /// An answer whose bytes were fixed by a write command (a market answer, kept for its
     /// idempotency key and digested in the command's own entry).

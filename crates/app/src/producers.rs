@@ -21,7 +21,7 @@ use serde::Serialize;
 use store::journal::{Command as StoreCommand, Done};
 use store::{StoreError, WriteTx};
 
-use crate::gate::{Ask, Sent};
+use crate::gate::{Ask, Sent, answered};
 use crate::market::market_today;
 use crate::write::refused;
 use crate::{Actor, AppError, Cloison};
@@ -351,21 +351,12 @@ impl StoreCommand for ApplyConnection {
                     figures: queue.figures(),
                     happened,
                 };
-                let json = serde_json::to_vec(&outcome).map_err(|e| StoreError::Journal(e.to_string()))?;
                 let mut subjects = self.template.subjects.clone();
                 if let (Command::Acknowledge { .. }, Some(id)) = (&self.command, &named) {
                     subjects.push(id.clone());
                 }
-                let slot = tx.slot();
-                let index = slot.sequence();
-                let entry = slot.fill(Entry {
-                    subjects,
-                    outcome: "ok".into(),
-                    data_digest: Some(journal::Hash::digest(&json)),
-                    ..self.template
-                });
-                let sent =
-                    Sent::written(outcome, json).labelled(Action::ManageConnections.confidentiality(), index);
+                let (sent, entry) =
+                    answered(tx, self.template, subjects, outcome, Action::ManageConnections)?;
                 Ok(Done { output: Ok(sent), entries: vec![entry] })
             }
             Err(e) if e.is_input() => {
@@ -403,16 +394,7 @@ impl StoreCommand for DailyRun {
             }
         }
         subjects.dedup();
-        let json = serde_json::to_vec(&report).map_err(|e| StoreError::Journal(e.to_string()))?;
-        let slot = tx.slot();
-        let index = slot.sequence();
-        let entry = slot.fill(Entry {
-            subjects,
-            outcome: "ok".into(),
-            data_digest: Some(journal::Hash::digest(&json)),
-            ..self.template
-        });
-        let sent = Sent::written(report, json).labelled(Action::ManageConnections.confidentiality(), index);
+        let (sent, entry) = answered(tx, self.template, subjects, report, Action::ManageConnections)?;
         Ok(Done { output: Ok(sent), entries: vec![entry] })
     }
 }

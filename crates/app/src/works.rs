@@ -18,7 +18,7 @@ use store::journal::{Command as StoreCommand, Done};
 use store::works::StoredWork;
 use store::{StoreError, WriteTx};
 
-use crate::gate::{Ask, Sent};
+use crate::gate::{Ask, Sent, answered, or_nothing};
 use crate::market::market_today;
 use crate::write::refused;
 use crate::{Actor, AppError, Cloison};
@@ -230,20 +230,7 @@ impl Cloison {
                 Ok(all.into_iter().find(|w| w.id == id).map(WorkView::from))
             })
             .await;
-        match found {
-            Ok(sent) => {
-                let label = sent.label();
-                let json = sent.json().to_vec();
-                match (sent.into_view(), label) {
-                    (Some(view), Some(label)) => {
-                        Ok(Sent::written(view, json).labelled(label.confidentiality, label.journal_index))
-                    }
-                    _ => Err(AppError::NoSuch("work request")),
-                }
-            }
-            Err(AppError::Forbidden) => Err(AppError::NoSuch("work request")),
-            Err(e) => Err(e),
-        }
+        or_nothing(found, "work request")
     }
 
     /// The asset record request `id` left, with the network user's name and contract date
@@ -271,20 +258,7 @@ impl Cloison {
                 Ok(Some(AssetView { request: work.id, asset, network_user, contract_from }))
             })
             .await;
-        match found {
-            Ok(sent) => {
-                let label = sent.label();
-                let json = sent.json().to_vec();
-                match (sent.into_view(), label) {
-                    (Some(view), Some(label)) => {
-                        Ok(Sent::written(view, json).labelled(label.confidentiality, label.journal_index))
-                    }
-                    _ => Err(AppError::NoSuch("asset record")),
-                }
-            }
-            Err(AppError::Forbidden) => Err(AppError::NoSuch("asset record")),
-            Err(e) => Err(e),
-        }
+        or_nothing(found, "asset record")
     }
 
     /// Runs the retention schedule for `day` (default today, never after): every category of
@@ -367,21 +341,12 @@ impl StoreCommand for WorkCommand {
             Ok(stored) => {
                 tx.release(savepoint).await?;
                 let view = WorkView::from(stored);
-                let json = serde_json::to_vec(&view).map_err(|e| StoreError::Journal(e.to_string()))?;
                 let mut subjects = self.template.subjects.clone();
                 subjects.push(view.id.clone());
                 subjects.push(view.requester.to_string());
                 subjects.extend(view.ean.map(|e| e.to_string()));
                 subjects.dedup();
-                let slot = tx.slot();
-                let index = slot.sequence();
-                let entry = slot.fill(Entry {
-                    subjects,
-                    outcome: "ok".into(),
-                    data_digest: Some(journal::Hash::digest(&json)),
-                    ..self.template
-                });
-                let sent = Sent::written(view, json).labelled(Action::ManageWorks.confidentiality(), index);
+                let (sent, entry) = answered(tx, self.template, subjects, view, Action::ManageWorks)?;
                 Ok(Done { output: Ok(sent), entries: vec![entry] })
             }
             Err(e) if e.is_input() => {
@@ -429,19 +394,10 @@ impl StoreCommand for Retention {
                 }
             }
         }
-        let json = serde_json::to_vec(&report).map_err(|e| StoreError::Journal(e.to_string()))?;
         let mut subjects = self.template.subjects.clone();
         subjects.extend(report.purged.iter().map(|p| p.request.clone()));
         subjects.dedup();
-        let slot = tx.slot();
-        let index = slot.sequence();
-        let entry = slot.fill(Entry {
-            subjects,
-            outcome: "ok".into(),
-            data_digest: Some(journal::Hash::digest(&json)),
-            ..self.template
-        });
-        let sent = Sent::written(report, json).labelled(Action::ManageWorks.confidentiality(), index);
+        let (sent, entry) = answered(tx, self.template, subjects, report, Action::ManageWorks)?;
         Ok(Done { output: Ok(sent), entries: vec![entry] })
     }
 }

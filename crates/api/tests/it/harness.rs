@@ -228,6 +228,22 @@ impl Server {
         (status, response.bytes().await.expect("body").to_vec())
     }
 
+    /// POST a JSON `body` to `path` with a bearer `token` of the test's own making; the status
+    /// and the body as JSON (null when it is not).
+    pub async fn post_as(&self, token: &str, path: &str, body: &Value) -> (StatusCode, Value) {
+        let response = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+            .await
+            .expect("request");
+        let status = response.status();
+        (status, serde_json::from_slice(&response.bytes().await.expect("body")).unwrap_or(Value::Null))
+    }
+
     /// The raw response, headers included.
     pub async fn raw(&self, caller: &str, path: &str) -> reqwest::Response {
         self.client

@@ -14,19 +14,6 @@ fn system() -> Actor {
     Actor { party: "cloison-test".parse().expect("id"), role: Role::System, session: "t".into() }
 }
 
-async fn post(s: &Server, token: &str, path: &str, body: &Value) -> (StatusCode, Value) {
-    let response = reqwest::Client::new()
-        .post(format!("{}{path}", s.base))
-        .bearer_auth(token)
-        .header("content-type", "application/json")
-        .body(body.to_string())
-        .send()
-        .await
-        .expect("request");
-    let status = response.status();
-    (status, serde_json::from_slice(&response.bytes().await.expect("body")).unwrap_or(Value::Null))
-}
-
 async fn a_queue_over_http(s: &Server) {
     let changes = vec![
         (t(0), domain::Change::PutParty(party("staff-con", PartyKind::Staff, "Chloé Connexions"))),
@@ -45,25 +32,25 @@ async fn a_queue_over_http(s: &Server) {
     let queue = "/v1/producers/queues/SUB-HTTP-1";
 
     let (status, body) =
-        post(s, &staff, queue, &json!({"command": "set_capacity", "kw": 1000, "day": "2026-03-02"})).await;
+        s.post_as(&staff, queue, &json!({"command": "set_capacity", "kw": 1000, "day": "2026-03-02"})).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let (status, body) = post(
-        s,
-        &staff,
-        queue,
-        &json!({"command": "acknowledge", "producer": "prod-pv", "kw": 1500, "day": "2026-03-03"}),
-    )
-    .await;
+    let (status, body) = s
+        .post_as(
+            &staff,
+            queue,
+            &json!({"command": "acknowledge", "producer": "prod-pv", "kw": 1500, "day": "2026-03-03"}),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let request = body["request"]["id"].as_str().expect("an id").to_owned();
     assert_eq!(request, "SUB-HTTP-1/1");
-    let (status, body) = post(
-        s,
-        &staff,
-        queue,
-        &json!({"command": "pay_detailed_study", "request": request, "day": "2026-03-04"}),
-    )
-    .await;
+    let (status, body) = s
+        .post_as(
+            &staff,
+            queue,
+            &json!({"command": "pay_detailed_study", "request": request, "day": "2026-03-04"}),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["happened"][1]["what"], "split", "{body}");
     assert_eq!(body["request"]["kw"], 1000);
@@ -82,12 +69,13 @@ async fn a_queue_over_http(s: &Server) {
         (json!({"command": "send_offer", "request": request, "day": "2026-03-01"}), "day_before_last"),
         (json!({"command": "sign", "request": request, "day": "2999-01-01"}), "day_in_future"),
     ] {
-        let (status, answer) = post(s, &staff, queue, &body).await;
+        let (status, answer) = s.post_as(&staff, queue, &body).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {answer}");
         assert!(answer.to_string().contains(says), "{body}: {answer}");
     }
-    let (status, answer) =
-        post(s, &staff, "/v1/producers/queues/SUB-NONE", &json!({"command": "set_capacity", "kw": 0})).await;
+    let (status, answer) = s
+        .post_as(&staff, "/v1/producers/queues/SUB-NONE", &json!({"command": "set_capacity", "kw": 0}))
+        .await;
     assert_eq!(status, StatusCode::OK, "a zero capacity opens a queue: {answer}");
     let audit = s.app.connections_audit(&system()).await.expect("audit").into_view();
     assert_eq!(audit.commands, audit_before + 1, "refusals write no command");
@@ -101,13 +89,13 @@ async fn a_queue_over_http(s: &Server) {
         own.as_array().expect("a list").iter().map(|o| o["request"]["id"].as_str().unwrap_or("")).collect();
     assert_eq!(ids, ["SUB-HTTP-1/1", "SUB-HTTP-1/1.1"]);
     assert_eq!(s.get_as(&producer, "/v1/producers/queues").await.0, StatusCode::FORBIDDEN);
-    let (status, _) = post(s, &producer, "/v1/producers/daily", &json!({})).await;
+    let (status, _) = s.post_as(&producer, "/v1/producers/daily", &json!({})).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (status, _) = s.get(Some("supplier_a"), "/v1/producers/own").await;
     assert_eq!(status, StatusCode::FORBIDDEN, "a supplier files no connection requests");
 
     // The team's daily run, and the committee's view and audit.
-    let (status, daily) = post(s, &staff, "/v1/producers/daily", &json!({"day": "2026-03-05"})).await;
+    let (status, daily) = s.post_as(&staff, "/v1/producers/daily", &json!({"day": "2026-03-05"})).await;
     assert_eq!(status, StatusCode::OK, "{daily}");
     assert_eq!(daily["queues"], 2);
     let (status, queues) = s.get(Some("auditor"), "/v1/producers/queues").await;

@@ -5,26 +5,13 @@
 use app::{Actor, Role};
 use domain::PartyKind;
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::harness::*;
 use crate::over_http;
 
 fn system() -> Actor {
     Actor { party: "cloison-test".parse().expect("id"), role: Role::System, session: "t".into() }
-}
-
-async fn post(s: &Server, token: &str, path: &str, body: &Value) -> (StatusCode, Value) {
-    let response = reqwest::Client::new()
-        .post(format!("{}{path}", s.base))
-        .bearer_auth(token)
-        .header("content-type", "application/json")
-        .body(body.to_string())
-        .send()
-        .await
-        .expect("request");
-    let status = response.status();
-    (status, serde_json::from_slice(&response.bytes().await.expect("body")).unwrap_or(Value::Null))
 }
 
 async fn works_over_http(s: &Server) {
@@ -40,7 +27,7 @@ async fn works_over_http(s: &Server) {
             "description": "a budget meter", "ean": ean(1).to_string(), "phone": "+32470000001"
         }
     });
-    let (status, work) = post(s, &staff, "/v1/works", &capture).await;
+    let (status, work) = s.post_as(&staff, "/v1/works", &capture).await;
     assert_eq!(status, StatusCode::CREATED, "{work}");
     let id = work["id"].as_str().expect("an id").to_owned();
     assert_eq!(work["stage"], "captured");
@@ -59,16 +46,16 @@ async fn works_over_http(s: &Server) {
             "requester_kind",
         ),
     ] {
-        let (status, answer) = post(s, &staff, "/v1/works", &body).await;
+        let (status, answer) = s.post_as(&staff, "/v1/works", &body).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
         assert!(answer.to_string().contains(says), "{answer}");
     }
     let steps = format!("/v1/works/{id}/steps");
-    let (status, answer) = post(s, &staff, &steps, &json!({"step": "execute", "fields": {}})).await;
+    let (status, answer) = s.post_as(&staff, &steps, &json!({"step": "execute", "fields": {}})).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(answer.to_string().contains("not_planned"), "{answer}");
     let (status, answer) =
-        post(s, &staff, &steps, &json!({"step": "study", "fields": {"study_fee_cents": "9000"}})).await;
+        s.post_as(&staff, &steps, &json!({"step": "study", "fields": {"study_fee_cents": "9000"}})).await;
     assert_eq!((status, &answer["stage"]), (StatusCode::OK, &json!("studied")), "{answer}");
 
     // The requester sees its request; nobody else sees anything.
@@ -95,7 +82,7 @@ async fn works_over_http(s: &Server) {
     assert_eq!(status, StatusCode::NOT_FOUND, "no asset record before closure");
     let (status, list) = s.get_as(&staff, "/v1/works").await;
     assert_eq!((status, list.as_array().map(Vec::len)), (StatusCode::OK, Some(1)));
-    let (status, report) = post(s, &staff, "/v1/works/retention", &json!({})).await;
+    let (status, report) = s.post_as(&staff, "/v1/works/retention", &json!({})).await;
     assert_eq!(status, StatusCode::OK, "{report}");
     assert_eq!(report["purged"], json!([]), "nothing ended, nothing purged");
 }
