@@ -598,7 +598,27 @@ async fn producer_story(app: &Cloison, actor: &Actor, substation: &domain::Subst
     run(Command::SendOffer { request: ids[0].clone(), day: day(10)? }).await?;
     run(Command::SendOffer { request: ids[1].clone(), day: day(10)? }).await?;
     run(Command::Sign { request: ids[1].clone(), day: day(20)? }).await?;
+    // A second feeder of the substation, saturated until an investment: the request waits,
+    // then the larger capacity goes to it at once, at its rank.
+    let feeder: domain::SubstationId = format!("{substation}-F2").parse()?;
+    let on_feeder = |command: Command| {
+        let feeder = feeder.clone();
+        async move { app.connection_command(actor, feeder, command).await.map(app::Sent::into_view) }
+    };
+    on_feeder(Command::SetCapacity { kw: 0, day: day(0)? }).await?;
+    let waiting = on_feeder(Command::Acknowledge {
+        producer: producers[2].0.parse()?,
+        kw: 1_000,
+        transmission_study: false,
+        day: day(5)?,
+    })
+    .await?
+    .request
+    .map(|r| r.id)
+    .unwrap_or_default();
+    on_feeder(Command::PayDetailedStudy { request: waiting.clone(), day: day(6)? }).await?;
     let daily = app.connections_daily(actor, day(80)?).await?.into_view();
+    let invested = on_feeder(Command::SetCapacity { kw: 2_500, day: day(100)? }).await?;
     app.connections_daily(actor, today).await?;
     let partial = split.request.map(|r| r.kw).unwrap_or_default();
     let mut out = format!(
@@ -617,6 +637,17 @@ async fn producer_story(app: &Cloison, actor: &Actor, substation: &domain::Subst
                 if h.regulator { " (the regulator told)" } else { "" }
             ));
         }
+    }
+    out.push_str(&format!(
+        "  feeder {feeder}: no hosting capacity; {waiting} (1,000 kW) waits; an investment brings 2,500 kW:\n"
+    ));
+    for h in &invested.happened {
+        out.push_str(&format!(
+            "    {} {}{}\n",
+            h.request.as_deref().unwrap_or("capacity"),
+            h.what,
+            h.kw.map(|kw| format!(" {kw} kW")).unwrap_or_default()
+        ));
     }
     let eole = Actor { party: producers[1].0.parse()?, role: Role::Customer, session: actor.session.clone() };
     let own = app.own_connections(&eole).await?.into_view();
@@ -637,7 +668,7 @@ async fn producer_story(app: &Cloison, actor: &Actor, substation: &domain::Subst
     out.push_str(&format!(
         "  audit: {} commands replayed from the journal, {}\n",
         audit.commands,
-        audit.first_difference.as_deref().unwrap_or("the stored queue is exactly what they make")
+        audit.first_difference.as_deref().unwrap_or("the stored queues are exactly what they make")
     ));
     Ok(out)
 }

@@ -46,7 +46,8 @@ fn the_connection_queue_from_the_command_line() {
     let offered = dir.ok(&[staff[0], staff[1], "producers", "offer", &third]);
     assert!(offered.contains(&format!("{third} offered 800 kW due")), "{offered}");
     let audit = dir.ok(&["--as", "staff-paul:auditor", "producers", "audit"]);
-    assert!(audit.starts_with("queues intact: 12 commands replayed"), "{audit}");
+    assert!(audit.starts_with("queues intact: 16 commands replayed"), "{audit}");
+    assert!(audit.contains("2 queues"), "the substation and its second feeder: {audit}");
 
     // The calendar: Christmas and New Year skipped.
     assert_eq!(dir.ok(&["calendar", "add", "15", "2026-12-18"]).trim(), "2027-01-12");
