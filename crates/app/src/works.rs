@@ -190,7 +190,7 @@ impl Cloison {
     pub async fn works(&self, actor: &Actor) -> Result<Sent<Vec<WorkView>>, AppError> {
         let ask = Ask::function(Action::ManageWorks, Resource::Works, "works.list", "customer works (R13)");
         self.read(actor, ask, |_| async {
-            Ok(self.store.works(None).await?.into_iter().map(WorkView::from).collect::<Vec<_>>())
+            Ok(self.store.works(None, None).await?.into_iter().map(WorkView::from).collect::<Vec<_>>())
         })
         .await
     }
@@ -205,7 +205,13 @@ impl Cloison {
         );
         let party = actor.party.clone();
         self.read(actor, ask, |_| async move {
-            Ok(self.store.works(Some(&party)).await?.into_iter().map(WorkView::from).collect::<Vec<_>>())
+            Ok(self
+                .store
+                .works(Some(&party), None)
+                .await?
+                .into_iter()
+                .map(WorkView::from)
+                .collect::<Vec<_>>())
         })
         .await
     }
@@ -226,8 +232,7 @@ impl Cloison {
         let found = self
             .read(actor, ask, |_| async move {
                 let owner = if staff { None } else { Some(&party) };
-                let all = self.store.works(owner).await?;
-                Ok(all.into_iter().find(|w| w.id == id).map(WorkView::from))
+                Ok(self.store.works(owner, Some(id)).await?.into_iter().next().map(WorkView::from))
             })
             .await;
         or_nothing(found, "work request")
@@ -242,7 +247,7 @@ impl Cloison {
                 .about(vec![id.to_owned()]);
         let found = self
             .read(actor, ask, |_| async move {
-                let Some(work) = self.store.works(None).await?.into_iter().find(|w| w.id == id) else {
+                let Some(work) = self.store.works(None, Some(id)).await?.into_iter().next() else {
                     return Ok(None);
                 };
                 let Some(asset) = work.request.asset_record() else { return Ok(None) };

@@ -288,14 +288,21 @@ impl Store {
         Ok(())
     }
 
-    /// Every request as it stands (`requester` `None`), or one requester's own, in id order.
-    pub async fn works(&self, requester: Option<&PartyId>) -> Result<Vec<StoredWork>, StoreError> {
+    /// Every request as it stands (`requester` `None`), or one requester's own, in id order;
+    /// only request `id` when one is named.
+    pub async fn works(
+        &self,
+        requester: Option<&PartyId>,
+        id: Option<&str>,
+    ) -> Result<Vec<StoredWork>, StoreError> {
         let rows = sqlx::query(&format!(
-            "SELECT {} FROM works_requests r WHERE (r.requester_id = $1 OR $1 = '') AND r.version = \
+            "SELECT {} FROM works_requests r WHERE (r.requester_id = $1 OR $1 = '') AND (r.request_id = $2 OR $2 = '') \
+             AND r.version = \
              (SELECT MAX(v.version) FROM works_requests v WHERE v.request_id = r.request_id) ORDER BY r.request_id",
             WORKS_REQUESTS.columns.iter().map(|(name, _)| format!("r.{name}")).collect::<Vec<_>>().join(", ")
         ))
         .bind(requester.map(|p| p.as_str().to_owned()).unwrap_or_default())
+        .bind(id.unwrap_or_default().to_owned())
         .fetch_all(&self.read)
         .await?;
         let mut works = Vec::with_capacity(rows.len());

@@ -55,6 +55,15 @@ async fn works_over_http(s: &Server) {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(answer.to_string().contains("not_planned"), "{answer}");
     let (status, answer) =
+        s.post_as(&staff, &steps, &json!({"step": "study", "fields": {"iban": "BE68539007547034"}})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(answer.to_string().contains("not_allowed: iban"), "{answer}");
+    // Nothing of the refusals was kept: one request, still at its first version.
+    let (status, list) = s.get_as(&staff, "/v1/works").await;
+    assert_eq!((status, list.as_array().map(Vec::len)), (StatusCode::OK, Some(1)), "{list}");
+    assert_eq!((&list[0]["version"], &list[0]["stage"]), (&json!(1), &json!("captured")), "{list}");
+    assert!(!list.to_string().contains("national_number") && !list.to_string().contains("iban"), "{list}");
+    let (status, answer) =
         s.post_as(&staff, &steps, &json!({"step": "study", "fields": {"study_fee_cents": "9000"}})).await;
     assert_eq!((status, &answer["stage"]), (StatusCode::OK, &json!("studied")), "{answer}");
 

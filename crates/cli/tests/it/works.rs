@@ -45,9 +45,13 @@ fn customer_works_from_the_command_line() {
     ]);
     assert_eq!(captured.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&captured.stderr).contains("not_allowed: national_number"));
+    let after = dir.json(&[staff[0], staff[1], "works", "list", "--json"]);
+    assert_eq!(after.as_array().map(Vec::len), Some(4), "a refused capture writes nothing");
     let accepted = dir.run(&[staff[0], staff[1], "works", "step", id, "accept"]);
     assert_eq!(accepted.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&accepted.stderr).contains("already_accepted"));
+    let unchanged = dir.json(&[staff[0], staff[1], "works", "show", id, "--json"]);
+    assert_eq!(unchanged[0]["version"], purged["version"], "a refused step writes no version");
     let asset = dir.json(&[staff[0], staff[1], "works", "asset", id, "--json"]);
     assert!(asset["network_user"].is_string(), "the register names the user: {asset}");
     dir.ok(&["journal", "verify"]);
