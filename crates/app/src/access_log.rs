@@ -131,6 +131,7 @@ fn service_of(role: &str) -> Option<&'static str> {
         Role::MeterReader => Some("meter reading"),
         Role::ConnectionStaff => Some("connections team"),
         Role::WorksStaff => Some("customer works team"),
+        Role::PrivacyStaff => Some("data protection office"),
         Role::CallCenter => Some("call center"),
         Role::Auditor => Some("ethics committee"),
         Role::Support => Some("support and administration"),

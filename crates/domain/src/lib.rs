@@ -10,6 +10,8 @@
 
 pub mod access_point;
 pub mod calendar;
+pub mod consent;
+pub mod disclosure;
 pub mod gs1;
 pub mod instant;
 pub mod label;

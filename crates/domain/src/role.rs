@@ -36,6 +36,9 @@ pub enum Role {
     ConnectionStaff,
     /// The DSO's customer works team: connection and meter work requests (R13).
     WorksStaff,
+    /// The DSO's data protection office: consents, research agreements and extracts,
+    /// warehouse exports and the data subjects' requests (R14).
+    PrivacyStaff,
     /// A call-center operator (read-only).
     CallCenter,
     /// The ethics committee: reads everything and the journal, changes nothing.
@@ -51,7 +54,7 @@ pub enum Role {
 impl Role {
     /// Every role, in the order of the actor table; the policy schema's `Cloison::Role` enum
     /// must list exactly these.
-    pub const ALL: [Role; 13] = [
+    pub const ALL: [Role; 14] = [
         Role::Supplier,
         Role::Customer,
         Role::ThirdParty,
@@ -60,6 +63,7 @@ impl Role {
         Role::MeterReader,
         Role::ConnectionStaff,
         Role::WorksStaff,
+        Role::PrivacyStaff,
         Role::CallCenter,
         Role::Auditor,
         Role::Support,
@@ -78,6 +82,7 @@ impl Role {
             Role::MeterReader => "meter_reader",
             Role::ConnectionStaff => "connection_staff",
             Role::WorksStaff => "works_staff",
+            Role::PrivacyStaff => "privacy_staff",
             Role::CallCenter => "call_center",
             Role::Auditor => "auditor",
             Role::Support => "support",
@@ -124,6 +129,7 @@ impl Role {
             | Role::MeterReader
             | Role::ConnectionStaff
             | Role::WorksStaff
+            | Role::PrivacyStaff
             | Role::CallCenter
             | Role::Auditor
             | Role::Support => {

@@ -54,7 +54,7 @@ pub const EVALUATION_ERROR: &str = "evaluation-error";
 /// The policy files compiled into the binary, by the path errors give them.
 const EMBEDDED_SCHEMA: (&str, &str) =
     ("policies/cloison.cedarschema", include_str!("../../../policies/cloison.cedarschema"));
-const EMBEDDED_POLICIES: [(&str, &str); 8] = [
+const EMBEDDED_POLICIES: [(&str, &str); 9] = [
     ("policies/connections.cedar", include_str!("../../../policies/connections.cedar")),
     ("policies/installation.cedar", include_str!("../../../policies/installation.cedar")),
     ("policies/journal.cedar", include_str!("../../../policies/journal.cedar")),
@@ -62,6 +62,7 @@ const EMBEDDED_POLICIES: [(&str, &str); 8] = [
     ("policies/market.cedar", include_str!("../../../policies/market.cedar")),
     ("policies/metering.cedar", include_str!("../../../policies/metering.cedar")),
     ("policies/register.cedar", include_str!("../../../policies/register.cedar")),
+    ("policies/research.cedar", include_str!("../../../policies/research.cedar")),
     ("policies/works.cedar", include_str!("../../../policies/works.cedar")),
 ];
 
@@ -88,6 +89,7 @@ pub struct Policy {
     metering: cedar::EntityUid,
     connections: cedar::EntityUid,
     works: cedar::EntityUid,
+    research: cedar::EntityUid,
     /// Per action (indexed by `Action as usize`): the roles whose applicable policies have a
     /// condition, so their decision depends on the facts; `None` in the set stands for roles
     /// no scope names. See [`Policy::needs_facts`].
@@ -108,7 +110,7 @@ pub struct Policy {
 const MEMO_ROLES: usize = 256;
 
 /// The distinct resources an answer can depend on (see `Resource::memo_slot`).
-const RESOURCE_SLOTS: usize = 13 + domain::scenario::ScenarioKind::ALL.len();
+const RESOURCE_SLOTS: usize = 14 + domain::scenario::ScenarioKind::ALL.len();
 
 /// Answers remembered per role: each action, with or without each of the two memberships,
 /// for each distinct resource.
@@ -334,6 +336,16 @@ pub enum Action {
     /// A closed request's asset record, with the network user's name and contract date read
     /// from the register as it is viewed (R13).
     ReadAssetRecord,
+    /// The data protection office's work: consents on paper, research agreements and
+    /// extracts, warehouse exports, the data subjects' requests (R14).
+    ManageResearch,
+    /// A network user's own consents and requests about their data: given, withdrawn,
+    /// filed and answered (GDPR art. 7, 15, 16).
+    ManageOwnData,
+    /// A research partner's own extracts, and nothing else (R14).
+    ReadResearchExtracts,
+    /// Aggregates with disclosure control: no personal data, so any authenticated role (R14).
+    ReadAggregates,
 }
 
 /// The kinds of resource the schema declares, each action applying to some of them.
@@ -361,11 +373,13 @@ pub enum ResourceKind {
     Connections,
     /// The customer works requests (a singleton) (R13).
     Works,
+    /// Research, consents and exports (a singleton) (R14).
+    Research,
 }
 
 impl Action {
     /// Every action, in declaration order.
-    pub const ALL: [Action; 43] = [
+    pub const ALL: [Action; 47] = [
         Action::ReadAccessPoint,
         Action::ReadHistory,
         Action::WriteRegister,
@@ -409,6 +423,10 @@ impl Action {
         Action::ManageWorks,
         Action::ReadOwnWorks,
         Action::ReadAssetRecord,
+        Action::ManageResearch,
+        Action::ManageOwnData,
+        Action::ReadResearchExtracts,
+        Action::ReadAggregates,
     ];
 
     /// The kinds of resource the action applies to, as the schema's `appliesTo` says.
@@ -447,6 +465,10 @@ impl Action {
                 &[K::Connections]
             }
             Action::ManageWorks | Action::ReadOwnWorks | Action::ReadAssetRecord => &[K::Works],
+            Action::ManageResearch
+            | Action::ManageOwnData
+            | Action::ReadResearchExtracts
+            | Action::ReadAggregates => &[K::Research],
         }
     }
 
@@ -461,7 +483,9 @@ impl Action {
             | Action::WriteJournalNote
             | Action::ReadSetting
             | Action::WriteSetting
-            | Action::RunMarketDay => Confidentiality::Internal,
+            | Action::RunMarketDay
+            // Aggregates hold no personal data once disclosure control has run (R14).
+            | Action::ReadAggregates => Confidentiality::Internal,
             // That a scenario is in progress, and nothing of whom it is about (R3).
             Action::LearnScenarioInProgress => Confidentiality::Commercial,
             // Network users' data, and staff members' (who holds which role, who asked what).
@@ -501,7 +525,12 @@ impl Action {
             | Action::ReadOwnConnections
             | Action::ManageWorks
             | Action::ReadOwnWorks
-            | Action::ReadAssetRecord => Confidentiality::PersonalData,
+            | Action::ReadAssetRecord
+            // Consents and requests name their subject; extracts are pseudonymised, still
+            // personal data (GDPR recital 26).
+            | Action::ManageResearch
+            | Action::ManageOwnData
+            | Action::ReadResearchExtracts => Confidentiality::PersonalData,
         }
     }
 
@@ -551,6 +580,10 @@ impl Action {
             Action::ManageWorks => "ManageWorks",
             Action::ReadOwnWorks => "ReadOwnWorks",
             Action::ReadAssetRecord => "ReadAssetRecord",
+            Action::ManageResearch => "ManageResearch",
+            Action::ManageOwnData => "ManageOwnData",
+            Action::ReadResearchExtracts => "ReadResearchExtracts",
+            Action::ReadAggregates => "ReadAggregates",
         }
     }
 }
@@ -597,6 +630,8 @@ pub enum Resource<'a> {
     Connections,
     /// The customer works requests as a whole.
     Works,
+    /// Research, consents and exports as a whole.
+    Research,
 }
 
 impl Resource<'_> {
@@ -613,6 +648,7 @@ impl Resource<'_> {
             Resource::Metering => ResourceKind::Metering,
             Resource::Connections => ResourceKind::Connections,
             Resource::Works => ResourceKind::Works,
+            Resource::Research => ResourceKind::Research,
             Resource::Route { .. } => ResourceKind::Route,
         }
     }
@@ -634,8 +670,9 @@ impl Resource<'_> {
             Resource::Route { own } => 9 + usize::from(*own),
             Resource::Connections => 11,
             Resource::Works => 12,
+            Resource::Research => 13,
             Resource::ScenarioKind { kind } => {
-                13 + domain::scenario::ScenarioKind::ALL.iter().position(|k| k == kind).unwrap_or(0)
+                14 + domain::scenario::ScenarioKind::ALL.iter().position(|k| k == kind).unwrap_or(0)
             }
         }
     }
@@ -735,6 +772,7 @@ impl Policy {
         let metering = singleton("Cloison::Metering", "metering")?;
         let connections = singleton("Cloison::Connections", "connections")?;
         let works = singleton("Cloison::Works", "works")?;
+        let research = singleton("Cloison::Research", "research")?;
         let action_type = name("Cloison::Action")?;
         let actions = Action::ALL
             .iter()
@@ -785,6 +823,7 @@ impl Policy {
             metering,
             connections,
             works,
+            research,
             conditional,
             mandating,
             actions,
@@ -1022,6 +1061,10 @@ impl Policy {
                 self.works.clone(),
                 Some(cedar::Entity::new_no_attrs(self.works.clone(), Default::default())),
             ),
+            Resource::Research => (
+                self.research.clone(),
+                Some(cedar::Entity::new_no_attrs(self.research.clone(), Default::default())),
+            ),
         };
         let schema = conform.then_some(&self.schema);
         let entities =
@@ -1047,7 +1090,7 @@ mod tests {
     }
 
     /// Every role, as the domain spells them.
-    fn roles() -> [&'static str; 13] {
+    fn roles() -> [&'static str; 14] {
         domain::Role::ALL.map(domain::Role::as_str)
     }
 
@@ -1121,6 +1164,7 @@ mod tests {
             ResourceKind::Route => Resource::Route { own: true },
             ResourceKind::Connections => Resource::Connections,
             ResourceKind::Works => Resource::Works,
+            ResourceKind::Research => Resource::Research,
         }
     }
 
@@ -1134,6 +1178,7 @@ mod tests {
             Resource::Metering,
             Resource::Connections,
             Resource::Works,
+            Resource::Research,
         ];
         for own in [false, true] {
             all.push(Resource::Scenario { own });
@@ -1310,6 +1355,16 @@ mod tests {
             ("works_staff", ReadOwnAccessLog, both(), deny.clone()),
             ("works_staff", ReadAccessLog, both(), deny.clone()),
             ("works_staff", ReadConsumption, both(), deny.clone()),
+            // R14: the data protection office handles consents and extracts, and sees no
+            // register, consumption or journal of its own accord.
+            ("privacy_staff", ReadAccessPoint, both(), deny.clone()),
+            ("privacy_staff", ReadHistory, both(), deny.clone()),
+            ("privacy_staff", WriteRegister, both(), deny.clone()),
+            ("privacy_staff", ReadJournalHead, none.clone(), (true, Nothing)),
+            ("privacy_staff", ReadJournalEntries, both(), deny.clone()),
+            ("privacy_staff", ReadOwnAccessLog, both(), deny.clone()),
+            ("privacy_staff", ReadAccessLog, both(), deny.clone()),
+            ("privacy_staff", ReadConsumption, both(), deny.clone()),
             ("researcher", ReadJournalEntries, both(), deny.clone()),
             ("researcher", ReadOwnAccessLog, both(), deny.clone()),
             ("researcher", ReadAccessLog, both(), deny.clone()),
@@ -1358,19 +1413,20 @@ mod tests {
         ];
         // The register-wide and installation actions: who may, and what a permit reveals;
         // every other role is denied.
-        const STAFF_AND_SYSTEM: [&str; 9] = [
+        const STAFF_AND_SYSTEM: [&str; 10] = [
             "register_staff",
             "metering_staff",
             "meter_reader",
             "connection_staff",
             "works_staff",
+            "privacy_staff",
             "call_center",
             "auditor",
             "support",
             "system",
         ];
         #[rustfmt::skip]
-        let granted: [(Action, &[&str], Visible); 25] = [
+        let granted: [(Action, &[&str], Visible); 29] = [
             (ReadRegisterSummary, &["register_staff", "metering_staff", "auditor", "system"], All),
             (ReadRegisterSummary, &["support"], Nothing),
             (ListAccessPoints, &["register_staff", "metering_staff", "auditor", "system"], All),
@@ -1396,6 +1452,10 @@ mod tests {
             (ManageWorks, &["works_staff", "system"], Nothing),
             (ReadOwnWorks, &["customer", "third_party", "supplier"], Nothing),
             (ReadAssetRecord, &["works_staff", "system"], Nothing),
+            (ManageResearch, &["privacy_staff", "system"], Nothing),
+            (ManageOwnData, &["customer"], Nothing),
+            (ReadResearchExtracts, &["researcher"], Nothing),
+            (ReadAggregates, &roles(), Nothing),
         ];
         let mut rows = rows;
         for action in [
@@ -1423,6 +1483,10 @@ mod tests {
             ManageWorks,
             ReadOwnWorks,
             ReadAssetRecord,
+            ManageResearch,
+            ManageOwnData,
+            ReadResearchExtracts,
+            ReadAggregates,
         ] {
             for role in roles() {
                 let answer = granted
@@ -1667,6 +1731,7 @@ mod tests {
         assert_eq!(
             policy.ids(),
             [
+                "any-role-reads-aggregates",
                 "anyone-reads-journal-head",
                 "anyone-reads-own-identity",
                 "auditor-changes-nothing",
@@ -1683,6 +1748,7 @@ mod tests {
                 "competitor-told-end-of-contract",
                 "connection-staff-manages-connections",
                 "customer-asks-for-access-log",
+                "customer-manages-own-data",
                 "customer-reads-own-access-log",
                 "customer-reads-own-consumption",
                 "customer-reads-own-occupancies",
@@ -1696,6 +1762,7 @@ mod tests {
                 "metering-staff-validates-readings",
                 "metering-staff-writes-readings",
                 "party-reads-own-queue",
+                "privacy-staff-manages-research",
                 "producer-reads-own-connections",
                 "r3-budget-meter-told-as-end-of-contract",
                 "r3-drop-told-as-end-of-contract",
@@ -1703,6 +1770,7 @@ mod tests {
                 "register-staff-reads-and-writes-register",
                 "register-staff-runs-the-market",
                 "requester-reads-own-works",
+                "researcher-reads-own-extracts",
                 "staff-requests-and-decides-access",
                 "supplier-reads-mandated-consumption",
                 "supplier-reads-mandated-register",
@@ -1719,6 +1787,7 @@ mod tests {
                 "system-manages-access",
                 "system-manages-connections",
                 "system-manages-mandates",
+                "system-manages-research",
                 "system-manages-tokens",
                 "system-manages-works",
                 "system-reads-and-writes-register",
