@@ -22,6 +22,7 @@ mod market;
 mod metering;
 mod metrics;
 mod producers;
+mod research;
 mod routes;
 mod schema;
 mod server;

@@ -46,6 +46,13 @@ use crate::producers::{
     __path_own_connections, connection_command, connection_queues, connections_audit, connections_daily,
     own_connections,
 };
+use crate::research::{
+    __path_aggregates, __path_answer_subject_request, __path_file_subject_request, __path_give_consent,
+    __path_list_extracts, __path_make_extract, __path_own_consents, __path_own_subject_requests,
+    __path_record_agreement, __path_show_extract, __path_subject_requests, __path_withdraw_consent,
+    aggregates, answer_subject_request, file_subject_request, give_consent, list_extracts, make_extract,
+    own_consents, own_subject_requests, record_agreement, show_extract, subject_requests, withdraw_consent,
+};
 use crate::schema;
 use crate::works::{
     __path_capture_work, __path_list_works, __path_own_works, __path_show_work, __path_work_asset,
@@ -125,7 +132,16 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(work_step))
         .routes(routes!(work_asset))
         .routes(routes!(own_works))
-        .routes(routes!(works_retention));
+        .routes(routes!(works_retention))
+        .routes(routes!(give_consent, own_consents))
+        .routes(routes!(withdraw_consent))
+        .routes(routes!(file_subject_request, own_subject_requests))
+        .routes(routes!(subject_requests))
+        .routes(routes!(answer_subject_request))
+        .routes(routes!(record_agreement))
+        .routes(routes!(make_extract, list_extracts))
+        .routes(routes!(show_extract))
+        .routes(routes!(aggregates));
     schema::add_layer_errors(routes.get_openapi_mut());
     routes
 }

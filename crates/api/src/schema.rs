@@ -1388,3 +1388,245 @@ pub struct AssetView {
     #[schema(format = DateTime)]
     contract_from: Option<String>,
 }
+
+/// A consent as given (R14): its terms; the days are inclusive.
+#[derive(Serialize, ToSchema)]
+pub struct ConsentGiven {
+    /// The purposes, as the agreements name them (a-z, 0-9, _).
+    purposes: Vec<String>,
+    /// quarter_hourly or daily.
+    categories: Vec<String>,
+    /// The research partners' party ids.
+    partners: Vec<String>,
+    /// The first day of data covered.
+    #[schema(format = Date)]
+    from: String,
+    /// The last day of data covered.
+    #[schema(format = Date)]
+    to: String,
+}
+
+/// A consent with its receipt (Kantara Consent Receipt v1.1 shape).
+#[derive(Serialize, ToSchema)]
+pub struct ConsentView {
+    /// The receipt's id.
+    id: String,
+    /// Whose.
+    subject: String,
+    /// What was agreed.
+    #[schema(value_type = Object)]
+    terms: serde_json::Value,
+    /// When it was given.
+    #[schema(format = DateTime)]
+    given_at: String,
+    /// When it was withdrawn.
+    #[schema(format = DateTime)]
+    withdrawn_at: Option<String>,
+    /// The receipt.
+    #[schema(value_type = Object)]
+    receipt: serde_json::Value,
+}
+
+/// A request about one's data as filed.
+#[derive(Serialize, ToSchema)]
+pub struct SubjectRequestFiled {
+    /// access or rectification.
+    kind: String,
+    /// What is asked, in the subject's words (1 to 2,000 characters).
+    details: String,
+}
+
+/// An answer to a request.
+#[derive(Serialize, ToSchema)]
+pub struct SubjectAnswerGiven {
+    /// done or refused.
+    outcome: String,
+    /// What was done, or why not (1 to 2,000 characters).
+    note: String,
+}
+
+/// A data subject's request as it stands.
+#[derive(Serialize, ToSchema)]
+pub struct SubjectRequestView {
+    /// Its id.
+    id: String,
+    /// 1 when filed, 2 once answered.
+    version: i64,
+    /// Whose.
+    subject: String,
+    /// access or rectification.
+    kind: String,
+    /// When it was received.
+    #[schema(format = DateTime)]
+    received_at: String,
+    /// The day the answer is due.
+    #[schema(format = Date)]
+    due: String,
+    /// open, done or refused.
+    state: String,
+    /// What was asked.
+    details: String,
+    /// The answer: a note, and for access everything held.
+    #[schema(value_type = Option<Object>)]
+    answer: Option<serde_json::Value>,
+    /// When it last changed.
+    #[schema(format = DateTime)]
+    changed_at: String,
+    /// Still open after its due day.
+    overdue: bool,
+}
+
+/// A research partner's agreement as recorded.
+#[derive(Serialize, ToSchema)]
+pub struct AgreementGiven {
+    /// The partner's party id (a researcher).
+    partner: String,
+    /// The signed agreement's reference.
+    reference: String,
+    /// The purposes it allows.
+    purposes: Vec<String>,
+    /// quarter_hourly or daily.
+    categories: Vec<String>,
+    /// The substations of the study; none for the whole grid.
+    substations: Option<Vec<String>>,
+    /// The first day of data.
+    #[schema(format = Date)]
+    from: String,
+    /// The last day of data.
+    #[schema(format = Date)]
+    to: String,
+}
+
+/// An agreement as stored.
+#[derive(Serialize, ToSchema)]
+pub struct StoredAgreement {
+    /// Its id.
+    id: String,
+    /// The agreement.
+    #[schema(value_type = Object)]
+    agreement: serde_json::Value,
+    /// When it was recorded.
+    #[schema(format = DateTime)]
+    recorded_at: String,
+}
+
+/// An extract asked for.
+#[derive(Serialize, ToSchema)]
+pub struct ExtractAsked {
+    /// The agreement's id.
+    agreement: String,
+    /// One of its purposes.
+    purpose: String,
+    /// quarter_hourly or daily.
+    category: String,
+}
+
+/// An extract as listed.
+#[derive(Serialize, ToSchema)]
+pub struct ExtractMeta {
+    /// Its id.
+    id: String,
+    /// The partner.
+    partner: String,
+    /// The agreement.
+    agreement: String,
+    /// The purpose.
+    purpose: String,
+    /// The category.
+    category: String,
+    /// When it was made.
+    #[schema(format = DateTime)]
+    made_at: String,
+    /// Participants in it.
+    participants: i64,
+    /// Rows in it.
+    rows: i64,
+    /// SHA-256 of its CSV, hex.
+    digest: String,
+}
+
+/// An extract with its CSV.
+#[derive(Serialize, ToSchema)]
+pub struct ExtractView {
+    /// Its id.
+    id: String,
+    /// The partner.
+    partner: String,
+    /// The agreement.
+    agreement: String,
+    /// The purpose.
+    purpose: String,
+    /// The category.
+    category: String,
+    /// When it was made.
+    #[schema(format = DateTime)]
+    made_at: String,
+    /// Participants in it.
+    participants: i64,
+    /// Rows in it.
+    rows: i64,
+    /// SHA-256 of its CSV, hex.
+    digest: String,
+    /// participant,point,channel,day,start,wh; every id a pseudonym of the partner's.
+    csv: String,
+}
+
+/// A cell of an aggregate: its value and points, or only that it is withheld.
+#[derive(Serialize, ToSchema)]
+pub struct AggregateCell {
+    /// Watt-hours, when published.
+    wh: Option<i64>,
+    /// Access points summed, when published.
+    points: Option<u32>,
+    /// True when withheld.
+    withheld: Option<bool>,
+}
+
+/// One area's row.
+#[derive(Serialize, ToSchema)]
+pub struct AggregateRow {
+    /// The substation or municipality.
+    area: String,
+    /// One cell per period.
+    cells: Vec<AggregateCell>,
+    /// The area over the range.
+    total: AggregateCell,
+}
+
+/// The rules a table was protected with.
+#[derive(Serialize, ToSchema)]
+pub struct AggregateRules {
+    /// Fewest points per published cell.
+    min_points: u32,
+    /// Largest share of one point, percent.
+    max_share: Option<u32>,
+    /// The p% rule's p.
+    p_percent: Option<u32>,
+}
+
+/// A protected table of consumption (R14).
+#[derive(Serialize, ToSchema)]
+pub struct AggregateTable {
+    /// substation or municipality.
+    level: String,
+    /// month, day or hour.
+    granularity: String,
+    /// The first day.
+    #[schema(format = Date)]
+    from: String,
+    /// The last day.
+    #[schema(format = Date)]
+    to: String,
+    /// The rules applied.
+    rules: AggregateRules,
+    /// The periods, in order.
+    periods: Vec<String>,
+    /// One row per area.
+    rows: Vec<AggregateRow>,
+    /// Each period over every area.
+    period_totals: Vec<AggregateCell>,
+    /// Everything.
+    total: AggregateCell,
+    /// Interval values read.
+    values_read: u64,
+}

@@ -189,7 +189,20 @@ impl Cloison {
             windows.extend(visible.into_iter().map(|p| (ean_text.clone(), p)));
         }
 
-        let found = self.store.journal_about(&windows, query.after, query.limit).await?;
+        let view = self.access_log_within(&actor.party, query, &windows).await?;
+        Ok(Ran { view, policies })
+    }
+
+    /// The entries of `party`'s access log inside `windows` (an access point and a period
+    /// of it each): what the customer may see, or what a data subject's access request
+    /// hands them (art. 15).
+    pub(crate) async fn access_log_within(
+        &self,
+        party: &PartyId,
+        query: &AccessLogQuery,
+        windows: &[(String, Period)],
+    ) -> Result<AccessLog, AppError> {
+        let found = self.store.journal_about(windows, query.after, query.limit).await?;
         let next =
             if found.len() as i64 == query.limit { found.last().map(|e| e.entry.sequence) } else { None };
         let mut parties: HashMap<String, PartyRef> = HashMap::new();
@@ -197,13 +210,12 @@ impl Cloison {
         for stored in &found {
             let e = &stored.entry;
             let Ok(time) = Timestamp::from_microsecond(e.time_micros) else { continue };
-            let own = e.actor.party_id == actor.party.as_str();
+            let own = e.actor.party_id == party.as_str();
             if e.actor.role == Role::Customer.as_str() && !own {
                 // Another customer's read of their own occupancy, not of the caller's data.
                 continue;
             }
-            if domain::Change::is_change_action(&e.action)
-                && !e.subjects.iter().any(|s| s == actor.party.as_str())
+            if domain::Change::is_change_action(&e.action) && !e.subjects.iter().any(|s| s == party.as_str())
             {
                 // A write about another occupant's record or contract, written while the
                 // caller lived there: not theirs to see (R4). The writer names the network
@@ -211,7 +223,7 @@ impl Cloison {
                 continue;
             }
             let accessor = self.accessor(&e.actor, own, &mut parties).await?;
-            for ean in windows_hit(&windows, e, time) {
+            for ean in windows_hit(windows, e, time) {
                 entries.push(AccessLogEntry {
                     time,
                     ean,
@@ -222,7 +234,7 @@ impl Cloison {
                 });
             }
         }
-        Ok(Ran { view: AccessLog { entries, next }, policies })
+        Ok(AccessLog { entries, next })
     }
 
     /// Who accessed, as the customer may know it: staff as their service unless it is the

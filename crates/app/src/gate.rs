@@ -90,6 +90,12 @@ impl<T> Sent<T> {
         Sent { label: Some(Label { confidentiality, journal_index }), ..self }
     }
 
+    /// The same answer with the label of the entry that recorded it, when a use case made
+    /// its answer from another command's (a warehouse export's closing entry).
+    pub(crate) fn with_label(self, label: Option<Label>) -> Sent<T> {
+        Sent { label, ..self }
+    }
+
     /// The label a front end shows beside the answer (R8): every answer that passed the gate
     /// has one once its entry is durable.
     pub fn label(&self) -> Option<Label> {

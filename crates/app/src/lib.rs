@@ -10,8 +10,10 @@
 mod access;
 mod access_log;
 mod against;
+mod aggregates;
 mod audit;
 mod door;
+mod export;
 mod gate;
 mod history;
 mod iam;
@@ -24,6 +26,7 @@ mod naive;
 mod producers;
 mod reference;
 mod register;
+mod research;
 mod settings;
 pub mod wire;
 mod witnessed;
@@ -32,9 +35,11 @@ mod write;
 
 pub use access_log::{ACCESS_LOG_MAX_LIMIT, AccessLog, AccessLogEntry, AccessLogQuery, Accessor};
 pub use against::Divergence;
+pub use aggregates::{AggregateQuery, AggregateRow, AggregateTable, CellView, Granularity, Level, RulesView};
 pub use domain::{Change, Role};
 pub use door::{AccessPointView, ClippedHistory, Me};
 pub use ed25519_dalek::{SigningKey, VerifyingKey};
+pub use export::ExportReport;
 pub use gate::Sent;
 pub use history::IssuedHistory;
 pub use iam::{
@@ -63,6 +68,7 @@ pub use producers::{
     ConnectionAudit, ConnectionOutcome, DailyQueue, DailyReport, OwnRequest, QueueView, RankedRequest,
 };
 pub use register::{HistoryView, Holder, PartyRef, RecordView, RegisterView, WriteTicket};
+pub use research::{CONTACT_POINT, CONTROLLER, ConsentView, ExtractView, SubjectRequestView};
 pub use store::mandate::MandateView;
 pub use store::metering::{Decided, StoredFinding};
 pub use store::naive::NaiveValue;

@@ -26,6 +26,7 @@ mod metering;
 mod output;
 mod producers;
 mod register;
+mod research;
 mod serve;
 mod time;
 mod witness;
@@ -93,6 +94,14 @@ enum Command {
     /// Customer works (R13): requests through their six modules, the retention schedule.
     #[command(subcommand)]
     Works(works::WorksCommand),
+    /// Warehouse extracts: the register and the metering series as labelled Parquet files.
+    #[command(subcommand)]
+    Export(research::ExportCommand),
+    /// Consumption per substation or municipality with disclosure control (R14).
+    Aggregates(research::AggregatesArgs),
+    /// Consent-based research (R14): agreements, extracts, consents.
+    #[command(subcommand)]
+    Research(research::ResearchCommand),
     /// The Belgian working-day calendar the market and connection deadlines count in.
     #[command(subcommand)]
     Calendar(producers::CalendarCommand),
@@ -169,6 +178,9 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Producers(cmd) => producers::run(cli.config.as_deref(), cmd).await,
         Command::Calendar(cmd) => producers::run_calendar(cmd),
         Command::Works(cmd) => works::run(cli.config.as_deref(), cmd).await,
+        Command::Export(cmd) => research::export(cli.config.as_deref(), cmd).await,
+        Command::Aggregates(args) => research::aggregates(cli.config.as_deref(), args).await,
+        Command::Research(cmd) => research::research(cli.config.as_deref(), cmd).await,
         Command::Bench(cmd) => bench::run(cli.config.as_deref(), cmd).await,
         Command::Witness(cmd) => witness::run(cmd).await,
     }

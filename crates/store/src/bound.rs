@@ -491,8 +491,86 @@ pub(crate) const ACCESS_REQUEST_DECISIONS: Table = Table {
     exclude: None,
 };
 
+/// A version of a consent receipt: given, then perhaps withdrawn (R14).
+pub(crate) const CONSENTS: Table = Table {
+    name: "consents",
+    columns: &[
+        ("receipt_id", Text),
+        ("version", Int),
+        ("subject_id", Text),
+        ("terms", Text),
+        ("given_at", Int),
+        ("withdrawn_at", OptInt),
+    ],
+    key: 2,
+    exclude: None,
+};
+
+/// A research partner's agreement (R14).
+pub(crate) const RESEARCH_AGREEMENTS: Table = Table {
+    name: "research_agreements",
+    columns: &[("agreement_id", Text), ("partner_id", Text), ("terms", Text), ("recorded_at", Int)],
+    key: 1,
+    exclude: None,
+};
+
+/// An extract made for a research partner, its body sealed (R14).
+pub(crate) const RESEARCH_EXTRACTS: Table = Table {
+    name: "research_extracts",
+    columns: &[
+        ("extract_id", Text),
+        ("partner_id", Text),
+        ("agreement_id", Text),
+        ("purpose", Text),
+        ("category", Text),
+        ("made_at", Int),
+        ("participants", Int),
+        ("row_count", Int),
+        ("digest", Text),
+        ("body_sealed", Blob),
+    ],
+    key: 1,
+    exclude: None,
+};
+
+/// A version of a data subject's request, its texts sealed (GDPR art. 15, 16).
+pub(crate) const SUBJECT_REQUESTS: Table = Table {
+    name: "subject_requests",
+    columns: &[
+        ("request_id", Text),
+        ("version", Int),
+        ("subject_id", Text),
+        ("kind", Text),
+        ("received_at", Int),
+        ("due_day", Text),
+        ("state", Text),
+        ("details_sealed", Blob),
+        ("answer_sealed", OptBlob),
+        ("changed_at", Int),
+    ],
+    key: 2,
+    exclude: None,
+};
+
+/// A file of a warehouse export with its SHA-256 (R8, chapter VI).
+pub(crate) const WAREHOUSE_FILES: Table = Table {
+    name: "warehouse_files",
+    columns: &[
+        ("export_seq", Int),
+        ("path", Text),
+        ("dataset", Text),
+        ("month", Text),
+        ("row_count", Int),
+        ("byte_count", Int),
+        ("sha256", Text),
+        ("label", Text),
+    ],
+    key: 2,
+    exclude: None,
+};
+
 /// Every bound table.
-pub(crate) const TABLES: [&Table; 33] = [
+pub(crate) const TABLES: [&Table; 38] = [
     &PARTIES,
     &ACCESS_POINTS,
     &OCCUPANCIES,
@@ -526,6 +604,11 @@ pub(crate) const TABLES: [&Table; 33] = [
     &CONNECTION_REQUESTS,
     &WORKS_REQUESTS,
     &WORKS_PURGES,
+    &CONSENTS,
+    &RESEARCH_AGREEMENTS,
+    &RESEARCH_EXTRACTS,
+    &SUBJECT_REQUESTS,
+    &WAREHOUSE_FILES,
 ];
 
 /// One column's value, as either database returned it.

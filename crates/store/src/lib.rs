@@ -32,6 +32,7 @@ pub mod naive;
 mod point;
 pub mod producer;
 mod register;
+pub mod research;
 pub mod seal;
 pub mod staff;
 pub mod tokens;

@@ -80,6 +80,7 @@ pub struct Sealer {
     cipher: XChaCha20Poly1305,
     index_key: [u8; 32],
     check: [u8; 32],
+    purpose_key: [u8; 32],
 }
 
 impl Sealer {
@@ -90,6 +91,7 @@ impl Sealer {
             cipher: XChaCha20Poly1305::new(&seal_key.into()),
             index_key: master.derive("cloison blind index v1"),
             check: master.derive("cloison key check v1"),
+            purpose_key: master.derive("cloison derived secrets v1"),
         }
     }
 
@@ -142,6 +144,16 @@ impl Sealer {
         serde_json::from_slice(&plain).map_err(|e| StoreError::Corrupt {
             what: format!("sealed value for {context} is not valid: {e}"),
         })
+    }
+
+    /// A secret of its own for `purpose` (the warehouse's export keys, the research
+    /// partners' pseudonym keys): derived from the installation's key, so whoever holds that
+    /// key can derive it again, and nothing derived for one purpose opens another's data.
+    pub fn derived_secret(&self, purpose: &str) -> [u8; 32] {
+        let mut mac =
+            <HmacSha256 as Mac>::new_from_slice(&self.purpose_key).expect("HMAC takes keys of any length");
+        mac.update(purpose.as_bytes());
+        mac.finalize().into_bytes().into()
     }
 
     /// The blind index of a normalised value of a given kind ("phone", "email").

@@ -9,7 +9,7 @@ use crate::over_http;
 
 /// The source that registers routes. Routes registered with `routes!` carry their
 /// description; a plain `.route(` would not, so none may appear.
-const ROUTE_SOURCES: [(&str, &str); 9] = [
+const ROUTE_SOURCES: [(&str, &str); 10] = [
     ("routes.rs", include_str!("../../src/routes.rs")),
     ("lib.rs", include_str!("../../src/lib.rs")),
     ("market.rs", include_str!("../../src/market.rs")),
@@ -19,10 +19,11 @@ const ROUTE_SOURCES: [(&str, &str); 9] = [
     ("documents.rs", include_str!("../../src/documents.rs")),
     ("producers.rs", include_str!("../../src/producers.rs")),
     ("works.rs", include_str!("../../src/works.rs")),
+    ("research.rs", include_str!("../../src/research.rs")),
 ];
 
 /// The sources whose handlers carry `#[utoipa::path]`.
-const HANDLER_SOURCES: [&str; 8] = [
+const HANDLER_SOURCES: [&str; 9] = [
     ROUTE_SOURCES[0].1,
     ROUTE_SOURCES[2].1,
     ROUTE_SOURCES[3].1,
@@ -31,6 +32,7 @@ const HANDLER_SOURCES: [&str; 8] = [
     ROUTE_SOURCES[6].1,
     ROUTE_SOURCES[7].1,
     ROUTE_SOURCES[8].1,
+    ROUTE_SOURCES[9].1,
 ];
 
 /// The `path = "…"` of every `#[utoipa::path]` in the handlers' sources, once per path (two

@@ -13,5 +13,6 @@ mod mandates;
 mod market;
 mod metering;
 mod producers;
+mod research;
 mod settings;
 mod works;

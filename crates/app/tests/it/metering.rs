@@ -88,7 +88,7 @@ pub(crate) async fn register(app: &Cloison) {
 
 /// One row per interval of `channel` on each day from `from` to before `to`, valued
 /// `day of month × 1000 + interval number` Wh, as a file's lines would carry them.
-fn rows(ean: Ean, channel: Channel, from: Date, to: Date) -> Vec<PlacedRow> {
+pub(crate) fn rows(ean: Ean, channel: Channel, from: Date, to: Date) -> Vec<PlacedRow> {
     let mut rows = Vec::new();
     let mut day = from;
     while day < to {
@@ -113,7 +113,7 @@ fn batch(day: Date) -> Batch {
     }
 }
 
-async fn import(app: &Cloison, rows: Vec<PlacedRow>) -> ImportReport {
+pub(crate) async fn import(app: &Cloison, rows: Vec<PlacedRow>) -> ImportReport {
     app.readings_import(
         &actor("meter-ops", Role::MeteringStaff),
         Batch { rows, refused: Vec::new() },

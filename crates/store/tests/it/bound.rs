@@ -160,6 +160,11 @@ async fn without_triggers(db: &TestDb, conn: &mut sqlx::AnyConnection) -> Vec<St
             "connection_requests",
             "works_requests",
             "works_purges",
+            "consents",
+            "research_agreements",
+            "research_extracts",
+            "subject_requests",
+            "warehouse_files",
         ]
         .iter()
         .map(|t| format!("ALTER TABLE {t} DISABLE TRIGGER USER"))
