@@ -336,15 +336,10 @@ impl Cloison {
             metering_values,
             bytes: writer.bytes,
         };
-        let closed = self
-            .research(
-                actor,
-                Action::ManageResearch,
-                "warehouse.files",
-                Vec::new(),
-                Op::ExportFiles { report: report.clone() },
-            )
-            .await?;
+        let view = serde_json::to_value(&report)
+            .map_err(|e| AppError::Internal(StoreError::Journal(e.to_string())))?;
+        let op = Op::ExportFiles { journal_index: index, files: report.files.clone(), view };
+        let closed = self.research(actor, Action::ManageResearch, "warehouse.files", Vec::new(), op).await?;
         let label = closed.label();
         let json = closed.into_json();
         Ok(Sent::written(report, json).with_label(label))

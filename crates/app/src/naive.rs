@@ -45,6 +45,16 @@ impl NaiveBench<'_> {
         Ok(self.app.store.naive_read(ean, channel, from, to).await?)
     }
 
+    /// Copies the packed days from `from` to `to` into the naive table; the rows written.
+    pub async fn fill(&self, from: jiff::civil::Date, to: jiff::civil::Date) -> Result<u64, AppError> {
+        Ok(self.app.store.naive_fill(from, to, 20_000).await?)
+    }
+
+    /// The naive aggregates: one SQL `GROUP BY` by substation and month.
+    pub async fn group_by(&self) -> Result<Vec<(String, String, i64, i64)>, AppError> {
+        Ok(self.app.store.naive_group_by().await?)
+    }
+
     /// The bytes a table takes on disk with its indexes (`interval_days`, `bench_naive_values`).
     pub async fn table_bytes(&self, table: &str) -> Result<u64, AppError> {
         Ok(self.app.store.table_bytes(table).await?)

@@ -145,9 +145,12 @@ pub(crate) enum Op {
         from: Option<Date>,
         to: Option<Date>,
     },
-    /// A warehouse export's files, each with its digest, bound to its closing entry.
+    /// A warehouse export's files, each with its digest, bound to its closing entry; `view`
+    /// is the export's report as answered.
     ExportFiles {
-        report: crate::export::ExportReport,
+        journal_index: u64,
+        files: Vec<store::research::WarehouseFile>,
+        view: serde_json::Value,
     },
 }
 
@@ -231,13 +234,13 @@ impl ResearchCommand {
                 let view = serde_json::json!({ "directory": directory, "from": from, "to": to });
                 Ok((view, Vec::new()))
             }
-            Op::ExportFiles { report } => {
-                let seq = i64::try_from(report.journal_index)
-                    .map_err(|_| StoreError::Journal("journal index".into()))?;
-                for file in &report.files {
+            Op::ExportFiles { journal_index, files, view } => {
+                let seq =
+                    i64::try_from(*journal_index).map_err(|_| StoreError::Journal("journal index".into()))?;
+                for file in files {
                     tx.put_warehouse_file(seq, file).await?;
                 }
-                Ok((json(report)?, vec![format!("export:{}", report.journal_index)]))
+                Ok((view.clone(), vec![format!("export:{journal_index}")]))
             }
             Op::Answer { id, outcome, note, export, at } => {
                 let Some(mut request) = tx.subject_request(id).await? else {

@@ -65,6 +65,23 @@ pub enum BenchCommand {
         #[arg(long)]
         db: Option<String>,
     },
+    /// Aggregates with disclosure control and the warehouse export over the metering data in
+    /// the database (the demo's), each beside one SQL GROUP BY over the same values copied one
+    /// row per value. Writes an export under --to.
+    Research {
+        /// The first day (YYYY-MM-DD).
+        #[arg(long)]
+        from: String,
+        /// The last day, inclusive.
+        #[arg(long)]
+        until: String,
+        /// Where the export goes.
+        #[arg(long)]
+        to: std::path::PathBuf,
+        /// Database URL or SQLite file (default from configuration).
+        #[arg(long)]
+        db: Option<String>,
+    },
     /// Index readings (monthly-read points): one reading per post, the naive way, beside posts
     /// of up to 10,000, each judged and validated through the app layer; then one point's
     /// readings read back. Run on a database of its own (`cloison init`).
@@ -132,6 +149,18 @@ pub async fn run(config_file: Option<&Path>, command: BenchCommand) -> Result<()
         BenchCommand::Metering { points, days, db } => {
             let app = crate::register::open(config_file, db.as_deref()).await?;
             let result = crate::bench_metering::run(&app, points, days).await;
+            app.close().await;
+            result?;
+        }
+        BenchCommand::Research { from, until, to, db } => {
+            let day = |flag: &str, t: &str| -> Result<jiff::civil::Date> {
+                t.parse().map_err(|_| {
+                    crate::Failure::Invalid(format!("{flag}: a day is written YYYY-MM-DD")).into()
+                })
+            };
+            let (from, until) = (day("--from", &from)?, day("--until", &until)?);
+            let app = crate::register::open(config_file, db.as_deref()).await?;
+            let result = crate::bench_research::run(&app, from, until, &to).await;
             app.close().await;
             result?;
         }

@@ -218,6 +218,7 @@ async fn tour(
     out.push_str(&access_story(app, actor, args.seed, summary).await?);
     out.push_str(&producer_story(app, actor, &history.access_point.substation).await?);
     out.push_str(&works_story(app, actor, summary).await?);
+    out.push_str(&research_story(app, actor, summary).await?);
     let db = match &args.db {
         Some(db) => format!(" --db {db}"),
         None => String::new(),
@@ -775,6 +776,104 @@ async fn works_story(app: &Cloison, actor: &Actor, summary: &DemoSummary) -> Res
     out.push_str(&format!(
         "  retention run today: {} purge(s), each with its legal basis\n",
         report.purged.len()
+    ));
+    Ok(out)
+}
+
+/// Consent-based research (R14): three network users of remotely read points consent, two
+/// universities sign agreements, one user withdraws; each extract holds only who consents,
+/// under the university's own pseudonyms; and the year's consumption per substation and
+/// month, with the cells too small or too dominated to publish withheld.
+async fn research_story(app: &Cloison, actor: &Actor, summary: &DemoSummary) -> Result<String> {
+    use domain::consent::{Agreement, Category, Collection, ConsentTerms};
+    let now = jiff::Timestamp::now();
+    let genesis = day_start(jiff::civil::Date::constant(2024, 1, 1))?;
+    let universities = [("uni-namur", "Université de Namur"), ("uni-liege", "Université de Liège")];
+    let parties = universities
+        .iter()
+        .map(|(id, name)| {
+            Ok((
+                genesis,
+                domain::Change::PutParty(domain::Party {
+                    id: id.parse()?,
+                    kind: domain::PartyKind::Researcher,
+                    name: name.parse()?,
+                    phone: None,
+                    email: None,
+                }),
+            ))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    app.register_apply(actor, parties).await?;
+    let (from, to) = (demo::readings::READINGS_FROM, jiff::civil::Date::constant(2025, 12, 31));
+    let mut receipts = Vec::new();
+    for ean in summary.interval_eans.iter().take(12) {
+        if receipts.len() == 3 {
+            break;
+        }
+        let view = app.access_point_at(actor, *ean, now).await?.into_view();
+        let Some(occupant) = view.occupant else { continue };
+        let customer = Actor { party: occupant.party.id, role: app::Role::Customer, session: "demo".into() };
+        let partners = if receipts.is_empty() { vec!["uni-namur", "uni-liege"] } else { vec!["uni-namur"] };
+        let terms = ConsentTerms {
+            purposes: vec!["demand_study".into()],
+            categories: vec![Category::Daily],
+            partners: partners.iter().map(|p| p.parse()).collect::<Result<_, _>>()?,
+            from,
+            to,
+            collection: Collection::Online,
+        };
+        let given = app.give_consent(&customer, terms).await?.into_view();
+        receipts.push((customer, given["id"].as_str().unwrap_or_default().to_owned()));
+    }
+    let mut agreements = Vec::new();
+    for (partner, _) in universities {
+        let agreement = Agreement {
+            partner: partner.parse()?,
+            reference: format!("{partner}-demand-2025"),
+            purposes: vec!["demand_study".into()],
+            categories: vec![Category::Daily],
+            substations: Vec::new(),
+            from,
+            // Extracts may be made until the agreement ends; the consents bound the days.
+            to: jiff::civil::Date::constant(2030, 12, 31),
+        };
+        let recorded = app.record_agreement(actor, agreement).await?.into_view();
+        agreements.push(recorded["id"].as_str().unwrap_or_default().to_owned());
+    }
+    let mut out = format!(
+        "\nConsent-based research (R14): {} network users consent to a demand study\n",
+        receipts.len()
+    );
+    let line = |who: &str, made: &serde_json::Value| {
+        format!(
+            "  extract for {who}: {} participant(s), {} daily values, every id a pseudonym of its own\n",
+            made["participants"], made["rows"]
+        )
+    };
+    let namur = app.make_extract(actor, &agreements[0], "demand_study", "daily").await?.into_view();
+    out.push_str(&line("uni-namur", &namur));
+    let liege = app.make_extract(actor, &agreements[1], "demand_study", "daily").await?.into_view();
+    out.push_str(&line("uni-liege", &liege));
+    if let Some((customer, receipt)) = receipts.last() {
+        app.withdraw_consent(customer, receipt).await?;
+        let after = app.make_extract(actor, &agreements[0], "demand_study", "daily").await?.into_view();
+        out.push_str("  one network user withdraws, in one call; the next extract:\n");
+        out.push_str(&line("uni-namur", &after));
+    }
+    let query = app::AggregateQuery::new("substation", "month", from, to, None, None, None)?;
+    let table = app.aggregates(actor, &query).await?.into_view();
+    let cells = table.rows.len() * table.periods.len();
+    let withheld = table
+        .rows
+        .iter()
+        .flat_map(|r| r.cells.iter())
+        .filter(|c| matches!(c, app::CellView::Withheld { .. }))
+        .count();
+    out.push_str(&format!(
+        "  consumption per substation and month of 2025 ({} values): {cells} cells, {withheld} withheld \
+         (fewer than 15 points, one point above 15 %, or what would give those away)\n",
+        table.values_read
     ));
     Ok(out)
 }

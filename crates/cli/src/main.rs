@@ -13,6 +13,7 @@ mod against;
 mod bench;
 mod bench_market;
 mod bench_metering;
+mod bench_research;
 mod config;
 mod database;
 mod demo;

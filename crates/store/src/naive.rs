@@ -102,6 +102,62 @@ impl Store {
         rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))).collect()
     }
 
+    /// Copies the latest version of every packed day from `from` to `to` into the naive
+    /// table, one row per value, in transactions of `batch` rows; the rows written.
+    pub async fn naive_fill(
+        &self,
+        from: jiff::civil::Date,
+        to: jiff::civil::Date,
+        batch: usize,
+    ) -> Result<u64, StoreError> {
+        let mut pending: Vec<NaiveValue> = Vec::with_capacity(batch);
+        let mut batches: Vec<Vec<NaiveValue>> = Vec::new();
+        self.scan_interval_days(from, to, |ean, channel, day, intervals| {
+            let layout = domain::metering::DayLayout::new(channel, day)
+                .map_err(|e| crate::corrupt(format!("interval day layout: {e}")))?;
+            for (i, interval) in intervals.iter().enumerate() {
+                let start = layout
+                    .interval_start(i)
+                    .map_err(|e| crate::corrupt(format!("interval day layout: {e}")))?;
+                pending.push(NaiveValue {
+                    ean,
+                    channel,
+                    start,
+                    wh: interval.wh(),
+                    quality: interval.quality(),
+                });
+            }
+            if pending.len() >= batch {
+                batches.push(std::mem::replace(&mut pending, Vec::with_capacity(batch)));
+            }
+            Ok(())
+        })
+        .await?;
+        batches.push(pending);
+        let mut written = 0u64;
+        for rows in &batches {
+            self.naive_insert(rows).await?;
+            written += rows.len() as u64;
+        }
+        Ok(written)
+    }
+
+    /// The naive way to the aggregates: one SQL `GROUP BY` of the naive rows by substation
+    /// and month (UTC months: SQLite has no time zones, so the naive side is spared them),
+    /// usable consumption only; (substation, month, Wh, points) rows.
+    pub async fn naive_group_by(&self) -> Result<Vec<(String, String, i64, i64)>, StoreError> {
+        let month = match self.backend {
+            Backend::Sqlite => "strftime('%Y-%m', v.start_us / 1000000, 'unixepoch')",
+            Backend::Postgres => "to_char(to_timestamp(v.start_us / 1000000) AT TIME ZONE 'UTC', 'YYYY-MM')",
+        };
+        let rows = sqlx::query(&format!(
+            "WITH p AS (SELECT a.ean, a.substation FROM access_points a WHERE a.version =              (SELECT MAX(b.version) FROM access_points b WHERE b.ean = a.ean))              SELECT p.substation, {month} AS month, SUM(v.wh) AS wh, COUNT(DISTINCT v.ean) AS points              FROM bench_naive_values v JOIN p ON p.ean = v.ean              WHERE v.channel IN ('electricity_offtake', 'gas_offtake') AND v.quality IN ('measured', 'estimated')              GROUP BY p.substation, {month} ORDER BY 1, 2"
+        ))
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?))).collect()
+    }
+
     /// The bytes `tables` take on disk with their indexes: SQLite's `dbstat` pages of each
     /// table and of the indexes on it, PostgreSQL's `pg_total_relation_size`.
     pub async fn table_bytes(&self, table: &str) -> Result<u64, StoreError> {

@@ -14,6 +14,7 @@ mod market;
 mod metering;
 mod openapi;
 mod producers;
+mod research;
 mod rules;
 mod slow_clients;
 mod tls;
