@@ -200,6 +200,20 @@ pub struct AggregateTable {
     pub values_read: u64,
 }
 
+impl AggregateTable {
+    /// How many area-period cells the table has, and how many of them are withheld: what a
+    /// report says of a table without showing it.
+    pub fn cells(&self) -> (usize, usize) {
+        let withheld = self
+            .rows
+            .iter()
+            .flat_map(|r| r.cells.iter())
+            .filter(|c| matches!(c, CellView::Withheld { .. }))
+            .count();
+        (self.rows.len() * self.periods.len(), withheld)
+    }
+}
+
 /// A period: its sort key (the start, microseconds) and its label.
 type PeriodKey = (i64, String);
 

@@ -28,13 +28,7 @@ pub async fn run(app: &Cloison, from: Date, to: Date, dir: &Path) -> Result<()> 
     }
     let table = table.ok_or_else(|| anyhow::anyhow!("no run"))?;
     let values = table.values_read;
-    let withheld = table
-        .rows
-        .iter()
-        .flat_map(|r| r.cells.iter())
-        .filter(|c| matches!(c, app::CellView::Withheld { .. }))
-        .count();
-    let cells = table.rows.len() * table.periods.len();
+    let (cells, withheld) = table.cells();
 
     // The naive table: the same values, one row per value; then one GROUP BY. Best of three.
     let naive = app.naive_bench();

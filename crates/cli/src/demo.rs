@@ -236,6 +236,8 @@ async fn tour(
          \x20 cloison producers list{db}    (the connection queues, every deadline)\n\
          \x20 cloison producers audit{db}    (the queues rebuilt from the journal)\n\
          \x20 cloison works list{db}    (customer works requests; personal data purged on schedule)\n\
+         \x20 cloison aggregates substation month --from 2025-01-01 --to 2025-12-31{db}    (disclosure control, R14)\n\
+         \x20 cloison export warehouse --to warehouse{db}    (Parquet files for the warehouse, labelled and sealed)\n\
          \x20 cloison messages peek --party dso:budget_meter{db}    (the budget-meter team's work orders)\n\
          \x20 cloison register show {unknown}{db}    (a valid EAN the register does not know)\n\
          \x20 cloison register show {mistyped}{db}    (a wrong check digit)\n"
@@ -863,13 +865,7 @@ async fn research_story(app: &Cloison, actor: &Actor, summary: &DemoSummary) -> 
     }
     let query = app::AggregateQuery::new("substation", "month", from, to, None, None, None)?;
     let table = app.aggregates(actor, &query).await?.into_view();
-    let cells = table.rows.len() * table.periods.len();
-    let withheld = table
-        .rows
-        .iter()
-        .flat_map(|r| r.cells.iter())
-        .filter(|c| matches!(c, app::CellView::Withheld { .. }))
-        .count();
+    let (cells, withheld) = table.cells();
     out.push_str(&format!(
         "  consumption per substation and month of 2025 ({} values): {cells} cells, {withheld} withheld \
          (fewer than 15 points, one point above 15 %, or what would give those away)\n",

@@ -12,6 +12,7 @@ mod metering;
 mod opening;
 mod output;
 mod producers;
+mod research;
 mod serve;
 mod witness;
 mod works;
