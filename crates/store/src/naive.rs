@@ -151,7 +151,7 @@ impl Store {
             Backend::Postgres => "to_char(to_timestamp(v.start_us / 1000000) AT TIME ZONE 'UTC', 'YYYY-MM')",
         };
         let rows = sqlx::query(&format!(
-            "WITH p AS (SELECT a.ean, a.substation FROM access_points a WHERE a.version =              (SELECT MAX(b.version) FROM access_points b WHERE b.ean = a.ean))              SELECT p.substation, {month} AS month, SUM(v.wh) AS wh, COUNT(DISTINCT v.ean) AS points              FROM bench_naive_values v JOIN p ON p.ean = v.ean              WHERE v.channel IN ('electricity_offtake', 'gas_offtake') AND v.quality IN ('measured', 'estimated')              GROUP BY p.substation, {month} ORDER BY 1, 2"
+            "WITH p AS (SELECT a.ean, a.substation FROM access_points a WHERE a.version =              (SELECT MAX(b.version) FROM access_points b WHERE b.ean = a.ean))              SELECT p.substation, {month} AS month, CAST(SUM(v.wh) AS BIGINT) AS wh, COUNT(DISTINCT v.ean) AS points              FROM bench_naive_values v JOIN p ON p.ean = v.ean              WHERE v.channel IN ('electricity_offtake', 'gas_offtake') AND v.quality IN ('measured', 'estimated')              GROUP BY p.substation, {month} ORDER BY 1, 2"
         ))
         .fetch_all(&self.read)
         .await?;
