@@ -163,7 +163,6 @@ struct ResearchCommand {
 impl ResearchCommand {
     /// Applies the operation; returns the view to answer and the subjects to journal.
     async fn apply(&self, tx: &mut WriteTx) -> Result<(serde_json::Value, Vec<String>), StoreError> {
-        let json = |v: &dyn erased::Json| v.to_value();
         match &self.op {
             Op::Give(consent) => {
                 for partner in &consent.terms.partners {
@@ -265,19 +264,9 @@ impl ResearchCommand {
     }
 }
 
-/// Serialising the views of the different operations to one JSON value.
-mod erased {
-    use store::StoreError;
-
-    pub(super) trait Json {
-        fn to_value(&self) -> Result<serde_json::Value, StoreError>;
-    }
-
-    impl<T: serde::Serialize> Json for T {
-        fn to_value(&self) -> Result<serde_json::Value, StoreError> {
-            serde_json::to_value(self).map_err(|e| StoreError::Journal(format!("research answer: {e}")))
-        }
-    }
+/// An operation's view as the one JSON value every research command answers.
+fn json<T: Serialize>(view: &T) -> Result<serde_json::Value, StoreError> {
+    serde_json::to_value(view).map_err(|e| StoreError::Journal(format!("research answer: {e}")))
 }
 
 impl StoreCommand for ResearchCommand {

@@ -94,6 +94,10 @@ async fn extracts_hold_only_consenting_participants(t: &TestApp) {
         ("partner", "not_a_research_partner")
     );
     assert!(matches!(app.give_consent(&office, terms(&["uni-a"])).await, Err(AppError::Forbidden)));
+    // The refusals wrote nothing.
+    assert!(app.consents(&office).await.expect("registry").into_view().is_empty());
+    assert!(app.agreements(&office).await.expect("agreements").into_view().is_empty());
+    assert!(app.extracts(&office).await.expect("extracts").into_view().is_empty());
 
     let given = app.give_consent(&yasmine, terms(&["uni-a", "uni-b"])).await.expect("consent").into_view();
     let receipt = given["id"].as_str().expect("receipt id").to_owned();
