@@ -92,9 +92,38 @@ impl Cloison {
         self.store.verify_journal(key, progress).await
     }
 
+    /// Verification asked for by someone (the ethics committee's "verify now" on the web):
+    /// the gate decides as for reading entries, the asking is journaled, allowed or not, and
+    /// the answer says whether the journal holds, with the first fault named when it does not.
+    /// The database failing is our failure, not a verdict.
+    pub async fn journal_verify_for(&self, actor: &Actor) -> Result<Sent<VerificationView>, AppError> {
+        let ask = Ask::function(Action::ReadJournalEntries, Resource::Journal, "journal.verify", "audit");
+        self.read(actor, ask, |_| async move {
+            match self.store.verify_journal(&self.store.journal_public_key(), |_| {}).await {
+                Ok(verified) => Ok(VerificationView { intact: true, verified: Some(verified), fault: None }),
+                Err(VerifyError::Fault(fault)) => {
+                    Ok(VerificationView { intact: false, verified: None, fault: Some(fault.to_string()) })
+                }
+                Err(other) => Err(AppError::Internal(store::StoreError::Journal(other.to_string()))),
+            }
+        })
+        .await
+    }
+
     /// Records an act that touched no data (a load test, a system event) and returns its
     /// index once durable.
     pub async fn journal_note(&self, actor: &Actor, act: &str, purpose: &str) -> Result<u64, AppError> {
         self.note(actor, Ask::function(Action::WriteJournalNote, Resource::Journal, act, purpose)).await
     }
+}
+
+/// What a verification asked for at the door found.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct VerificationView {
+    /// Every entry, row, index row and signed head checked out.
+    pub intact: bool,
+    /// What was checked, when intact.
+    pub verified: Option<Verified>,
+    /// The first fault, named, when not.
+    pub fault: Option<String>,
 }

@@ -386,11 +386,23 @@ impl Cloison {
     /// An act whose only trace is its journal entry (a note): decide, then journal it as the
     /// act itself. Returns the entry's index once durable.
     pub(crate) async fn note(&self, actor: &Actor, ask: Ask<'_>) -> Result<u64, AppError> {
+        self.note_outcome(actor, ask, "ok".into()).await
+    }
+
+    /// A note whose outcome the use case judged without writing anything: a refusal at a
+    /// door (a wrong password, a forged form), journaled as `outcome` under the decision that
+    /// the actor may knock. Returns the entry's index once durable.
+    pub(crate) async fn note_outcome(
+        &self,
+        actor: &Actor,
+        ask: Ask<'_>,
+        outcome: String,
+    ) -> Result<u64, AppError> {
         let decision = self.decide(actor, &ask).await?;
         if !decision.allowed {
             return Err(self.refuse(actor, &ask, decision).await);
         }
-        let entry = self.entry(actor, &ask, true, decision.policies, "ok".into(), None);
+        let entry = self.entry(actor, &ask, true, decision.policies, outcome, None);
         Ok(self.store.append(vec![entry]).await.map_err(AppError::Internal)?.entries.start)
     }
 

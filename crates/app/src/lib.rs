@@ -15,6 +15,7 @@ mod audit;
 mod door;
 mod export;
 mod gate;
+mod health;
 mod history;
 mod iam;
 mod index_readings;
@@ -28,6 +29,7 @@ mod reference;
 mod register;
 mod research;
 mod settings;
+mod sign_in;
 pub mod wire;
 mod witnessed;
 mod works;
@@ -36,11 +38,13 @@ mod write;
 pub use access_log::{ACCESS_LOG_MAX_LIMIT, AccessLog, AccessLogEntry, AccessLogQuery, Accessor};
 pub use against::Divergence;
 pub use aggregates::{AggregateQuery, AggregateRow, AggregateTable, CellView, Granularity, Level, RulesView};
+pub use audit::VerificationView;
 pub use domain::{Change, Role};
 pub use door::{AccessPointView, ClippedHistory, Me};
 pub use ed25519_dalek::{SigningKey, VerifyingKey};
 pub use export::ExportReport;
 pub use gate::Sent;
+pub use health::SystemHealth;
 pub use history::IssuedHistory;
 pub use iam::{
     AccessCheck, BREAK_GLASS_ROLES, BreakGlassAct, BreakGlassOpened, BreakGlassUse,
@@ -69,6 +73,7 @@ pub use producers::{
 };
 pub use register::{HistoryView, Holder, PartyRef, RecordView, RegisterView, WriteTicket};
 pub use research::{CONTACT_POINT, CONTROLLER, ConsentView, ExtractView, SubjectRequestView};
+pub use sign_in::{REFUSED_SESSION_REASONS, SignedIn, WEB_DOOR};
 pub use store::mandate::MandateView;
 pub use store::metering::{Decided, StoredFinding};
 pub use store::naive::NaiveValue;
@@ -144,6 +149,9 @@ pub struct Cloison {
     cosigned: std::sync::Arc<std::sync::RwLock<Option<String>>>,
     /// The market's windows, notice periods and last resort.
     market: domain::scenario::Config,
+    /// Failed sign-ins of names that are no party with a password, shared by every clone
+    /// (`sign_in.rs`): they lock like a real party's, so a name is no oracle (I5).
+    door: std::sync::Arc<std::sync::Mutex<sign_in::DoorFailures>>,
 }
 
 impl Cloison {
@@ -171,6 +179,7 @@ impl Cloison {
             origin: Origin::default(),
             cosigned: std::sync::Arc::default(),
             market: domain::scenario::Config::default(),
+            door: std::sync::Arc::default(),
         })
     }
 
@@ -196,6 +205,13 @@ impl Cloison {
     /// Which backend runs underneath, for the start-up banner.
     pub fn backend(&self) -> Backend {
         self.store.backend()
+    }
+
+    /// A key for one front end's own state (the web door's cookies and form tokens), derived
+    /// from the installation's key under `purpose`: it survives a restart, so sessions do, and
+    /// it is never the key that seals data or any other front end's.
+    pub fn front_end_key(&self, purpose: &str) -> [u8; 32] {
+        self.store.derived_secret(&format!("front end:{purpose}"))
     }
 
     /// Closes the store cleanly.

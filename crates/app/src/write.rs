@@ -106,7 +106,7 @@ impl Command for RevokeToken {
 /// A token operation's answer and entry, under the act the gate named in the template. Its
 /// checks all come before its one write, so a refusal leaves nothing to undo; a database
 /// error fails the batch, since the transaction may be spoilt (PostgreSQL aborts it).
-fn token_done<T>(
+pub(crate) fn token_done<T>(
     tx: &mut WriteTx,
     template: Entry,
     subjects: Vec<String>,

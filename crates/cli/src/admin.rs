@@ -1,4 +1,4 @@
-//! `cloison admin`: access management (tokens).
+//! `cloison admin`: access management (tokens, and the web interface's sign-in passwords).
 
 use std::path::Path;
 
@@ -17,6 +17,55 @@ pub enum AdminCommand {
     /// API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Sign-in passwords for the web interface.
+    #[command(subcommand)]
+    Password(PasswordCommand),
+}
+
+/// Password commands.
+#[derive(Debug, Subcommand)]
+pub enum PasswordCommand {
+    /// Set a party's password for the web interface, read from standard input (one line, at
+    /// least 12 characters); the party then signs in as ROLE. A new password replaces the old
+    /// one and lifts a lockout.
+    Set {
+        /// The party who signs in (a staff member for staff roles: no shared accounts).
+        #[arg(long)]
+        party: String,
+        /// The role its sessions act in: supplier, customer, third_party, researcher,
+        /// register_staff, metering_staff, call_center, auditor, support…
+        #[arg(long)]
+        role: String,
+        /// Database URL or SQLite file (default from configuration).
+        #[arg(long)]
+        db: Option<String>,
+    },
+}
+
+/// The password on standard input: its first line, without the line ending. Read from a pipe
+/// rather than an argument, so it lands in no shell history nor process list.
+fn read_password() -> Result<String> {
+    use std::io::{BufRead, IsTerminal};
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprintln!("password (one line, at least 12 characters; it is echoed):");
+    }
+    let mut line = String::new();
+    stdin
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| Failure::Invalid(format!("standard input: cannot read the password: {e}")))?;
+    let password = line.strip_suffix('\n').unwrap_or(&line);
+    let password = password.strip_suffix('\r').unwrap_or(password);
+    if password.is_empty() {
+        return Err(Failure::Invalid(
+            "standard input: the password is empty: give it on the first line, e.g. \
+             `printf '%s\\n' \"$PASSWORD\" | cloison admin password set …`"
+                .into(),
+        )
+        .into());
+    }
+    Ok(password.to_owned())
 }
 
 /// Token commands.
@@ -97,6 +146,17 @@ pub async fn run(config_file: Option<&Path>, command: AdminCommand) -> Result<()
                     token.expires
                 );
             }
+        }
+        AdminCommand::Password(PasswordCommand::Set { party, role, db }) => {
+            let role: Role = role.parse().map_err(|e: domain::RoleError| Failure::Invalid(e.to_string()))?;
+            // Read before the database is opened: a missing password need not touch it.
+            let password = read_password()?;
+            let actor = operator(config_file)?;
+            let app = crate::register::open(config_file, db.as_deref()).await?;
+            let result = app.set_password(&actor, &party, role, &password).await;
+            app.close().await;
+            result.map_err(|e| refusal(e, &actor))?;
+            outln!("password set for {party} as {}", role.as_str())?;
         }
         AdminCommand::Token(TokenCommand::Revoke { token_id, db }) => {
             let actor = operator(config_file)?;

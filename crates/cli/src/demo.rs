@@ -219,6 +219,7 @@ async fn tour(
     out.push_str(&producer_story(app, actor, &history.access_point.substation).await?);
     out.push_str(&works_story(app, actor, summary).await?);
     out.push_str(&research_story(app, actor, summary).await?);
+    out.push_str(&logins_story(summary));
     let db = match &args.db {
         Some(db) => format!(" --db {db}"),
         None => String::new(),
@@ -243,6 +244,25 @@ async fn tour(
          \x20 cloison register show {mistyped}{db}    (a wrong check digit)\n"
     ));
     Ok(out)
+}
+
+/// Who can sign in to the web interface: one party per kind of user, with its demo password
+/// (fixed, so the tour stays a function of the seed; a demo's, never a real installation's).
+fn logins_story(summary: &DemoSummary) -> String {
+    if summary.logins.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("\nThe web interface's demo logins (party, role, password):\n");
+    for login in &summary.logins {
+        out.push_str(&format!(
+            "  {:<14} {:<15} {:<24} {}\n",
+            login.party.as_str(),
+            login.role.as_str(),
+            login.password,
+            login.shows
+        ));
+    }
+    out
 }
 
 /// The year of interval data: what the validation found, one validator's decision, and one

@@ -10,6 +10,8 @@
 //! A tenth of the points are read remotely (AMR); they get the last year of the window as
 //! interval data, with planted faults for the validators (`readings`).
 //!
+//! Eight parties get a password for the web interface, one per kind of user (`logins`).
+//!
 //! Determinism: each access point draws from its own ChaCha stream (seed, index), and parties
 //! are numbered in access-point order, so the same seed gives the same register whatever the
 //! batch size.
@@ -21,6 +23,7 @@
 #![warn(missing_docs)]
 
 pub mod index_readings;
+pub mod logins;
 pub mod readings;
 pub mod staff;
 
@@ -37,6 +40,8 @@ use rand_chacha::ChaCha8Rng;
 
 use app::{Actor, AppError, Change, Cloison, Role};
 use domain::scenario::{Action as ScenarioAction, Request};
+
+pub use logins::{DemoLogin, demo_logins, demo_password};
 
 /// What to build.
 #[derive(Debug, Clone, Copy)]
@@ -198,6 +203,8 @@ pub struct DemoSummary {
     pub index_findings: u64,
     /// The access points on the demo reader's route today.
     pub route: Vec<Ean>,
+    /// Who can sign in to the web interface, with which password ([`demo_logins`]).
+    pub logins: Vec<DemoLogin>,
 }
 
 /// The EAN of the demo's access point number `index`.
@@ -436,6 +443,8 @@ pub async fn build(
             app.route_assign(&metering, reader, from, to, summary.route.clone()).await?;
         }
     }
+    summary.logins = demo_logins(app, actor, &summary.interval_eans).await?;
+    logins::set_passwords(app, actor, &summary.logins).await?;
     progress(u64::from(config.access_points));
     Ok(summary)
 }

@@ -23,6 +23,7 @@ pub mod producer;
 pub mod register;
 pub mod role;
 pub mod scenario;
+pub mod sign_in;
 pub mod staff;
 pub mod works;
 

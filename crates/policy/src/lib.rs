@@ -54,7 +54,7 @@ pub const EVALUATION_ERROR: &str = "evaluation-error";
 /// The policy files compiled into the binary, by the path errors give them.
 const EMBEDDED_SCHEMA: (&str, &str) =
     ("policies/cloison.cedarschema", include_str!("../../../policies/cloison.cedarschema"));
-const EMBEDDED_POLICIES: [(&str, &str); 9] = [
+const EMBEDDED_POLICIES: [(&str, &str); 10] = [
     ("policies/connections.cedar", include_str!("../../../policies/connections.cedar")),
     ("policies/installation.cedar", include_str!("../../../policies/installation.cedar")),
     ("policies/journal.cedar", include_str!("../../../policies/journal.cedar")),
@@ -63,6 +63,7 @@ const EMBEDDED_POLICIES: [(&str, &str); 9] = [
     ("policies/metering.cedar", include_str!("../../../policies/metering.cedar")),
     ("policies/register.cedar", include_str!("../../../policies/register.cedar")),
     ("policies/research.cedar", include_str!("../../../policies/research.cedar")),
+    ("policies/web.cedar", include_str!("../../../policies/web.cedar")),
     ("policies/works.cedar", include_str!("../../../policies/works.cedar")),
 ];
 
@@ -346,6 +347,10 @@ pub enum Action {
     ReadResearchExtracts,
     /// Aggregates with disclosure control: no personal data, so any authenticated role (R14).
     ReadAggregates,
+    /// Signing in to the web interface with one's own password, and out of one's own session.
+    SignIn,
+    /// The system's health for those who run it: counts of what waits, no personal data (R10).
+    ReadSystemHealth,
 }
 
 /// The kinds of resource the schema declares, each action applying to some of them.
@@ -379,7 +384,7 @@ pub enum ResourceKind {
 
 impl Action {
     /// Every action, in declaration order.
-    pub const ALL: [Action; 47] = [
+    pub const ALL: [Action; 49] = [
         Action::ReadAccessPoint,
         Action::ReadHistory,
         Action::WriteRegister,
@@ -427,6 +432,8 @@ impl Action {
         Action::ManageOwnData,
         Action::ReadResearchExtracts,
         Action::ReadAggregates,
+        Action::SignIn,
+        Action::ReadSystemHealth,
     ];
 
     /// The kinds of resource the action applies to, as the schema's `appliesTo` says.
@@ -453,7 +460,9 @@ impl Action {
             | Action::ReviewAccess
             | Action::OpenBreakGlass
             | Action::RequestAccess
-            | Action::DecideAccessRequest => &[K::Installation],
+            | Action::DecideAccessRequest
+            | Action::SignIn
+            | Action::ReadSystemHealth => &[K::Installation],
             Action::StartScenario => &[K::AccessPoint],
             Action::ReadScenario | Action::CancelScenario | Action::ReportPlacement => &[K::Scenario],
             Action::LearnScenarioInProgress => &[K::ScenarioKind],
@@ -485,7 +494,9 @@ impl Action {
             | Action::WriteSetting
             | Action::RunMarketDay
             // Aggregates hold no personal data once disclosure control has run (R14).
-            | Action::ReadAggregates => Confidentiality::Internal,
+            | Action::ReadAggregates
+            // Counts of what waits, never whom it is about (R10).
+            | Action::ReadSystemHealth => Confidentiality::Internal,
             // That a scenario is in progress, and nothing of whom it is about (R3).
             Action::LearnScenarioInProgress => Confidentiality::Commercial,
             // Network users' data, and staff members' (who holds which role, who asked what).
@@ -530,7 +541,9 @@ impl Action {
             // personal data (GDPR recital 26).
             | Action::ManageResearch
             | Action::ManageOwnData
-            | Action::ReadResearchExtracts => Confidentiality::PersonalData,
+            | Action::ReadResearchExtracts
+            // A session for a named party, like a token (ManageTokens).
+            | Action::SignIn => Confidentiality::PersonalData,
         }
     }
 
@@ -584,6 +597,8 @@ impl Action {
             Action::ManageOwnData => "ManageOwnData",
             Action::ReadResearchExtracts => "ReadResearchExtracts",
             Action::ReadAggregates => "ReadAggregates",
+            Action::SignIn => "SignIn",
+            Action::ReadSystemHealth => "ReadSystemHealth",
         }
     }
 }
@@ -1426,7 +1441,7 @@ mod tests {
             "system",
         ];
         #[rustfmt::skip]
-        let granted: [(Action, &[&str], Visible); 29] = [
+        let granted: [(Action, &[&str], Visible); 31] = [
             (ReadRegisterSummary, &["register_staff", "metering_staff", "auditor", "system"], All),
             (ReadRegisterSummary, &["support"], Nothing),
             (ListAccessPoints, &["register_staff", "metering_staff", "auditor", "system"], All),
@@ -1456,6 +1471,8 @@ mod tests {
             (ManageOwnData, &["customer"], Nothing),
             (ReadResearchExtracts, &["researcher"], Nothing),
             (ReadAggregates, &roles(), Nothing),
+            (SignIn, &roles(), Nothing),
+            (ReadSystemHealth, &["support", "auditor"], Nothing),
         ];
         let mut rows = rows;
         for action in [
@@ -1487,6 +1504,8 @@ mod tests {
             ManageOwnData,
             ReadResearchExtracts,
             ReadAggregates,
+            SignIn,
+            ReadSystemHealth,
         ] {
             for role in roles() {
                 let answer = granted
@@ -1732,12 +1751,14 @@ mod tests {
             policy.ids(),
             [
                 "any-role-reads-aggregates",
+                "any-role-signs-in",
                 "anyone-reads-journal-head",
                 "anyone-reads-own-identity",
                 "auditor-changes-nothing",
                 "auditor-reads-consumption",
                 "auditor-reads-journal-entries",
                 "auditor-reads-register",
+                "auditor-reads-system-health",
                 "auditor-reviews-access",
                 "auditor-reviews-connections",
                 "auditor-reviews-mandates",
@@ -1781,6 +1802,7 @@ mod tests {
                 "support-reads-and-writes-settings",
                 "support-reads-no-journal-entries",
                 "support-reads-register-summary",
+                "support-reads-system-health",
                 "support-sees-no-register-data",
                 "support-writes-notes-and-checkpoints",
                 "system-assigns-routes",

@@ -569,8 +569,32 @@ pub(crate) const WAREHOUSE_FILES: Table = Table {
     exclude: None,
 };
 
+/// A version of a party's sign-in password: the argon2id PHC string, never the password.
+pub(crate) const PASSWORDS: Table = Table {
+    name: "passwords",
+    columns: &[("party_id", Text), ("version", Int), ("role", Text), ("phc", Text), ("set_at", Int)],
+    key: 2,
+    exclude: None,
+};
+
+/// A wrong password given for a party, numbered per party: what the lockout counts.
+pub(crate) const SIGN_IN_FAILURES: Table = Table {
+    name: "sign_in_failures",
+    columns: &[("party_id", Text), ("n", Int), ("at_us", Int)],
+    key: 2,
+    exclude: None,
+};
+
+/// A successful sign-in, with the token it opened: where the lockout's count starts again.
+pub(crate) const SIGN_INS: Table = Table {
+    name: "sign_ins",
+    columns: &[("token_id", Text), ("party_id", Text), ("at_us", Int)],
+    key: 1,
+    exclude: None,
+};
+
 /// Every bound table.
-pub(crate) const TABLES: [&Table; 38] = [
+pub(crate) const TABLES: [&Table; 41] = [
     &PARTIES,
     &ACCESS_POINTS,
     &OCCUPANCIES,
@@ -609,6 +633,9 @@ pub(crate) const TABLES: [&Table; 38] = [
     &RESEARCH_EXTRACTS,
     &SUBJECT_REQUESTS,
     &WAREHOUSE_FILES,
+    &PASSWORDS,
+    &SIGN_IN_FAILURES,
+    &SIGN_INS,
 ];
 
 /// One column's value, as either database returned it.

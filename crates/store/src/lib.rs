@@ -34,6 +34,7 @@ pub mod producer;
 mod register;
 pub mod research;
 pub mod seal;
+pub mod sign_in;
 pub mod staff;
 pub mod tokens;
 mod tx;

@@ -82,27 +82,7 @@ impl WriteTx {
                 reason: format!("must be in the future, found {} (now {at})", token.expires),
             });
         }
-        let unknown = || StoreError::UnknownParty { field: "party", id: party.to_owned() };
-        let id: PartyId = party.parse().map_err(|_| unknown())?;
-        let row = sqlx::query("SELECT kind, gln FROM parties WHERE party_id = $1")
-            .bind(party)
-            .fetch_optional(self.conn())
-            .await?
-            .ok_or_else(unknown)?;
-        let kind = kind_from(
-            &id,
-            &sqlx::Row::try_get::<String, _>(&row, "kind")?,
-            sqlx::Row::try_get(&row, "gln")?,
-        )?;
-        let role = role.for_token().map_err(|e| StoreError::Config { field: "role", reason: e.reason() })?;
-        if !role.fits(&kind) {
-            return Err(StoreError::WrongPartyKind {
-                field: "party",
-                id: party.to_owned(),
-                found: kind.as_str().to_owned(),
-                expected: "a party whose kind fits the role (staff roles need a staff member)",
-            });
-        }
+        let role = self.token_holder(party, role).await?;
         if self.staff_grant(party, role, at).await? == Some(false) {
             return Err(StoreError::Refused {
                 field: "role",
@@ -132,18 +112,73 @@ impl WriteTx {
         Ok(Written::Token)
     }
 
+    /// `role`, when `party` exists, a token may carry the role and the party's kind fits it:
+    /// what a token and a sign-in password are both refused without, before anything is
+    /// written.
+    pub(crate) async fn token_holder(&mut self, party: &str, role: Role) -> Result<Role, StoreError> {
+        let unknown = || StoreError::UnknownParty { field: "party", id: party.to_owned() };
+        let id: PartyId = party.parse().map_err(|_| unknown())?;
+        let row = sqlx::query("SELECT kind, gln FROM parties WHERE party_id = $1")
+            .bind(party)
+            .fetch_optional(self.conn())
+            .await?
+            .ok_or_else(unknown)?;
+        let kind = kind_from(
+            &id,
+            &sqlx::Row::try_get::<String, _>(&row, "kind")?,
+            sqlx::Row::try_get(&row, "gln")?,
+        )?;
+        let role = role.for_token().map_err(|e| StoreError::Config { field: "role", reason: e.reason() })?;
+        if !role.fits(&kind) {
+            return Err(StoreError::WrongPartyKind {
+                field: "party",
+                id: party.to_owned(),
+                found: kind.as_str().to_owned(),
+                expected: "a party whose kind fits the role (staff roles need a staff member)",
+            });
+        }
+        Ok(role)
+    }
+
     /// Revokes the active token `token_id` at `at`; refused if no active token has that id.
     pub async fn revoke_token(&mut self, token_id: &str, at: Timestamp) -> Result<Written, StoreError> {
+        self.revoke(token_id, None, at).await
+    }
+
+    /// Revokes the active token `token_id` of `party` at `at`: a party signing itself out.
+    /// Another party's token is refused like one that does not exist, so a token id is no
+    /// oracle (I5).
+    pub async fn revoke_own_token(
+        &mut self,
+        token_id: &str,
+        party: &str,
+        at: Timestamp,
+    ) -> Result<Written, StoreError> {
+        self.revoke(token_id, Some(party), at).await
+    }
+
+    /// Revokes `token_id`, when it is active and, if `owner` is given, that party's.
+    async fn revoke(
+        &mut self,
+        token_id: &str,
+        owner: Option<&str>,
+        at: Timestamp,
+    ) -> Result<Written, StoreError> {
         // A token that exists and is not yet revoked; the revocation is a row of its own, so
         // tokens stay append-only and each row is bound to the one entry that wrote it.
         let active: Option<String> = sqlx::query_scalar(
-            "SELECT t.token_id FROM tokens t WHERE t.token_id = $1 \
+            "SELECT t.party_id FROM tokens t WHERE t.token_id = $1 \
              AND NOT EXISTS (SELECT 1 FROM token_revocations r WHERE r.token_id = t.token_id)",
         )
         .bind(token_id.to_owned())
         .fetch_optional(self.conn())
         .await?;
-        if active.is_none() {
+        let owned = match (&active, owner) {
+            (Some(holder), Some(owner)) => holder == owner,
+            (Some(_), None) => true,
+            (None, _) => false,
+        };
+        if !owned {
             return Err(StoreError::UnknownToken { token_id: token_id.to_owned() });
         }
         let seq = self.journal_seq();

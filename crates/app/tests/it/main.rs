@@ -15,4 +15,5 @@ mod metering;
 mod producers;
 mod research;
 mod settings;
+mod sign_in;
 mod works;

@@ -165,6 +165,9 @@ async fn without_triggers(db: &TestDb, conn: &mut sqlx::AnyConnection) -> Vec<St
             "research_extracts",
             "subject_requests",
             "warehouse_files",
+            "passwords",
+            "sign_in_failures",
+            "sign_ins",
         ]
         .iter()
         .map(|t| format!("ALTER TABLE {t} DISABLE TRIGGER USER"))

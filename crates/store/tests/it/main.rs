@@ -9,3 +9,4 @@ mod metering;
 mod opening;
 mod register;
 mod sealed;
+mod sign_in;
