@@ -115,6 +115,22 @@ pub fn router(app: Cloison, config: &Config) -> Router {
         .with_state(state)
 }
 
+/// Serves the API and, beside it, `pages` (the web interface's router, whose routes the API
+/// does not have) through the same accept loop, limits and transport, until `shutdown`
+/// resolves. The API's own layers (rate limit per token, metrics, JSON errors) stay on the
+/// API's routes; the pages bring their own answers.
+pub async fn serve_with_pages(
+    listener: TcpListener,
+    app: Cloison,
+    config: Config,
+    pages: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let router = router(app, &config).merge(pages);
+    let tls = config.tls.map(|tls| tls.acceptor());
+    server::serve(listener, router, tls, config.connections, shutdown).await
+}
+
 /// Serves the API on `listener` until `shutdown` resolves, then lets requests in flight end;
 /// over TLS when `config` carries a certificate.
 pub async fn serve(

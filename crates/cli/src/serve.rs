@@ -229,6 +229,10 @@ pub async fn run(config_file: Option<&Path>, args: ServeArgs) -> Result<()> {
     served
 }
 
+/// How long a web session lasts from sign-in: a working day, after which the reader signs in
+/// again; signing out ends it sooner.
+const SESSION_LIFETIME: jiff::SignedDuration = jiff::SignedDuration::from_hours(8);
+
 /// Serves an opened application until Ctrl-C, then closes it cleanly.
 pub async fn serve(app: Cloison, listen: &str, config: api::Config) -> Result<()> {
     let listener =
@@ -250,10 +254,19 @@ pub async fn serve(app: Cloison, listen: &str, config: api::Config) -> Result<()
         config.connections.header_read_timeout.as_secs_f64(),
         config.connections.idle_timeout.as_secs_f64(),
     );
+    let pages = web::Config { secure_cookies: config.tls.is_some(), session_lifetime: SESSION_LIFETIME };
+    let pages = match web::router(app.clone(), pages) {
+        Ok(pages) => pages,
+        Err(e) => {
+            app.close().await;
+            anyhow::bail!("the web pages' catalogues: {e}");
+        }
+    };
+    eprintln!("the web interface: {scheme}://{}/ui", listener.local_addr()?);
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    let served = api::serve(listener, app.clone(), config, shutdown).await;
+    let served = api::serve_with_pages(listener, app.clone(), config, pages, shutdown).await;
     app.close().await;
     Ok(served?)
 }
