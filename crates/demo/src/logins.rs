@@ -106,7 +106,7 @@ pub async fn demo_logins(
             party,
             Role::Supplier,
             true,
-            "a second supplier: sees none of the first one's points",
+            "a second supplier, to compare what each supplier sees",
         ));
     }
     Ok(logins)

@@ -120,7 +120,7 @@ fn table(t: &Texts, items: &[Value], columns: &[String], out: &mut String) {
             out.push_str("<td>");
             match item.get(c) {
                 Some(v) => field(t, c, v, out),
-                None => out.push_str("—"),
+                None => out.push('—'),
             }
             out.push_str("</td>");
         }

@@ -38,14 +38,15 @@ impl Driver {
             .stderr(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| panic!("{binary} does not start ({e}): install Debian's chromium-driver"));
-        let url = format!("http://127.0.0.1:{port}");
+        // Owned by the guard at once, so a panic below still stops and reaps it.
+        let driver = Driver { child, url: format!("http://127.0.0.1:{port}") };
         for _ in 0..100 {
-            if reqwest::get(format!("{url}/status")).await.is_ok_and(|r| r.status().is_success()) {
-                return Driver { child, url };
+            if reqwest::get(format!("{}/status", driver.url)).await.is_ok_and(|r| r.status().is_success()) {
+                return driver;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        panic!("chromedriver did not answer on {url}");
+        panic!("chromedriver did not answer on {}", driver.url);
     }
 
     /// A fresh browser (no cookies) whose preferred language is `lang`.
