@@ -2,8 +2,8 @@
 //! through the form, every page of its menu visited, what it must and must not see checked,
 //! and axe-core run on every page (no serious or critical violation).
 //!
-//! Ignored by default, since it needs Debian's `chromium` and `chromium-driver` and the
-//! `axe-core` package from npm; `.ci/run` installs them and runs it with `--ignored`. With
+//! It needs Debian's `chromium` and `chromium-driver` and the `axe-core` package from npm
+//! (`.ci/run` installs all three) and fails, naming what to install, without them. With
 //! `CLOISON_SCREENSHOTS=DIR` it also writes the main pages' screenshots in both languages
 //! (how `docs/screenshots/` was made).
 
@@ -174,7 +174,6 @@ async fn screenshot(client: &Client, name: &str, lang: &str) {
 }
 
 #[test]
-#[ignore = "needs Chromium, chromedriver and axe-core: .ci/run installs them and runs it with --ignored"]
 fn every_role_in_a_real_browser() {
     // The whole tour as one future is larger than a test thread's stack in a debug build:
     // it runs on a thread of its own with room for it.
