@@ -13,6 +13,7 @@
 
 mod access;
 mod answer;
+mod contact;
 mod documents;
 mod error;
 mod extract;

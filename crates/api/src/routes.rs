@@ -24,6 +24,13 @@ use crate::access::{
     request_access,
 };
 use crate::answer::Answer;
+use crate::contact::{
+    __path_case_step, __path_contact_report, __path_interaction_event, __path_list_cases,
+    __path_load_contact_config, __path_load_directory, __path_open_case, __path_route_interaction,
+    __path_screen_pop, __path_show_contact_config, __path_show_interaction, case_step, contact_report,
+    interaction_event, list_cases, load_contact_config, load_directory, open_case, route_interaction,
+    screen_pop, show_contact_config, show_interaction,
+};
 use crate::documents::{__path_consumption_history, consumption_history};
 use crate::extract::{Caller, EanPath, Params, Secret, Segment, request_id};
 use crate::mandates::{
@@ -141,7 +148,16 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(record_agreement))
         .routes(routes!(make_extract, list_extracts))
         .routes(routes!(show_extract))
-        .routes(routes!(aggregates));
+        .routes(routes!(aggregates))
+        .routes(routes!(load_contact_config, show_contact_config))
+        .routes(routes!(route_interaction))
+        .routes(routes!(show_interaction))
+        .routes(routes!(interaction_event))
+        .routes(routes!(screen_pop))
+        .routes(routes!(open_case, list_cases))
+        .routes(routes!(case_step))
+        .routes(routes!(load_directory))
+        .routes(routes!(contact_report));
     schema::add_layer_errors(routes.get_openapi_mut());
     routes
 }

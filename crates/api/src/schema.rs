@@ -1630,3 +1630,321 @@ pub struct AggregateTable {
     /// Interval values read.
     values_read: u64,
 }
+
+/// A contact center configuration to load.
+#[derive(Serialize, ToSchema)]
+pub struct ContactConfigBody {
+    /// The configuration's TOML text (see `cloison contact config check --help`).
+    config: String,
+}
+
+/// A principal of the contact center, as configured.
+#[derive(Serialize, ToSchema)]
+pub struct PrincipalView {
+    /// Its id.
+    id: String,
+    /// Its name.
+    name: String,
+    /// dso, supplier or other.
+    kind: String,
+    /// Its entry points, `channel:address`.
+    entry_points: Vec<String>,
+    /// Its queues, with the skills each needs.
+    queues: BTreeMap<String, Vec<String>>,
+    /// Its routing rules' ids, in order.
+    rules: Vec<String>,
+    /// Its operators, with their skills.
+    operators: BTreeMap<String, Vec<String>>,
+    /// Its procedures' ids.
+    procedures: Vec<String>,
+    /// Its service-level threshold, seconds.
+    service_level_seconds: u32,
+}
+
+/// The contact center's configuration as loaded.
+#[derive(Serialize, ToSchema)]
+pub struct ContactConfigView {
+    /// Its version, one per load.
+    version: i64,
+    /// The SHA-256 of its text, hex.
+    sha256: String,
+    /// Its principals.
+    principals: Vec<PrincipalView>,
+}
+
+/// A new interaction, as the platform reports it.
+#[derive(Serialize, ToSchema)]
+pub struct NewInteraction {
+    /// call, mail, sms or chat.
+    channel: String,
+    /// The entry point's address: the dialled number (E.164), the mailbox, the chat id.
+    entry: String,
+    /// What the routing rules read (language, ivr, …).
+    attributes: Option<BTreeMap<String, String>>,
+    /// The caller's number, E.164.
+    caller: Option<String>,
+    /// A customer reference an IVR captured.
+    identifier: Option<String>,
+    /// When it was offered, seconds since the epoch (default now).
+    at: Option<i64>,
+    /// The operators free now.
+    available: Option<Vec<String>>,
+}
+
+/// One step of a routing plan.
+#[derive(Serialize, ToSchema)]
+pub struct PlanStep {
+    /// The queue.
+    queue: String,
+    /// How long the interaction waits there before falling through (0: no limit).
+    timeout_seconds: u32,
+    /// The operators eligible there now.
+    operators: Vec<String>,
+}
+
+/// What happened to an interaction after it was offered.
+#[derive(Serialize, ToSchema)]
+pub struct ContactEvent {
+    /// Its number within the interaction.
+    n: i64,
+    /// answered, transferred, ended or abandoned.
+    kind: String,
+    /// When, seconds since the epoch.
+    at: i64,
+    /// For a transfer: the queue it went to.
+    queue: Option<String>,
+    /// The operator.
+    operator: Option<String>,
+    /// After-call work, seconds.
+    wrap_seconds: i64,
+}
+
+/// An interaction as recorded: references and history, no customer data.
+#[derive(Serialize, ToSchema)]
+pub struct InteractionView {
+    /// Its id.
+    id: String,
+    /// Its principal.
+    principal: String,
+    /// Its channel.
+    channel: String,
+    /// The entry point's address.
+    entry: String,
+    /// The rule that routed it.
+    rule: Option<String>,
+    /// The queue it was routed to.
+    queue: String,
+    /// The operator it was offered to.
+    operator: Option<String>,
+    /// The customer's reference in the principal's directory, once identified.
+    customer: Option<String>,
+    /// When it was offered, seconds since the epoch.
+    offered_at: i64,
+    /// offered, answered, ended or abandoned.
+    state: String,
+    /// What happened since.
+    events: Vec<ContactEvent>,
+}
+
+/// An interaction routed and recorded.
+#[derive(Serialize, ToSchema)]
+pub struct RoutedView {
+    /// The interaction.
+    interaction: InteractionView,
+    /// The routing plan.
+    plan: Vec<PlanStep>,
+}
+
+/// An event of an interaction, as posted.
+#[derive(Serialize, ToSchema)]
+pub struct InteractionEvent {
+    /// answered, transferred, ended or abandoned.
+    kind: String,
+    /// When, seconds since the epoch (default now).
+    at: Option<i64>,
+    /// For a transfer: a queue of the same principal.
+    queue: Option<String>,
+    /// For an end: the after-call work, seconds.
+    wrap_seconds: Option<u32>,
+}
+
+/// A screen pop as asked.
+#[derive(Serialize, ToSchema)]
+pub struct ScreenPopBody {
+    /// call, mail, sms or chat.
+    channel: String,
+    /// The entry point's address.
+    entry: String,
+    /// The caller's number, E.164.
+    caller: Option<String>,
+    /// A customer reference an IVR captured.
+    identifier: Option<String>,
+}
+
+/// A case of a principal's customer.
+#[derive(Serialize, ToSchema)]
+pub struct ContactCase {
+    /// Its id.
+    id: String,
+    /// Its version, one per step.
+    version: i64,
+    /// Its principal.
+    principal: String,
+    /// The customer's reference in the principal's directory.
+    customer: String,
+    /// The procedure it follows.
+    procedure: String,
+    /// The steps done.
+    step: i64,
+    /// open or closed.
+    state: String,
+    /// The operator of the last step.
+    operator: String,
+    /// When the last step was written, seconds since the epoch.
+    changed_at: i64,
+}
+
+/// A customer on the operator's screen.
+#[derive(Serialize, ToSchema)]
+pub struct ScreenCustomer {
+    /// Their reference in the principal's directory.
+    customer: String,
+    /// Their name.
+    name: String,
+    /// Their open cases.
+    open_cases: Vec<ContactCase>,
+}
+
+/// The operator's screen.
+#[derive(Serialize, ToSchema)]
+pub struct ScreenPop {
+    /// The entry point's principal.
+    principal: String,
+    /// Its name.
+    principal_name: String,
+    /// The matching customers of its directory.
+    customers: Vec<ScreenCustomer>,
+}
+
+/// A case to open.
+#[derive(Serialize, ToSchema)]
+pub struct CaseBody {
+    /// The principal.
+    principal: String,
+    /// The customer's reference in its directory.
+    customer: String,
+    /// One of its procedures.
+    procedure: String,
+}
+
+/// A customer to load into a directory.
+#[derive(Serialize, ToSchema)]
+pub struct DirectoryEntry {
+    /// Their reference in the principal's systems.
+    customer: String,
+    /// Their number, E.164.
+    number: String,
+    /// Their name.
+    name: String,
+}
+
+/// A directory load.
+#[derive(Serialize, ToSchema)]
+pub struct DirectoryBody {
+    /// The principal.
+    principal: String,
+    /// The customers.
+    entries: Vec<DirectoryEntry>,
+}
+
+/// What a directory load did.
+#[derive(Serialize, ToSchema)]
+pub struct DirectoryLoaded {
+    /// The principal.
+    principal: String,
+    /// Entries added.
+    added: u64,
+    /// Entries the directory held already.
+    unchanged: u64,
+}
+
+/// The contact center's KPIs over a period.
+#[derive(Serialize, ToSchema)]
+pub struct Kpis {
+    /// Interactions offered (ended in the period).
+    offered: u64,
+    /// Answered.
+    answered: u64,
+    /// Abandoned.
+    abandoned: u64,
+    /// Abandoned within 6 s: left out of the service level with abandons and the rate.
+    short_abandons: u64,
+    /// Answered within the threshold over answered.
+    service_level: Option<f64>,
+    /// Answered within the threshold over answered and abandoned (short abandons left out).
+    service_level_with_abandons: Option<f64>,
+    /// Abandoned (short ones left out) over offered (short ones left out).
+    abandonment_rate: Option<f64>,
+    /// Talk and after-call work per answered interaction, seconds.
+    average_handling_seconds: Option<f64>,
+    /// Wait before answer per answered interaction, seconds.
+    average_speed_of_answer_seconds: Option<f64>,
+}
+
+/// Volumes at one entry point.
+#[derive(Serialize, ToSchema)]
+pub struct EntryVolume {
+    /// The entry point, `channel:address`.
+    entry: String,
+    /// Offered.
+    offered: u64,
+    /// Answered.
+    answered: u64,
+    /// Abandoned.
+    abandoned: u64,
+}
+
+/// One operator's activity.
+#[derive(Serialize, ToSchema)]
+pub struct OperatorActivity {
+    /// The operator's party id.
+    operator: String,
+    /// Interactions handled.
+    handled: u64,
+    /// Handling time, seconds.
+    handling_seconds: u64,
+    /// Staffed time, seconds.
+    staffed_seconds: u64,
+    /// Handling over staffed time.
+    occupancy: Option<f64>,
+}
+
+/// What is going on now.
+#[derive(Serialize, ToSchema)]
+pub struct Live {
+    /// Offered, not yet answered.
+    waiting: u64,
+    /// Answered, not yet ended.
+    in_progress: u64,
+}
+
+/// One principal's report over a period.
+#[derive(Serialize, ToSchema)]
+pub struct ContactReport {
+    /// The principal.
+    principal: String,
+    /// The period's start, seconds since the epoch.
+    from: i64,
+    /// Its end (exclusive).
+    until: i64,
+    /// The service-level threshold, seconds.
+    threshold_seconds: u32,
+    /// The KPIs.
+    kpis: Kpis,
+    /// Volumes per entry point.
+    entry_points: Vec<EntryVolume>,
+    /// Each operator's activity.
+    operators: Vec<OperatorActivity>,
+    /// What is going on now.
+    live: Live,
+}

@@ -102,6 +102,14 @@ impl<T> Sent<T> {
         self.label
     }
 
+    /// The same answer seen as another type whose JSON is the same bytes (a command's output
+    /// enum serialised untagged, narrowed to the variant the use case submitted for); `None`
+    /// when `narrow` finds another variant.
+    pub(crate) fn narrow<U>(self, narrow: impl FnOnce(T) -> Option<U>) -> Option<Sent<U>> {
+        let Sent { view, json, label } = self;
+        narrow(view).map(|view| Sent { view, json, label })
+    }
+
     /// The answer, for a front end that shapes its own output (the command line).
     pub fn view(&self) -> &T {
         &self.view

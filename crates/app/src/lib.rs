@@ -12,6 +12,7 @@ mod access_log;
 mod against;
 mod aggregates;
 mod audit;
+mod contact;
 mod door;
 mod export;
 mod gate;
@@ -39,6 +40,11 @@ pub use access_log::{ACCESS_LOG_MAX_LIMIT, AccessLog, AccessLogEntry, AccessLogQ
 pub use against::Divergence;
 pub use aggregates::{AggregateQuery, AggregateRow, AggregateTable, CellView, Granularity, Level, RulesView};
 pub use audit::VerificationView;
+pub use contact::{
+    ContactConfigView, ContactReport, DirectoryLine, DirectoryLoaded, EntryVolume, InteractionEvent,
+    InteractionView, Live, NewInteraction, PlanStep, PrincipalView, RoutedView, SUPERVISOR_SKILL,
+    ScreenCustomer, ScreenPop, Simulated, check_contact_config, sample_config,
+};
 pub use domain::{Change, Role};
 pub use door::{AccessPointView, ClippedHistory, Me};
 pub use ed25519_dalek::{SigningKey, VerifyingKey};
@@ -152,6 +158,8 @@ pub struct Cloison {
     /// Failed sign-ins of names that are no party with a password, shared by every clone
     /// (`sign_in.rs`): they lock like a real party's, so a name is no oracle (I5).
     door: std::sync::Arc<std::sync::Mutex<sign_in::DoorFailures>>,
+    /// The contact center's configuration in force, compiled (`contact.rs`).
+    contact: contact::ContactCache,
 }
 
 impl Cloison {
@@ -180,6 +188,7 @@ impl Cloison {
             cosigned: std::sync::Arc::default(),
             market: domain::scenario::Config::default(),
             door: std::sync::Arc::default(),
+            contact: std::sync::Arc::default(),
         })
     }
 

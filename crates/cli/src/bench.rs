@@ -82,6 +82,23 @@ pub enum BenchCommand {
         #[arg(long)]
         db: Option<String>,
     },
+    /// The contact center (R12): routing decisions through the real router, then the screen
+    /// pop through the gate and the journal with --directory entries per principal. Run on a
+    /// database of its own (`cloison init`).
+    Contact {
+        /// Principals (the first a DSO).
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=50))]
+        principals: u64,
+        /// Directory entries per principal.
+        #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+        directory: u64,
+        /// Screen pops to time.
+        #[arg(long, default_value_t = 20_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+        lookups: u64,
+        /// Database URL or SQLite file (default from configuration).
+        #[arg(long)]
+        db: Option<String>,
+    },
     /// Index readings (monthly-read points): one reading per post, the naive way, beside posts
     /// of up to 10,000, each judged and validated through the app layer; then one point's
     /// readings read back. Run on a database of its own (`cloison init`).
@@ -161,6 +178,14 @@ pub async fn run(config_file: Option<&Path>, command: BenchCommand) -> Result<()
             let (from, until) = (day("--from", &from)?, day("--until", &until)?);
             let app = crate::register::open(config_file, db.as_deref()).await?;
             let result = crate::bench_research::run(&app, from, until, &to).await;
+            app.close().await;
+            result?;
+        }
+        BenchCommand::Contact { principals, directory, lookups, db } => {
+            let app = crate::register::open(config_file, db.as_deref()).await?;
+            let result =
+                crate::bench_contact::run(&app, principals as usize, directory as usize, lookups as usize)
+                    .await;
             app.close().await;
             result?;
         }

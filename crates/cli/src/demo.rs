@@ -219,6 +219,7 @@ async fn tour(
     out.push_str(&producer_story(app, actor, &history.access_point.substation).await?);
     out.push_str(&works_story(app, actor, summary).await?);
     out.push_str(&research_story(app, actor, summary).await?);
+    out.push_str(&contact_story(app, actor, summary).await?);
     out.push_str(&logins_story(summary));
     let db = match &args.db {
         Some(db) => format!(" --db {db}"),
@@ -237,6 +238,7 @@ async fn tour(
          \x20 cloison producers list{db}    (the connection queues, every deadline)\n\
          \x20 cloison producers audit{db}    (the queues rebuilt from the journal)\n\
          \x20 cloison works list{db}    (customer works requests; personal data purged on schedule)\n\
+         \x20 cloison contact config show{db}    (the contact center's principals, sealed off from each other)\n\
          \x20 cloison aggregates substation month --from 2025-01-01 --to 2025-12-31{db}    (disclosure control, R14)\n\
          \x20 cloison export warehouse --to warehouse{db}    (Parquet files for the warehouse, labelled and sealed)\n\
          \x20 cloison messages peek --party dso:budget_meter{db}    (the budget-meter team's work orders)\n\
@@ -692,6 +694,37 @@ async fn producer_story(app: &Cloison, actor: &Actor, substation: &domain::Subst
         "  audit: {} commands replayed from the journal, {}\n",
         audit.commands,
         audit.first_difference.as_deref().unwrap_or("the stored queues are exactly what they make")
+    ));
+    Ok(out)
+}
+
+/// The contact center (R12) the demo set up: at each principal's entry point, the number
+/// every directory holds pops that principal's customer and nobody else's; each principal's
+/// simulated day in its own report.
+async fn contact_story(app: &Cloison, actor: &Actor, summary: &DemoSummary) -> Result<String> {
+    let contact = &summary.contact;
+    let shared = demo::contact::SHARED_NUMBER;
+    let mut out = format!(
+        "\nThe contact center (R12): {} principals on shared infrastructure, sealed off from each other\n",
+        contact.principals.len()
+    );
+    for (principal, entry) in contact.principals.iter().zip(&contact.call_entries) {
+        let screen = app.screen_pop(actor, "call", entry, Some(shared), None).await?.into_view();
+        let found =
+            screen.customers.iter().map(|c| format!("{} ({})", c.customer, c.name)).collect::<Vec<_>>();
+        let report = app.contact_report(actor, principal, contact.from, contact.until).await?.into_view();
+        let percent = |v: Option<f64>| v.map_or_else(|| "-".into(), |v| format!("{:.1} %", v * 100.0));
+        out.push_str(&format!(
+            "  {principal}: {shared} calling {entry} pops {}; {} interactions simulated, service level {}, abandonment {}\n",
+            found.join(", "),
+            report.kpis.offered,
+            percent(report.kpis.service_level),
+            percent(report.kpis.abandonment_rate),
+        ));
+    }
+    out.push_str(&format!(
+        "  {} supervises the DSO's line only (web interface: Contact center)\n",
+        demo::contact::DSO_SUPERVISOR
     ));
     Ok(out)
 }

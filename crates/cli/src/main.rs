@@ -11,10 +11,12 @@
 mod admin;
 mod against;
 mod bench;
+mod bench_contact;
 mod bench_market;
 mod bench_metering;
 mod bench_research;
 mod config;
+mod contact;
 mod database;
 mod demo;
 mod iam;
@@ -95,6 +97,9 @@ enum Command {
     /// Customer works (R13): requests through their six modules, the retention schedule.
     #[command(subcommand)]
     Works(works::WorksCommand),
+    /// The contact center (R12): configuration, directories, the simulator, staffing, reports.
+    #[command(subcommand)]
+    Contact(contact::ContactCommand),
     /// Warehouse extracts: the register and the metering series as labelled Parquet files.
     #[command(subcommand)]
     Export(research::ExportCommand),
@@ -179,6 +184,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Producers(cmd) => producers::run(cli.config.as_deref(), cmd).await,
         Command::Calendar(cmd) => producers::run_calendar(cmd),
         Command::Works(cmd) => works::run(cli.config.as_deref(), cmd).await,
+        Command::Contact(cmd) => contact::run(cli.config.as_deref(), cmd).await,
         Command::Export(cmd) => research::export(cli.config.as_deref(), cmd).await,
         Command::Aggregates(args) => research::aggregates(cli.config.as_deref(), args).await,
         Command::Research(cmd) => research::research(cli.config.as_deref(), cmd).await,

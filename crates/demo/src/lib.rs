@@ -22,6 +22,7 @@
 //! them. Inside `app` it wrote that marker straight into the store.
 #![warn(missing_docs)]
 
+pub mod contact;
 pub mod index_readings;
 pub mod logins;
 pub mod readings;
@@ -205,6 +206,8 @@ pub struct DemoSummary {
     pub route: Vec<Ean>,
     /// Who can sign in to the web interface, with which password ([`demo_logins`]).
     pub logins: Vec<DemoLogin>,
+    /// The contact center's principals and simulated day ([`contact::build`]).
+    pub contact: contact::ContactDemo,
 }
 
 /// The EAN of the demo's access point number `index`.
@@ -443,6 +446,7 @@ pub async fn build(
             app.route_assign(&metering, reader, from, to, summary.route.clone()).await?;
         }
     }
+    summary.contact = contact::build(app, actor, 300, config.seed, Timestamp::now().as_second()).await?;
     summary.logins = demo_logins(app, actor, &summary.interval_eans).await?;
     logins::set_passwords(app, actor, &summary.logins).await?;
     progress(u64::from(config.access_points));

@@ -11,6 +11,7 @@
 pub mod access_point;
 pub mod calendar;
 pub mod consent;
+pub mod contact;
 pub mod disclosure;
 pub mod gs1;
 pub mod instant;

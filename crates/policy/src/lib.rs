@@ -54,8 +54,9 @@ pub const EVALUATION_ERROR: &str = "evaluation-error";
 /// The policy files compiled into the binary, by the path errors give them.
 const EMBEDDED_SCHEMA: (&str, &str) =
     ("policies/cloison.cedarschema", include_str!("../../../policies/cloison.cedarschema"));
-const EMBEDDED_POLICIES: [(&str, &str); 10] = [
+const EMBEDDED_POLICIES: [(&str, &str); 11] = [
     ("policies/connections.cedar", include_str!("../../../policies/connections.cedar")),
+    ("policies/contact.cedar", include_str!("../../../policies/contact.cedar")),
     ("policies/installation.cedar", include_str!("../../../policies/installation.cedar")),
     ("policies/journal.cedar", include_str!("../../../policies/journal.cedar")),
     ("policies/mandates.cedar", include_str!("../../../policies/mandates.cedar")),
@@ -84,6 +85,7 @@ pub struct Policy {
     scenario_kind_type: cedar::EntityTypeName,
     queue_type: cedar::EntityTypeName,
     route_type: cedar::EntityTypeName,
+    contact_principal_type: cedar::EntityTypeName,
     journal: cedar::EntityUid,
     register: cedar::EntityUid,
     installation: cedar::EntityUid,
@@ -91,6 +93,7 @@ pub struct Policy {
     connections: cedar::EntityUid,
     works: cedar::EntityUid,
     research: cedar::EntityUid,
+    contact_center: cedar::EntityUid,
     /// Per action (indexed by `Action as usize`): the roles whose applicable policies have a
     /// condition, so their decision depends on the facts; `None` in the set stands for roles
     /// no scope names. See [`Policy::needs_facts`].
@@ -103,15 +106,20 @@ pub struct Policy {
     /// Cedar's answers already given, when the policies allow remembering them (see
     /// [`Policy::id_blind`]); `None` otherwise.
     /// By role name, looked up without allocating; then by [`memo_slot`].
-    memo: Option<RwLock<HashMap<String, [Option<Verdict>; MEMO_SLOTS]>>>,
+    /// Each role's answers are on the heap: at tens of thousands of slots, an array built on
+    /// the stack would overflow a test thread's.
+    memo: Option<RwLock<HashMap<String, Answers>>>,
 }
+
+/// One role's remembered answers, [`MEMO_SLOTS`] of them.
+type Answers = Box<[Option<Verdict>]>;
 
 /// Roles remembered at most: far above the roles there are, so only a flood of made-up role
 /// names stops the memo from growing (they are then decided each time).
 const MEMO_ROLES: usize = 256;
 
 /// The distinct resources an answer can depend on (see `Resource::memo_slot`).
-const RESOURCE_SLOTS: usize = 14 + domain::scenario::ScenarioKind::ALL.len();
+const RESOURCE_SLOTS: usize = 19 + domain::scenario::ScenarioKind::ALL.len();
 
 /// Answers remembered per role: each action, with or without each of the two memberships,
 /// for each distinct resource.
@@ -351,6 +359,18 @@ pub enum Action {
     SignIn,
     /// The system's health for those who run it: counts of what waits, no personal data (R10).
     ReadSystemHealth,
+    /// Loading a new version of the contact center's configuration: principals, entry
+    /// points, queues, routing rules, operators and their skills (R12).
+    ConfigureContact,
+    /// The contact center's configuration as loaded, for those who run and audit it.
+    ReadContactConfig,
+    /// An operator's work for one principal: routing an interaction, the screen pop in that
+    /// principal's directory, its cases and transfers (R12).
+    HandleInteraction,
+    /// One principal's reports and live monitoring, for its supervisors (R12).
+    ReadContactReport,
+    /// Loading customers into one principal's directory (R12).
+    ManageContactDirectory,
 }
 
 /// The kinds of resource the schema declares, each action applying to some of them.
@@ -380,11 +400,15 @@ pub enum ResourceKind {
     Works,
     /// Research, consents and exports (a singleton) (R14).
     Research,
+    /// The contact center as a whole (a singleton): its configuration (R12).
+    ContactCenter,
+    /// One principal of the contact center (R12).
+    ContactPrincipal,
 }
 
 impl Action {
     /// Every action, in declaration order.
-    pub const ALL: [Action; 49] = [
+    pub const ALL: [Action; 54] = [
         Action::ReadAccessPoint,
         Action::ReadHistory,
         Action::WriteRegister,
@@ -434,6 +458,11 @@ impl Action {
         Action::ReadAggregates,
         Action::SignIn,
         Action::ReadSystemHealth,
+        Action::ConfigureContact,
+        Action::ReadContactConfig,
+        Action::HandleInteraction,
+        Action::ReadContactReport,
+        Action::ManageContactDirectory,
     ];
 
     /// The kinds of resource the action applies to, as the schema's `appliesTo` says.
@@ -478,6 +507,10 @@ impl Action {
             | Action::ManageOwnData
             | Action::ReadResearchExtracts
             | Action::ReadAggregates => &[K::Research],
+            Action::ConfigureContact | Action::ReadContactConfig => &[K::ContactCenter],
+            Action::HandleInteraction | Action::ReadContactReport | Action::ManageContactDirectory => {
+                &[K::ContactPrincipal]
+            }
         }
     }
 
@@ -496,7 +529,10 @@ impl Action {
             // Aggregates hold no personal data once disclosure control has run (R14).
             | Action::ReadAggregates
             // Counts of what waits, never whom it is about (R10).
-            | Action::ReadSystemHealth => Confidentiality::Internal,
+            | Action::ReadSystemHealth
+            // Entry points, queues, rules and skills: how the center runs, no customer.
+            | Action::ConfigureContact
+            | Action::ReadContactConfig => Confidentiality::Internal,
             // That a scenario is in progress, and nothing of whom it is about (R3).
             Action::LearnScenarioInProgress => Confidentiality::Commercial,
             // Network users' data, and staff members' (who holds which role, who asked what).
@@ -543,7 +579,11 @@ impl Action {
             | Action::ManageOwnData
             | Action::ReadResearchExtracts
             // A session for a named party, like a token (ManageTokens).
-            | Action::SignIn => Confidentiality::PersonalData,
+            | Action::SignIn
+            // A customer found by their number, their cases; an operator's activity.
+            | Action::HandleInteraction
+            | Action::ReadContactReport
+            | Action::ManageContactDirectory => Confidentiality::PersonalData,
         }
     }
 
@@ -599,6 +639,11 @@ impl Action {
             Action::ReadAggregates => "ReadAggregates",
             Action::SignIn => "SignIn",
             Action::ReadSystemHealth => "ReadSystemHealth",
+            Action::ConfigureContact => "ConfigureContact",
+            Action::ReadContactConfig => "ReadContactConfig",
+            Action::HandleInteraction => "HandleInteraction",
+            Action::ReadContactReport => "ReadContactReport",
+            Action::ManageContactDirectory => "ManageContactDirectory",
         }
     }
 }
@@ -647,6 +692,17 @@ pub enum Resource<'a> {
     Works,
     /// Research, consents and exports as a whole.
     Research,
+    /// The contact center as a whole: its configuration.
+    ContactCenter,
+    /// One principal of the contact center. Only whether the asking party is one of its
+    /// operators, and one of its supervisors, may decide (R12): the principal's id, its
+    /// directory and its cases never reach the policy.
+    ContactPrincipal {
+        /// Whether the asking party is an operator of this principal.
+        operator: bool,
+        /// Whether the asking party is a supervisor of this principal.
+        supervisor: bool,
+    },
 }
 
 impl Resource<'_> {
@@ -665,6 +721,8 @@ impl Resource<'_> {
             Resource::Works => ResourceKind::Works,
             Resource::Research => ResourceKind::Research,
             Resource::Route { .. } => ResourceKind::Route,
+            Resource::ContactCenter => ResourceKind::ContactCenter,
+            Resource::ContactPrincipal { .. } => ResourceKind::ContactPrincipal,
         }
     }
 
@@ -686,8 +744,12 @@ impl Resource<'_> {
             Resource::Connections => 11,
             Resource::Works => 12,
             Resource::Research => 13,
+            Resource::ContactCenter => 14,
+            Resource::ContactPrincipal { operator, supervisor } => {
+                15 + usize::from(*operator) + 2 * usize::from(*supervisor)
+            }
             Resource::ScenarioKind { kind } => {
-                14 + domain::scenario::ScenarioKind::ALL.iter().position(|k| k == kind).unwrap_or(0)
+                19 + domain::scenario::ScenarioKind::ALL.iter().position(|k| k == kind).unwrap_or(0)
             }
         }
     }
@@ -778,6 +840,7 @@ impl Policy {
         let scenario_kind_type = name("Cloison::ScenarioKind")?;
         let queue_type = name("Cloison::Queue")?;
         let route_type = name("Cloison::Route")?;
+        let contact_principal_type = name("Cloison::ContactPrincipal")?;
         let singleton = |type_name: &str, id: &str| -> Result<cedar::EntityUid, PolicyError> {
             Ok(cedar::EntityUid::from_type_name_and_id(name(type_name)?, cedar::EntityId::new(id)))
         };
@@ -788,6 +851,7 @@ impl Policy {
         let connections = singleton("Cloison::Connections", "connections")?;
         let works = singleton("Cloison::Works", "works")?;
         let research = singleton("Cloison::Research", "research")?;
+        let contact_center = singleton("Cloison::ContactCenter", "contact_center")?;
         let action_type = name("Cloison::Action")?;
         let actions = Action::ALL
             .iter()
@@ -832,6 +896,7 @@ impl Policy {
             scenario_kind_type,
             queue_type,
             route_type,
+            contact_principal_type,
             journal,
             register,
             installation,
@@ -839,6 +904,7 @@ impl Policy {
             connections,
             works,
             research,
+            contact_center,
             conditional,
             mandating,
             actions,
@@ -909,7 +975,7 @@ impl Policy {
                 if let Some(answers) = memo.get_mut(question.role) {
                     answers[slot] = Some(verdict.clone());
                 } else if memo.len() < MEMO_ROLES {
-                    let mut answers: [Option<Verdict>; MEMO_SLOTS] = std::array::from_fn(|_| None);
+                    let mut answers: Answers = vec![None; MEMO_SLOTS].into_boxed_slice();
                     answers[slot] = Some(verdict.clone());
                     memo.insert(question.role.to_owned(), answers);
                 }
@@ -1080,6 +1146,34 @@ impl Policy {
                 self.research.clone(),
                 Some(cedar::Entity::new_no_attrs(self.research.clone(), Default::default())),
             ),
+            Resource::ContactCenter => (
+                self.contact_center.clone(),
+                Some(cedar::Entity::new_no_attrs(self.contact_center.clone(), Default::default())),
+            ),
+            Resource::ContactPrincipal { operator, supervisor } => {
+                // Like a queue: the entity's id is never the principal's, and its sets hold
+                // the asking party or nothing.
+                let uid = cedar::EntityUid::from_type_name_and_id(
+                    self.contact_principal_type.clone(),
+                    cedar::EntityId::new("asked"),
+                );
+                let members = |holds: bool| {
+                    cedar::RestrictedExpression::new_set(
+                        holds.then(|| cedar::RestrictedExpression::new_entity_uid(principal.clone())),
+                    )
+                };
+                let entity = cedar::Entity::new_with_tags(
+                    uid.clone(),
+                    [
+                        ("operators".to_owned(), members(operator)),
+                        ("supervisors".to_owned(), members(supervisor)),
+                    ],
+                    [],
+                    [],
+                )
+                .ok()?;
+                (uid, Some(entity))
+            }
         };
         let schema = conform.then_some(&self.schema);
         let entities =
@@ -1180,6 +1274,8 @@ mod tests {
             ResourceKind::Connections => Resource::Connections,
             ResourceKind::Works => Resource::Works,
             ResourceKind::Research => Resource::Research,
+            ResourceKind::ContactCenter => Resource::ContactCenter,
+            ResourceKind::ContactPrincipal => Resource::ContactPrincipal { operator: true, supervisor: true },
         }
     }
 
@@ -1194,8 +1290,11 @@ mod tests {
             Resource::Connections,
             Resource::Works,
             Resource::Research,
+            Resource::ContactCenter,
         ];
         for own in [false, true] {
+            all.push(Resource::ContactPrincipal { operator: own, supervisor: false });
+            all.push(Resource::ContactPrincipal { operator: own, supervisor: true });
             all.push(Resource::Scenario { own });
             all.push(Resource::Queue { own });
             all.push(Resource::Route { own });
@@ -1550,9 +1649,43 @@ mod tests {
         };
         let mut covered: Vec<(&str, Action)> = Vec::new();
         // The actions the table above does not name are the market's.
-        let market_actions: Vec<Action> =
-            Action::ALL.into_iter().filter(|a| !rows.iter().any(|(_, x, ..)| x == a)).collect();
+        let contact = [
+            ConfigureContact,
+            ReadContactConfig,
+            HandleInteraction,
+            ReadContactReport,
+            ManageContactDirectory,
+        ];
+        let market_actions: Vec<Action> = Action::ALL
+            .into_iter()
+            .filter(|a| !rows.iter().any(|(_, x, ..)| x == a) && !contact.contains(a))
+            .collect();
         assert_eq!(market_actions.len(), 11, "{market_actions:?}");
+        // The contact center (R12): an operator handles only the principals it serves, a
+        // supervisor reads only its own principal's reports and loads only its directory;
+        // support configures, the ethics committee reads; nobody else touches it.
+        for role in roles().into_iter().chain(["root"]) {
+            for action in contact {
+                for resource in
+                    every_resource().into_iter().filter(|r| action.applies_to().contains(&r.kind()))
+                {
+                    let (operator, supervisor) = match resource {
+                        Resource::ContactPrincipal { operator, supervisor } => (operator, supervisor),
+                        _ => (false, false),
+                    };
+                    let allowed = match (role, action) {
+                        ("support", ConfigureContact | ReadContactConfig) => true,
+                        ("auditor", ReadContactConfig | ReadContactReport) => true,
+                        ("system", _) => true,
+                        ("call_center", HandleInteraction) => operator,
+                        ("call_center", ReadContactReport | ManageContactDirectory) => supervisor,
+                        _ => false,
+                    };
+                    check_of(&policy, role, action, resource, &both(), allowed, Nothing);
+                }
+                covered.push((role, action));
+            }
+        }
         for role in roles().into_iter().chain(["root"]) {
             for action in market_actions.iter().copied() {
                 for resource in
@@ -1756,6 +1889,8 @@ mod tests {
                 "anyone-reads-own-identity",
                 "auditor-changes-nothing",
                 "auditor-reads-consumption",
+                "auditor-reads-contact-config",
+                "auditor-reads-contact-reports",
                 "auditor-reads-journal-entries",
                 "auditor-reads-register",
                 "auditor-reads-system-health",
@@ -1782,6 +1917,7 @@ mod tests {
                 "metering-staff-reads-routes",
                 "metering-staff-validates-readings",
                 "metering-staff-writes-readings",
+                "operator-handles-own-principal",
                 "party-reads-own-queue",
                 "privacy-staff-manages-research",
                 "producer-reads-own-connections",
@@ -1793,11 +1929,13 @@ mod tests {
                 "requester-reads-own-works",
                 "researcher-reads-own-extracts",
                 "staff-requests-and-decides-access",
+                "supervisor-reads-own-principal",
                 "supplier-reads-mandated-consumption",
                 "supplier-reads-mandated-register",
                 "supplier-reads-own-consumption",
                 "supplier-reads-own-registrations",
                 "supplier-starts-scenarios",
+                "support-configures-contact-center",
                 "support-opens-break-glass",
                 "support-reads-and-writes-settings",
                 "support-reads-no-journal-entries",
@@ -1816,6 +1954,7 @@ mod tests {
                 "system-reads-and-writes-settings",
                 "system-reads-consumption",
                 "system-reads-journal-entries",
+                "system-runs-contact-center",
                 "system-runs-the-market",
                 "system-validates-readings",
                 "system-writes-notes-and-checkpoints",

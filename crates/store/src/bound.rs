@@ -593,8 +593,86 @@ pub(crate) const SIGN_INS: Table = Table {
     exclude: None,
 };
 
+/// A version of the contact center's configuration (R12): its text as loaded.
+pub(crate) const CONTACT_CONFIGS: Table = Table {
+    name: "contact_configs",
+    columns: &[("version", Int), ("text", Text), ("sha256", Text), ("loaded_at", Int)],
+    key: 1,
+    exclude: None,
+};
+
+/// A principal's directory entry: a customer's reference, a number as a blind index keyed
+/// per principal, the name sealed (R12, I6).
+pub(crate) const CONTACT_DIRECTORY: Table = Table {
+    name: "contact_directory",
+    columns: &[("principal", Text), ("customer_ref", Text), ("number_index", Blob), ("name_sealed", Blob)],
+    key: 3,
+    exclude: None,
+};
+
+/// An interaction as it was offered and routed: references only (R12).
+pub(crate) const CONTACT_INTERACTIONS: Table = Table {
+    name: "contact_interactions",
+    columns: &[
+        ("interaction_id", Text),
+        ("principal", Text),
+        ("channel", Text),
+        ("entry", Text),
+        ("rule_id", OptText),
+        ("queue", Text),
+        ("operator", OptText),
+        ("customer_ref", OptText),
+        ("offered_at", Int),
+    ],
+    key: 1,
+    exclude: None,
+};
+
+/// What happened to an interaction after it was offered: answered, transferred, ended,
+/// abandoned.
+pub(crate) const CONTACT_EVENTS: Table = Table {
+    name: "contact_events",
+    columns: &[
+        ("interaction_id", Text),
+        ("n", Int),
+        ("kind", Text),
+        ("at", Int),
+        ("queue", OptText),
+        ("operator", OptText),
+        ("wrap_seconds", Int),
+    ],
+    key: 2,
+    exclude: None,
+};
+
+/// A version of a case: one per step of the principal's procedure.
+pub(crate) const CONTACT_CASES: Table = Table {
+    name: "contact_cases",
+    columns: &[
+        ("case_id", Text),
+        ("version", Int),
+        ("principal", Text),
+        ("customer_ref", Text),
+        ("procedure_id", Text),
+        ("step", Int),
+        ("state", Text),
+        ("operator", Text),
+        ("changed_at", Int),
+    ],
+    key: 2,
+    exclude: None,
+};
+
+/// An operator's shift for a principal: what occupancy is counted against.
+pub(crate) const CONTACT_SHIFTS: Table = Table {
+    name: "contact_shifts",
+    columns: &[("principal", Text), ("operator", Text), ("from_at", Int), ("until_at", Int)],
+    key: 3,
+    exclude: None,
+};
+
 /// Every bound table.
-pub(crate) const TABLES: [&Table; 41] = [
+pub(crate) const TABLES: [&Table; 47] = [
     &PARTIES,
     &ACCESS_POINTS,
     &OCCUPANCIES,
@@ -636,6 +714,12 @@ pub(crate) const TABLES: [&Table; 41] = [
     &PASSWORDS,
     &SIGN_IN_FAILURES,
     &SIGN_INS,
+    &CONTACT_CONFIGS,
+    &CONTACT_DIRECTORY,
+    &CONTACT_INTERACTIONS,
+    &CONTACT_EVENTS,
+    &CONTACT_CASES,
+    &CONTACT_SHIFTS,
 ];
 
 /// One column's value, as either database returned it.

@@ -21,6 +21,7 @@
 #![warn(missing_docs)]
 
 mod bound;
+pub mod contact;
 mod hot;
 pub mod index;
 pub mod journal;

@@ -151,6 +151,12 @@ pub fn menu(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/ui/health", "nav-health"),
         ],
         Role::Support => &[("/ui", "nav-home"), ("/ui/health", "nav-health")],
+        Role::CallCenter => &[
+            ("/ui", "nav-home"),
+            ("/ui/access-points", "nav-lookup"),
+            ("/ui/contact", "nav-contact"),
+            ("/ui/contact/report", "nav-contact-report"),
+        ],
         _ => &[("/ui", "nav-home"), ("/ui/access-points", "nav-lookup")],
     }
 }

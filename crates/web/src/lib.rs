@@ -17,6 +17,7 @@
 
 mod audit;
 mod chart;
+mod contact;
 mod door;
 pub mod i18n;
 mod pages;
@@ -91,6 +92,8 @@ pub fn router(app: Cloison, config: Config) -> Result<Router, String> {
         .route("/ui/access-requests/{id}", post(work::decide_access))
         .route("/ui/mandates", get(work::mandates))
         .route("/ui/health", get(work::health))
+        .route("/ui/contact", get(contact::screen))
+        .route("/ui/contact/report", get(contact::report))
         // Not a fallback: the API's router, merged beside this one, has its own.
         .route("/ui/{*rest}", get(pages::not_found))
         .with_state(web))

@@ -4,6 +4,7 @@
 mod access;
 mod access_log;
 mod checkpoint;
+mod contact;
 mod differential;
 mod errors;
 mod harness;

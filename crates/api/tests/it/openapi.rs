@@ -9,7 +9,7 @@ use crate::over_http;
 
 /// The source that registers routes. Routes registered with `routes!` carry their
 /// description; a plain `.route(` would not, so none may appear.
-const ROUTE_SOURCES: [(&str, &str); 10] = [
+const ROUTE_SOURCES: [(&str, &str); 11] = [
     ("routes.rs", include_str!("../../src/routes.rs")),
     ("lib.rs", include_str!("../../src/lib.rs")),
     ("market.rs", include_str!("../../src/market.rs")),
@@ -20,10 +20,11 @@ const ROUTE_SOURCES: [(&str, &str); 10] = [
     ("producers.rs", include_str!("../../src/producers.rs")),
     ("works.rs", include_str!("../../src/works.rs")),
     ("research.rs", include_str!("../../src/research.rs")),
+    ("contact.rs", include_str!("../../src/contact.rs")),
 ];
 
 /// The sources whose handlers carry `#[utoipa::path]`.
-const HANDLER_SOURCES: [&str; 9] = [
+const HANDLER_SOURCES: [&str; 10] = [
     ROUTE_SOURCES[0].1,
     ROUTE_SOURCES[2].1,
     ROUTE_SOURCES[3].1,
@@ -33,6 +34,7 @@ const HANDLER_SOURCES: [&str; 9] = [
     ROUTE_SOURCES[7].1,
     ROUTE_SOURCES[8].1,
     ROUTE_SOURCES[9].1,
+    ROUTE_SOURCES[10].1,
 ];
 
 /// The `path = "…"` of every `#[utoipa::path]` in the handlers' sources, once per path (two

@@ -1,6 +1,7 @@
 //! The domain crate's integration tests: its public API only, as the store and the gate will
 //! use it.
 
+mod contact;
 mod metering;
 mod metering_packing;
 mod metering_properties;

@@ -168,6 +168,12 @@ async fn without_triggers(db: &TestDb, conn: &mut sqlx::AnyConnection) -> Vec<St
             "passwords",
             "sign_in_failures",
             "sign_ins",
+            "contact_configs",
+            "contact_directory",
+            "contact_interactions",
+            "contact_events",
+            "contact_cases",
+            "contact_shifts",
         ]
         .iter()
         .map(|t| format!("ALTER TABLE {t} DISABLE TRIGGER USER"))

@@ -2,6 +2,7 @@
 //! `CLOISON_TEST_POSTGRES_URL` is set, each in a fresh database.
 
 mod bound;
+mod contact;
 mod harness;
 mod journal;
 mod market;

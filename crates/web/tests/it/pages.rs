@@ -127,6 +127,32 @@ async fn every_role_signs_in_and_sees_its_own_pages(site: &Site) {
     let lookup = support.get(&format!("/ui/access-points?ean={foreign}")).await;
     assert_ne!(lookup.status, StatusCode::OK, "support reads no access point");
 
+    // R12: the call-center member serves the DSO's line. At the DSO's entry point the number
+    // every directory holds pops the DSO's customer; at a supplier's, the page refuses; the
+    // DSO's report is theirs to read, a supplier's is not.
+    let contact = &site.summary.contact;
+    let mut operator = site.signed_in(Role::CallCenter).await;
+    let shared = demo::contact::SHARED_NUMBER.replace('+', "%2B");
+    let dso = contact.call_entries[0].replace('+', "%2B");
+    let supplier_entry = contact.call_entries[1].replace('+', "%2B");
+    let screen = operator.get(&format!("/ui/contact?channel=call&entry={dso}&caller={shared}")).await;
+    assert_eq!(screen.status, StatusCode::OK, "{}", main_of(&screen.body));
+    assert!(screen.body.contains("dso-c00000"), "{}", main_of(&screen.body));
+    assert!(!screen.body.contains("supplier-01-c00000"), "{}", main_of(&screen.body));
+    assert!(screen.body.contains("label: CONFIDENTIAL - personal data"), "{}", main_of(&screen.body));
+    let refused =
+        operator.get(&format!("/ui/contact?channel=call&entry={supplier_entry}&caller={shared}")).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", main_of(&refused.body));
+    assert!(!refused.body.contains("supplier-01-c00000"));
+    let bad = operator.get(&format!("/ui/contact?channel=call&entry={dso}&caller=0471000001")).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(text(&bad.body).contains("not_e164"), "{}", main_of(&bad.body));
+    let report = operator.get(&format!("/ui/contact/report?principal={}", contact.principals[0])).await;
+    assert_eq!(report.status, StatusCode::OK, "{}", main_of(&report.body));
+    assert!(text(&report.body).contains("Niveau de service"), "{}", main_of(&report.body));
+    let other = operator.get(&format!("/ui/contact/report?principal={}", contact.principals[1])).await;
+    assert_eq!(other.status, StatusCode::FORBIDDEN);
+
     // The ethics committee searches the journal, reads an entry, checks its proof, verifies.
     let mut auditor = site.signed_in(Role::Auditor).await;
     let search = auditor.get(&format!("/ui/journal?subject={}", supplier.party)).await;
@@ -291,6 +317,7 @@ fn menu_of(role: Role) -> Vec<(&'static str, &'static str)> {
             vec![("/ui/journal", ""), ("/ui/journal/head", ""), ("/ui/journal/proof", ""), ("/ui/health", "")]
         }
         Role::Support => vec![("/ui/health", "")],
+        Role::CallCenter => vec![("/ui/access-points", ""), ("/ui/contact", ""), ("/ui/contact/report", "")],
         _ => vec![("/ui/access-points", "")],
     }
 }
