@@ -351,8 +351,10 @@ fn random_case(seed: u64, rng: &mut ChaCha8Rng) -> Case {
     Case { principals, serves, directory, config }
 }
 
-/// R12 against a reference model: random configurations and interaction streams, every
-/// answer checked against what the model says the caller may see. Bounded: a few cases of a
+/// R12 against a reference model: random configurations and interaction streams (screen
+/// pops, routing, answers, transfers to any principal's queue, cases for any directory's
+/// customers, reads and reports by every operator), every answer checked against what the
+/// model says the caller may see and do. Bounded: a few cases of a
 /// few dozen interactions each.
 async fn sealed_against_model(s: &Server) {
     const CASES: u64 = 4;
@@ -390,6 +392,7 @@ async fn sealed_against_model(s: &Server) {
             assert_eq!(status, StatusCode::OK, "seed {seed}: {answer}");
         }
         let mut offered: BTreeMap<usize, u64> = BTreeMap::new();
+        let mut answered: BTreeMap<usize, u64> = BTreeMap::new();
         let mut ids: Vec<(usize, String)> = Vec::new();
         for _ in 0..STREAM {
             let p = rng.gen_range(0..case.principals.len());
@@ -442,14 +445,59 @@ async fn sealed_against_model(s: &Server) {
             }
             *offered.entry(p).or_default() += 1;
             let id = interaction["id"].as_str().expect("an id").to_owned();
-            let (status, _) = s
-                .post_as(
-                    token,
-                    &format!("/v1/contact/interactions/{id}/events"),
-                    &json!({"kind": "abandoned"}),
-                )
-                .await;
-            assert_eq!(status, StatusCode::OK);
+            let events = format!("/v1/contact/interactions/{id}/events");
+            if rng.gen_bool(0.5) {
+                // Answered, then a transfer to a random principal's queue: only its own.
+                let (status, _) = s.post_as(token, &events, &json!({"kind": "answered"})).await;
+                assert_eq!(status, StatusCode::OK);
+                let target = rng.gen_range(0..case.principals.len());
+                let queue = format!("{}-q", case.principals[target]);
+                let (status, after) =
+                    s.post_as(token, &events, &json!({"kind": "transferred", "queue": queue})).await;
+                if target == p {
+                    assert_eq!(status, StatusCode::OK, "seed {seed}: {after}");
+                    assert_eq!(after["customer"], interaction["customer"], "the context goes along");
+                } else {
+                    assert_eq!(status, StatusCode::BAD_REQUEST, "seed {seed}: transfer p{p} to p{target}");
+                    assert!(after.to_string().contains("cross_principal_transfer"), "{after}");
+                }
+                let (status, _) = s.post_as(token, &events, &json!({"kind": "ended"})).await;
+                assert_eq!(status, StatusCode::OK);
+                *answered.entry(p).or_default() += 1;
+            } else {
+                let (status, _) = s.post_as(token, &events, &json!({"kind": "abandoned"})).await;
+                assert_eq!(status, StatusCode::OK);
+            }
+            // A case for a customer of a random directory: only in that customer's own
+            // principal, and only by its operators; its steps likewise.
+            let owner = rng.gen_range(0..case.principals.len());
+            if let Some(customer) = case.directory[owner].values().flatten().next() {
+                let (status, opened) = s
+                    .post_as(
+                        token,
+                        "/v1/contact/cases",
+                        &json!({"principal": case.principals[p], "customer": customer, "procedure": "case"}),
+                    )
+                    .await;
+                if owner == p {
+                    assert_eq!(status, StatusCode::CREATED, "seed {seed}: {opened}");
+                    let case_id = opened["id"].as_str().expect("an id");
+                    let other = format!("op-{}", rng.gen_range(0..6));
+                    let (status, _) = s
+                        .post_as(&tokens[&other], &format!("/v1/contact/cases/{case_id}/steps"), &json!({}))
+                        .await;
+                    let member = case.serves.get(&other).is_some_and(|set| set.contains(&p));
+                    let expected = if member { StatusCode::OK } else { StatusCode::NOT_FOUND };
+                    assert_eq!(status, expected, "seed {seed}: {other} stepping p{p}'s case");
+                } else {
+                    assert_eq!(
+                        status,
+                        StatusCode::BAD_REQUEST,
+                        "seed {seed}: p{p} case for p{owner}'s {customer}"
+                    );
+                    assert!(opened.to_string().contains("unknown_customer"), "{opened}");
+                }
+            }
             ids.push((p, id));
         }
         // No operator reads another principal's interaction.
@@ -475,7 +523,9 @@ async fn sealed_against_model(s: &Server) {
                 offered.get(&p).copied().unwrap_or(0),
                 "seed {seed}: {id} {report}"
             );
-            assert_eq!(report["kpis"]["abandoned"], offered.get(&p).copied().unwrap_or(0));
+            let answers = answered.get(&p).copied().unwrap_or(0);
+            assert_eq!(report["kpis"]["answered"], answers, "seed {seed}: {id} {report}");
+            assert_eq!(report["kpis"]["abandoned"], offered.get(&p).copied().unwrap_or(0) - answers);
             for other in 0..case.principals.len() {
                 if other != p && !case.serves[op].contains(&other) {
                     let (status, _) = s
