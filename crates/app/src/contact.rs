@@ -374,19 +374,21 @@ fn records_of(interactions: &[StoredInteraction]) -> (Vec<InteractionRecord>, Li
 impl Cloison {
     /// The configuration in force, compiled; the cached one while its version is the latest.
     pub(crate) async fn contact(&self) -> Result<Arc<Loaded>, AppError> {
-        let Some((version, text)) = self.store.contact_config().await? else {
-            return Err(refusal(
+        let not_configured = || {
+            refusal(
                 "config",
                 "not_configured",
                 "the contact center has no configuration loaded: `cloison contact config load FILE`",
-            ));
+            )
         };
+        let Some(latest) = self.store.contact_config_version().await? else { return Err(not_configured()) };
         if let Ok(cache) = self.contact.read()
             && let Some(loaded) = cache.as_ref()
-            && loaded.version == version
+            && loaded.version == latest
         {
             return Ok(loaded.clone());
         }
+        let Some((version, text)) = self.store.contact_config().await? else { return Err(not_configured()) };
         let config = ContactConfig::parse(&text).map_err(|e| {
             AppError::Internal(StoreError::Journal(format!("stored contact configuration: {e}")))
         })?;

@@ -378,6 +378,12 @@ impl WriteTx {
 }
 
 impl Store {
+    /// The latest configuration's version, without its text: what a cached configuration is
+    /// checked against on every use.
+    pub async fn contact_config_version(&self) -> Result<Option<i64>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT MAX(version) FROM contact_configs").fetch_one(&self.read).await?)
+    }
+
     /// The latest configuration: its version and text.
     pub async fn contact_config(&self) -> Result<Option<(i64, String)>, StoreError> {
         let row = sqlx::query("SELECT version, text FROM contact_configs ORDER BY version DESC LIMIT 1")
@@ -395,8 +401,7 @@ impl Store {
     ) -> Result<Vec<DirectoryEntry>, StoreError> {
         let index = self.sealer.blind_index(&number_kind(principal), number);
         let rows = sqlx::query(
-            "SELECT customer_ref, name_sealed FROM contact_directory WHERE principal = $1 AND number_index = $2 \
-             ORDER BY customer_ref",
+            "SELECT customer_ref, name_sealed FROM contact_directory WHERE principal = $1 AND number_index = $2",
         )
         .bind(principal.to_owned())
         .bind(index)
@@ -428,15 +433,17 @@ impl Store {
         rows: &[sqlx::any::AnyRow],
     ) -> Result<Vec<DirectoryEntry>, StoreError> {
         let mut entries: Vec<DirectoryEntry> = Vec::with_capacity(rows.len());
+        let mut seen = std::collections::BTreeSet::new();
         for row in rows {
             let customer = row.text("customer_ref")?;
-            if entries.last().is_some_and(|e| e.customer == customer) {
+            if !seen.insert(customer.clone()) {
                 continue;
             }
             let name = self.sealer.open(&name_context(principal, &customer), &row.blob("name_sealed")?)?;
             let name = String::from_utf8(name).map_err(|_| corrupt("contact directory name"))?;
             entries.push(DirectoryEntry { customer, name });
         }
+        entries.sort_by(|a, b| a.customer.cmp(&b.customer));
         Ok(entries)
     }
 

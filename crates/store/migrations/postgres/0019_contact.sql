@@ -14,9 +14,9 @@ CREATE TABLE contact_directory (
     number_index BYTEA NOT NULL,
     name_sealed  BYTEA NOT NULL,
     journal_seq  BIGINT,
-    PRIMARY KEY (principal, customer_ref, number_index)
+    PRIMARY KEY (principal, number_index, customer_ref)
 );
-CREATE INDEX contact_directory_number ON contact_directory (principal, number_index);
+CREATE INDEX contact_directory_customer ON contact_directory (principal, customer_ref);
 CREATE INDEX contact_directory_journal ON contact_directory (journal_seq);
 
 CREATE TABLE contact_interactions (

@@ -7,6 +7,10 @@
 -- The directory keeps names sealed and numbers only as a blind index keyed per principal, so
 -- the same number in two directories gives two unrelated indexes (I6). Every table is
 -- append-only and bound to the journal entry that wrote each row.
+--
+-- The directory's key starts with the number's index: the screen pop's look-up is a prefix of
+-- it, so no planner, with or without statistics, can prefer a scan of the principal's whole
+-- directory (it did, with the key in the bound order and the number in a second index).
 CREATE TABLE contact_configs (
     version     INTEGER NOT NULL PRIMARY KEY,
     text        TEXT NOT NULL,
@@ -22,9 +26,9 @@ CREATE TABLE contact_directory (
     number_index BLOB NOT NULL,
     name_sealed  BLOB NOT NULL,
     journal_seq  INTEGER,
-    PRIMARY KEY (principal, customer_ref, number_index)
+    PRIMARY KEY (principal, number_index, customer_ref)
 ) WITHOUT ROWID;
-CREATE INDEX contact_directory_number ON contact_directory (principal, number_index);
+CREATE INDEX contact_directory_customer ON contact_directory (principal, customer_ref);
 CREATE INDEX contact_directory_journal ON contact_directory (journal_seq);
 
 CREATE TABLE contact_interactions (
