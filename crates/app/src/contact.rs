@@ -607,6 +607,29 @@ impl Cloison {
         Ok((loaded, principal, resource))
     }
 
+    /// Nothing when `probe` is allowed; otherwise the refusal journaled by the gate's write
+    /// path, answered as for an interaction or case `id` that does not exist (I5), before the
+    /// caller's input is looked at, so an operator of another principal learns nothing from
+    /// the validation of what they sent either.
+    async fn unseen_unless_allowed(
+        &self,
+        actor: &Actor,
+        probe: Ask<'_>,
+        id: &str,
+        what: &'static str,
+    ) -> Result<(), AppError> {
+        if self.decide(actor, &probe).await?.allowed {
+            return Ok(());
+        }
+        let ask = probe.about(vec![id.to_owned()]);
+        let refused: Result<(), AppError> =
+            self.write(actor, vec![ask], |_| async { Err(AppError::Forbidden) }).await;
+        match refused {
+            Err(AppError::Forbidden) | Ok(()) => Err(AppError::NoSuch(what)),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Interaction `id`, for its principal's operators and supervisors; the answer of no
     /// interaction to anyone else (I5).
     pub async fn contact_interaction(
@@ -641,35 +664,13 @@ impl Cloison {
         event: &InteractionEvent,
     ) -> Result<Sent<InteractionView>, AppError> {
         let (loaded, principal, resource) = self.owner_of(actor, id, "interaction").await?;
-        let allowed = self
-            .decide(
-                actor,
-                &Ask::function(
-                    Action::HandleInteraction,
-                    resource,
-                    "contact.interaction.event",
-                    "interaction (R12)",
-                ),
-            )
-            .await?
-            .allowed;
-        if !allowed {
-            // Journaled as a refusal by the gate's write path, with the same answer as for
-            // an interaction that does not exist.
-            let ask = Ask::function(
-                Action::HandleInteraction,
-                resource,
-                "contact.interaction.event",
-                "interaction (R12)",
-            )
-            .about(vec![id.to_owned()]);
-            let refused: Result<Sent<InteractionView>, AppError> =
-                self.write(actor, vec![ask], |_| async { Err(AppError::Forbidden) }).await;
-            return match refused {
-                Err(AppError::Forbidden) => Err(AppError::NoSuch("interaction")),
-                other => other,
-            };
-        }
+        let probe = Ask::function(
+            Action::HandleInteraction,
+            resource,
+            "contact.interaction.event",
+            "interaction (R12)",
+        );
+        self.unseen_unless_allowed(actor, probe, id, "interaction").await?;
         let kind = event.kind.as_str();
         if !["answered", "transferred", "ended", "abandoned"].contains(&kind) {
             return Err(refusal(
@@ -779,15 +780,7 @@ impl Cloison {
     pub async fn advance_case(&self, actor: &Actor, id: &str) -> Result<Sent<StoredCase>, AppError> {
         let (loaded, principal, resource) = self.owner_of(actor, id, "case").await?;
         let probe = Ask::function(Action::HandleInteraction, resource, "contact.case.step", "case (R12)");
-        if !self.decide(actor, &probe).await?.allowed {
-            let ask = probe.about(vec![id.to_owned()]);
-            let refused: Result<Sent<StoredCase>, AppError> =
-                self.write(actor, vec![ask], |_| async { Err(AppError::Forbidden) }).await;
-            return match refused {
-                Err(AppError::Forbidden) => Err(AppError::NoSuch("case")),
-                other => other,
-            };
-        }
+        self.unseen_unless_allowed(actor, probe, id, "case").await?;
         let steps: BTreeMap<String, usize> = loaded
             .config
             .principal(&principal)
