@@ -383,3 +383,39 @@ pub(crate) async fn contact_report(
     let (from, until) = (instant("from", &q.from)?, instant("until", &q.until)?);
     Ok(Answer::sent(state.app.contact_report(&actor, &principal, from, until).await?).into_response())
 }
+
+/// A shift as posted.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ShiftBody {
+    principal: String,
+    from: String,
+    until: String,
+}
+
+/// Records the calling operator's shift for one principal it serves, once ended: what the
+/// report's occupancy counts handling time against.
+#[utoipa::path(post, path = "/v1/contact/shifts", security(("bearer" = [])),
+    request_body(content = crate::schema::ShiftBody, content_type = "application/json"),
+    responses(
+        (status = 201, description = "recorded", body = crate::schema::Shift),
+        (status = 400, description = "malformed, an empty period, a shift not yet ended, an unknown principal, or no configuration", body = crate::schema::Error),
+        (status = 401, description = "no valid bearer token", body = crate::schema::Error),
+        (status = 403, description = "the caller is no operator of this principal", body = crate::schema::Error),
+        (status = 429, description = "too many requests", body = crate::schema::Error),
+        (status = 500, description = "our failure; logged, not detailed", body = crate::schema::Error)))]
+pub(crate) async fn record_shift(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    bytes: Bytes,
+) -> Result<Response, ApiError> {
+    let body: ShiftBody = body(&bytes)?;
+    let instant = |name: &str, text: &str| {
+        domain::instant::parse_rfc3339(text)
+            .map(|t| t.as_second())
+            .map_err(|e| ApiError::invalid("invalid_instant", format!("{name}: {e}")))
+    };
+    let (from, until) = (instant("from", &body.from)?, instant("until", &body.until)?);
+    let sent = state.app.record_shift(&actor, &body.principal, from, until).await?;
+    Ok(Answer::sent(sent).with_status(StatusCode::CREATED))
+}

@@ -26,10 +26,10 @@ use crate::access::{
 use crate::answer::Answer;
 use crate::contact::{
     __path_case_step, __path_contact_report, __path_interaction_event, __path_list_cases,
-    __path_load_contact_config, __path_load_directory, __path_open_case, __path_route_interaction,
-    __path_screen_pop, __path_show_contact_config, __path_show_interaction, case_step, contact_report,
-    interaction_event, list_cases, load_contact_config, load_directory, open_case, route_interaction,
-    screen_pop, show_contact_config, show_interaction,
+    __path_load_contact_config, __path_load_directory, __path_open_case, __path_record_shift,
+    __path_route_interaction, __path_screen_pop, __path_show_contact_config, __path_show_interaction,
+    case_step, contact_report, interaction_event, list_cases, load_contact_config, load_directory, open_case,
+    record_shift, route_interaction, screen_pop, show_contact_config, show_interaction,
 };
 use crate::documents::{__path_consumption_history, consumption_history};
 use crate::extract::{Caller, EanPath, Params, Secret, Segment, request_id};
@@ -157,7 +157,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(open_case, list_cases))
         .routes(routes!(case_step))
         .routes(routes!(load_directory))
-        .routes(routes!(contact_report));
+        .routes(routes!(contact_report))
+        .routes(routes!(record_shift));
     schema::add_layer_errors(routes.get_openapi_mut());
     routes
 }

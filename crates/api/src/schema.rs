@@ -1948,3 +1948,27 @@ pub struct ContactReport {
     /// What is going on now.
     live: Live,
 }
+
+/// An operator's shift to record, once ended.
+#[derive(Serialize, ToSchema)]
+pub struct ShiftBody {
+    /// The principal the operator served.
+    principal: String,
+    /// Its start, RFC 3339.
+    #[schema(format = DateTime)]
+    from: String,
+    /// Its end, RFC 3339; not in the future.
+    #[schema(format = DateTime)]
+    until: String,
+}
+
+/// An operator's shift as recorded.
+#[derive(Serialize, ToSchema)]
+pub struct Shift {
+    /// The operator's party id.
+    operator: String,
+    /// Its start, seconds since the epoch.
+    from: i64,
+    /// Its end, seconds since the epoch.
+    until: i64,
+}

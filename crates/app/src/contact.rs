@@ -802,6 +802,49 @@ impl Cloison {
         })
     }
 
+    /// Records the calling operator's shift for `principal` (seconds since the epoch, `from`
+    /// before `until`, never ending in the future): what the report's occupancy counts
+    /// handling time against.
+    pub async fn record_shift(
+        &self,
+        actor: &Actor,
+        principal: &str,
+        from: i64,
+        until: i64,
+    ) -> Result<Sent<Shift>, AppError> {
+        if until <= from {
+            return Err(refusal(
+                "until",
+                "empty_period",
+                format!("a shift ends after it starts: [{from}, {until})"),
+            ));
+        }
+        if until > now_seconds() {
+            return Err(refusal("until", "in_future", "a shift is recorded once it has ended"));
+        }
+        let loaded = self.contact().await?;
+        if loaded.config.principal(principal).is_none() {
+            return Err(refusal("principal", "unknown_principal", format!("{principal} is no principal")));
+        }
+        let resource = Self::principal_resource(&loaded, actor, principal);
+        let ask =
+            Ask::function(Action::HandleInteraction, resource, "contact.shift", "operator's shift (R12)")
+                .about(vec![principal.to_owned(), actor.party.to_string()]);
+        let shift = Shift { operator: actor.party.to_string(), from, until };
+        let principal = principal.to_owned();
+        self.write(actor, vec![ask], |template| async move {
+            let op = Op::Shift { principal, shift };
+            Ok(self.store.submit(ContactWrite { template, op }).await?.wait().await?.output?)
+        })
+        .await
+        .and_then(|sent| {
+            narrowed(sent, |o| match o {
+                ContactOutput::Shift(v) => Some(v),
+                _ => None,
+            })
+        })
+    }
+
     /// The cases of `customer` in `principal`'s directory, for that principal's operators.
     pub async fn customer_cases(
         &self,
@@ -1049,6 +1092,7 @@ enum Op {
     OpenCase { case: Box<StoredCase> },
     AdvanceCase { id: String, steps: BTreeMap<String, usize>, operator: String, at: i64 },
     Simulated { interactions: Vec<StoredInteraction>, shifts: Vec<Shift>, principal: String },
+    Shift { principal: String, shift: Shift },
 }
 
 /// What a contact write answers.
@@ -1060,6 +1104,7 @@ enum ContactOutput {
     Routed(RoutedView),
     Interaction(InteractionView),
     Case(StoredCase),
+    Shift(Shift),
     Simulated { principal: String, interactions: usize },
 }
 
@@ -1189,6 +1234,10 @@ impl ContactWrite {
                     .await?
                     .ok_or_else(|| StoreError::Journal("the case just written is gone".into()))?;
                 Ok((ContactOutput::Case(stored), vec![case.customer]))
+            }
+            Op::Shift { principal, shift } => {
+                tx.put_shift(principal, shift).await?;
+                Ok((ContactOutput::Shift(shift.clone()), vec![]))
             }
             Op::Simulated { interactions, shifts, principal } => {
                 for shift in shifts {

@@ -266,6 +266,28 @@ async fn contact_over_http(s: &Server) {
     let (status, cases) = s.get_as(sup, "/v1/contact/cases?principal=dso&customer=d-1").await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{cases}");
 
+    // Shifts: an operator records their own, for a principal they serve, once ended.
+    let shift = |principal: &str, from: &str, until: &str| json!({"principal": principal, "from": from, "until": until});
+    let (status, answer) = s
+        .post_as(dso, "/v1/contact/shifts", &shift("dso", "2026-01-01T10:00:00Z", "2026-01-01T09:00:00Z"))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(answer.to_string().contains("empty_period"), "{answer}");
+    let (status, answer) = s
+        .post_as(dso, "/v1/contact/shifts", &shift("dso", "2026-01-01T10:00:00Z", "2999-01-01T09:00:00Z"))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(answer.to_string().contains("in_future"), "{answer}");
+    let (status, _) = s
+        .post_as(dso, "/v1/contact/shifts", &shift("sup-a", "2026-01-01T08:00:00Z", "2026-01-01T16:00:00Z"))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, answer) = s
+        .post_as(dso, "/v1/contact/shifts", &shift("dso", "2026-01-01T08:00:00Z", "2026-01-01T16:00:00Z"))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+    assert_eq!(answer["operator"], "cc-dso");
+
     // Reports: a supervisor sees their principal only; an operator none.
     let period = "?from=2000-01-01T00:00:00Z&until=2100-01-01T00:00:00Z";
     let (status, report) = s.get_as(boss, &format!("/v1/contact/reports/dso{period}")).await;
@@ -273,6 +295,8 @@ async fn contact_over_http(s: &Server) {
     assert_eq!(report["kpis"]["offered"], 1);
     assert_eq!(report["kpis"]["answered"], 1);
     assert_eq!(report["entry_points"][0]["entry"], "call:+3278000001");
+    let cc_dso = report["operators"].as_array().and_then(|o| o.iter().find(|o| o["operator"] == "cc-dso"));
+    assert_eq!(cc_dso.map(|o| o["staffed_seconds"].clone()), Some(json!(8 * 3600)), "{report}");
     let (status, _) = s.get_as(boss, &format!("/v1/contact/reports/sup-a{period}")).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (status, _) = s.get_as(dso, &format!("/v1/contact/reports/dso{period}")).await;
