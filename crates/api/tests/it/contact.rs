@@ -266,6 +266,68 @@ async fn contact_over_http(s: &Server) {
     let (status, cases) = s.get_as(sup, "/v1/contact/cases?principal=dso&customer=d-1").await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{cases}");
 
+    // Bad input names its field and writes nothing: the report below counts the one
+    // interaction routed above, and no case but the one opened.
+    let bad_input: [(&str, Value, &str); 10] = [
+        ("/v1/contact/interactions", json!({"channel": "fax", "entry": "+3278000001"}), "channel"),
+        (
+            "/v1/contact/interactions",
+            json!({"channel": "call", "entry": "+3278000009"}),
+            "unknown_entry_point",
+        ),
+        (
+            "/v1/contact/interactions",
+            json!({"channel": "call", "entry": "+3278000001", "caller": "0471"}),
+            "caller",
+        ),
+        (
+            "/v1/contact/interactions",
+            json!({"channel": "call", "entry": "+3278000001", "colour": "red"}),
+            "colour",
+        ),
+        (&events, json!({"kind": "teleported"}), "unknown_event"),
+        (&events, json!({"kind": "transferred"}), "missing_queue"),
+        (
+            "/v1/contact/cases",
+            json!({"principal": "dso", "customer": "d-1", "procedure": "refund"}),
+            "unknown_procedure",
+        ),
+        (
+            "/v1/contact/cases",
+            json!({"principal": "nowhere", "customer": "d-1", "procedure": "complaint"}),
+            "unknown_principal",
+        ),
+        (
+            "/v1/contact/directory",
+            json!({"principal": "dso", "entries": [{"customer": "", "number": "+32471000009", "name": "X"}]}),
+            "customer",
+        ),
+        (
+            "/v1/contact/shifts",
+            json!({"principal": "dso", "from": "soon", "until": "2026-01-01T09:00:00Z"}),
+            "from",
+        ),
+    ];
+    for (path, body, says) in bad_input {
+        let (status, answer) = s.post_as(dso, path, &body).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path} {body}: {answer}");
+        assert!(answer["message"].as_str().unwrap_or_default().contains(says), "{says}: {answer}");
+    }
+    let (status, screen) =
+        s.post_as(dso, "/v1/contact/screen-pop", &pop("+3278000001", "+32471000009")).await;
+    assert_eq!((status, screen["customers"].clone()), (StatusCode::OK, json!([])), "nothing was added");
+    for query in [
+        "?from=2000-01-01T00:00:00Z",
+        "?from=yesterday&until=2100-01-01T00:00:00Z",
+        "?from=2100-01-01T00:00:00Z&until=2000-01-01T00:00:00Z",
+    ] {
+        let (status, answer) = s.get_as(boss, &format!("/v1/contact/reports/dso{query}")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {answer}");
+    }
+    let (status, cases) = s.get_as(dso, "/v1/contact/cases?principal=dso&customer=d-1").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(cases.as_array().map(Vec::len), Some(1), "one case, the refused ones not written: {cases}");
+
     // Shifts: an operator records their own, for a principal they serve, once ended.
     let shift = |principal: &str, from: &str, until: &str| json!({"principal": principal, "from": from, "until": until});
     let (status, answer) = s

@@ -1,6 +1,7 @@
 //! The `cloison` binary as a newcomer and a script use it: a real process, a real database.
 
 mod admin;
+mod contact;
 mod demo;
 mod harness;
 mod iam;
