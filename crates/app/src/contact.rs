@@ -553,7 +553,7 @@ impl Cloison {
             Interaction { channel, entry: new.entry.clone(), attributes: new.attributes.clone() };
         let free = |party: &str| available.contains(party);
         let routing = loaded.router.route(&interaction, &free).map_err(|e| invalid("entry", e))?;
-        let decision = loaded.router.decide(&interaction, &free, 0).map_err(|e| invalid("entry", e))?;
+        let decision = routing.assignment();
         let resource = Self::principal_resource(&loaded, actor, &principal);
         let id = new_id("int");
         let ask = Ask::function(Action::HandleInteraction, resource, "contact.route", "routing (R12)")

@@ -63,6 +63,20 @@ pub struct Routing {
     pub steps: Vec<RoutingStep>,
 }
 
+impl Routing {
+    /// The assignment of a new interaction, before any wait: the first step with an eligible
+    /// operator and its first one, or the last step with none. Exactly what
+    /// [`Router::decide`] answers with no time waited, without evaluating the rules again.
+    pub fn assignment(&self) -> Assignment {
+        let offered =
+            self.steps.iter().find_map(|s| s.operators.first().map(|o| (&s.queue, Some(o.clone()))));
+        let (queue, operator) = offered
+            .or_else(|| self.steps.last().map(|s| (&s.queue, None)))
+            .map_or((String::new(), None), |(queue, operator)| (queue.clone(), operator));
+        Assignment { principal: self.principal.clone(), rule: self.rule.clone(), queue, operator }
+    }
+}
+
 /// Where an interaction is after having waited some time, and whom to offer it to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Assignment {

@@ -845,6 +845,8 @@ proptest! {
                 }
                 Ok((principal, rule, steps)) => {
                     let routing = routing.expect("the reference routed it");
+                    let before_any_wait = router.decide(interaction, &is_available, 0).expect("decided");
+                    prop_assert_eq!(routing.assignment(), before_any_wait);
                     prop_assert_eq!(&routing.principal, &principal);
                     prop_assert_eq!(&routing.rule, &rule);
                     let got: Vec<_> = routing.steps.iter().map(|s| (s.queue.clone(), s.timeout_seconds, s.operators.clone())).collect();
