@@ -99,7 +99,7 @@ fn sigkill_under_load_loses_no_acknowledged_entry() {
         .env_remove("CLOISON_DATABASE_URL")
         .env_remove("CLOISON_SEAL_KEY")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create(dir.file("load.err")).expect("a file for the load's errors"))
         .spawn()
         .expect("start the load");
     let stdout = child.stdout.take().expect("piped");
@@ -118,7 +118,12 @@ fn sigkill_under_load_loses_no_acknowledged_entry() {
     for line in lines.map_while(Result::ok) {
         acked.push(line.trim().parse().expect("an index per line"));
     }
-    assert!(acked.len() >= 1000, "the load ran: {} acknowledgements", acked.len());
+    assert!(
+        acked.len() >= 1000,
+        "the load ran: {} acknowledgements; it said: {}",
+        acked.len(),
+        std::fs::read_to_string(dir.file("load.err")).unwrap_or_default()
+    );
 
     let verified = dir.json(&["journal", "verify", "--json"]);
     assert_eq!(verified["ok"], true, "{verified}");
