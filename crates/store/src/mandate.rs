@@ -149,15 +149,24 @@ impl WriteTx {
 
 /// A party's mandates in force on one access point for one scope (`$1` the EAN, `$2` the
 /// party, `$3` the scope as `%,scope,%`), each beside one of the customer's occupancies there.
-static MANDATED_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+/// The mandates of `$2` on `$1` whose scopes hold `$3` (`,scope,`), as `find` finds a
+/// substring on the backend: `instr` on SQLite, `strpos` on PostgreSQL.
+///
+/// Not `LIKE $3`: SQLite plans a `LIKE` on its bound pattern, so a statement with one is
+/// prepared again every time a pattern is bound (measured: a fifth of the server's CPU
+/// under the journaled read load, since every supplier's read asks for its mandates).
+fn mandated_sql(find: &str) -> String {
     format!(
         "SELECT m.from_us AS m_from, m.to_us AS m_to, c.from_us, c.to_us FROM mandate_points p \
          JOIN mandates m ON m.mandate_id = p.mandate_id \
          JOIN occupancies c ON c.ean = p.ean AND c.party_id = m.customer_id AND {NOT_SUPERSEDED_OCC} \
-         WHERE p.ean = $1 AND m.mandated_id = $2 AND (',' || m.scopes || ',') LIKE $3 \
+         WHERE p.ean = $1 AND m.mandated_id = $2 AND {find}(',' || m.scopes || ',', $3) > 0 \
          AND NOT EXISTS (SELECT 1 FROM mandate_revocations v WHERE v.mandate_id = m.mandate_id)"
     )
-});
+}
+
+static MANDATED_SQLITE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| mandated_sql("instr"));
+static MANDATED_PG: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| mandated_sql("strpos"));
 
 impl Store {
     /// What `party`'s mandates in force give it on `ean` for `scope`: each mandate's period
@@ -168,7 +177,7 @@ impl Store {
         ean: Ean,
         scope: Scope,
     ) -> Result<Vec<Period>, StoreError> {
-        let pattern = format!("%,{},%", scope.as_str());
+        let pattern = format!(",{},", scope.as_str());
         let mut pairs: Vec<(Period, Period)> = Vec::new();
         let mut add = |row: &dyn Fn(&str) -> Result<Option<i64>, StoreError>| -> Result<(), StoreError> {
             let from = |name: &str| row(name)?.ok_or_else(|| corrupt("mandate period start"));
@@ -180,7 +189,7 @@ impl Store {
         };
         if let Some(local) = &self.local {
             local.with(|conn| {
-                let mut statement = conn.prepare_cached(&MANDATED_SQL)?;
+                let mut statement = conn.prepare_cached(&MANDATED_SQLITE)?;
                 let mut rows = statement.query(rusqlite::params![ean_key(ean), party.as_str(), pattern])?;
                 while let Some(row) = rows.next()? {
                     add(&|name| row.opt_int(name))?;
@@ -188,7 +197,7 @@ impl Store {
                 Ok(())
             })?;
         } else {
-            let rows = sqlx::query(&MANDATED_SQL)
+            let rows = sqlx::query(&MANDATED_PG)
                 .bind(ean_key(ean))
                 .bind(party.as_str())
                 .bind(pattern)
