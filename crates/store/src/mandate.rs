@@ -147,26 +147,43 @@ impl WriteTx {
     }
 }
 
-/// A party's mandates in force on one access point for one scope (`$1` the EAN, `$2` the
-/// party, `$3` the scope as `%,scope,%`), each beside one of the customer's occupancies there.
-/// The mandates of `$2` on `$1` whose scopes hold `$3` (`,scope,`), as `find` finds a
-/// substring on the backend: `instr` on SQLite, `strpos` on PostgreSQL.
+/// A party's mandates in force on one access point for one scope, each beside one of the
+/// customer's occupancies there: `ean`, `party` and `scope` (`,scope,`) are the SQL
+/// expressions that give them, and `find` is how the backend finds a substring (`instr` on
+/// SQLite, `strpos` on PostgreSQL).
 ///
-/// Not `LIKE $3`: SQLite plans a `LIKE` on its bound pattern, so a statement with one is
-/// prepared again every time a pattern is bound (measured: a fifth of the server's CPU
-/// under the journaled read load, since every supplier's read asks for its mandates).
-fn mandated_sql(find: &str) -> String {
+/// Not `LIKE` on a bound pattern: SQLite plans a `LIKE` on its pattern, so a statement with
+/// one is prepared again every time a pattern is bound (measured: a fifth of the server's
+/// CPU under the journaled read load, since every supplier's read asks for its mandates).
+pub(crate) fn mandated_sql(find: &str, ean: &str, party: &str, scope: &str) -> String {
     format!(
         "SELECT m.from_us AS m_from, m.to_us AS m_to, c.from_us, c.to_us FROM mandate_points p \
          JOIN mandates m ON m.mandate_id = p.mandate_id \
          JOIN occupancies c ON c.ean = p.ean AND c.party_id = m.customer_id AND {NOT_SUPERSEDED_OCC} \
-         WHERE p.ean = $1 AND m.mandated_id = $2 AND {find}(',' || m.scopes || ',', $3) > 0 \
+         WHERE p.ean = {ean} AND m.mandated_id = {party} AND {find}(',' || m.scopes || ',', {scope}) > 0 \
          AND NOT EXISTS (SELECT 1 FROM mandate_revocations v WHERE v.mandate_id = m.mandate_id)"
     )
 }
 
-static MANDATED_SQLITE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| mandated_sql("instr"));
-static MANDATED_PG: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| mandated_sql("strpos"));
+pub(crate) static MANDATED_SQLITE: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| mandated_sql("instr", "$1", "$2", "$3"));
+static MANDATED_PG: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| mandated_sql("strpos", "$1", "$2", "$3"));
+
+/// How [`mandated_sql`] names a scope: between commas, as the scopes column holds it once
+/// wrapped in commas, so no scope matches inside another's name.
+pub(crate) fn scope_pattern(scope: Scope) -> String {
+    format!(",{},", scope.as_str())
+}
+
+/// The periods a mandated party may see, from each mandate's period beside one of the
+/// mandating customer's occupancies, as [`mandated_sql`] pairs them (R5).
+pub(crate) fn mandated_of_pairs(pairs: &[(Period, Period)]) -> Vec<Period> {
+    pairs
+        .iter()
+        .flat_map(|(mandate, occupancy)| mandated_periods(mandate, std::slice::from_ref(occupancy)))
+        .collect()
+}
 
 impl Store {
     /// What `party`'s mandates in force give it on `ean` for `scope`: each mandate's period
@@ -177,7 +194,7 @@ impl Store {
         ean: Ean,
         scope: Scope,
     ) -> Result<Vec<Period>, StoreError> {
-        let pattern = format!(",{},", scope.as_str());
+        let pattern = scope_pattern(scope);
         let mut pairs: Vec<(Period, Period)> = Vec::new();
         let mut add = |row: &dyn Fn(&str) -> Result<Option<i64>, StoreError>| -> Result<(), StoreError> {
             let from = |name: &str| row(name)?.ok_or_else(|| corrupt("mandate period start"));
@@ -207,10 +224,7 @@ impl Store {
                 add(&|name| row.opt_int(name))?;
             }
         }
-        Ok(pairs
-            .iter()
-            .flat_map(|(mandate, occupancy)| mandated_periods(mandate, std::slice::from_ref(occupancy)))
-            .collect())
+        Ok(mandated_of_pairs(&pairs))
     }
 
     /// Every mandate, revoked ones included, in the order recorded.

@@ -2,8 +2,8 @@
 //! point needs before its answer is built.
 //!
 //! A caller's read of an access point needs the token (who is asking), the caller's own
-//! periods on the access point (the policy's facts), the register at the instant asked and
-//! the names of the two holders. Asked one by one, those are five statements, each its own
+//! periods on the access point and its mandates there (the policy's facts), the register at
+//! the instant asked and the names of the two holders. Asked one by one, those are five statements, each its own
 //! read snapshot: on PostgreSQL five statements, three round trips each through the pool,
 //! each a wake-up of a backend process (BENCHMARKS.md, "The journaled read at speed"); on SQLite
 //! five read transactions, each of which, after any commit of the writer, drops the
@@ -17,12 +17,14 @@
 //! it. Everything is read whatever the policy will decide: what is read here leaves only
 //! through the gate, which decides on the facts and builds the answer from what it may show.
 
+use domain::mandate::Scope;
 use domain::{AccessPoint, Ean, Party, PartyId, Period, Snapshot};
 use jiff::Timestamp;
 use sqlx::Row;
 use std::sync::LazyLock;
 
 use crate::local::{ColumnNames, Columns, Named};
+use crate::mandate::{MANDATED_SQLITE, mandated_of_pairs, mandated_sql, scope_pattern};
 use crate::register::{
     PARTY_SQL, PERIODS_ON_SQL, PartyColumns, SNAPSHOT_SQL, ean_key, micros, party_from_columns, party_row,
     period_from, snapshot_from, snapshot_sql,
@@ -46,6 +48,10 @@ pub struct PointRead {
     /// The parties the snapshot names (occupant and supplier), as [`Store::party`] reads
     /// them; one that no longer exists is absent.
     pub parties: Vec<Party>,
+    /// What the bearer's mandates in force give its party on the access point's register, as
+    /// [`Store::mandated_on`] reads them for [`Scope::Register`]: read for every bearer, used
+    /// only where the policy says the bearer's role is given mandates (R5).
+    pub mandates: Vec<Period>,
 }
 
 impl PointRead {
@@ -81,11 +87,18 @@ static POINT_READ_PG: LazyLock<String> = LazyLock::new(|| {
     // the party and the EAN together, the planner chose to AND the party's index with the
     // EAN's, and a supplier's index entries are thousands (3,577 rows read for 1 kept, in
     // the bench's demo) where an access point's are a handful.
+    // The mandates as four arrays in one order, total over the four columns, so the n-th of
+    // each belong to the same row (rows equal in all four are equal, whichever comes first).
+    let mandated = |column: &str| {
+        format!("ARRAY(SELECT m.{column} FROM m ORDER BY m.m_from, m.m_to, m.from_us, m.to_us)")
+    };
     format!(
         "WITH t AS ({AUTHENTICATE_PG}), s AS ({snapshot}), \
-           f AS MATERIALIZED ({registrations} UNION ALL {occupancies}) \
+           f AS MATERIALIZED ({registrations} UNION ALL {occupancies}), \
+           m AS (SELECT q.m_from, q.m_to, q.from_us, q.to_us FROM ({mandates}) q) \
          SELECT t.token_id, t.party_id, t.role, t.expires_us, \
            {reg_from} AS f_reg_from, {reg_to} AS f_reg_to, {occ_from} AS f_occ_from, {occ_to} AS f_occ_to, \
+           {m_from} AS m_from, {m_to} AS m_to, {mo_from} AS mo_from, {mo_to} AS mo_to, \
            s.*, {po}, {pr} \
          FROM t LEFT JOIN s ON TRUE \
          LEFT JOIN parties po ON po.party_id = s.o_party_id \
@@ -99,6 +112,16 @@ static POINT_READ_PG: LazyLock<String> = LazyLock::new(|| {
         occ_to = facts("o", "to_us"),
         po = party("po"),
         pr = party("pr"),
+        mandates = mandated_sql(
+            "strpos",
+            "$3",
+            "(SELECT t.party_id FROM t)",
+            &format!("'{}'", scope_pattern(Scope::Register))
+        ),
+        m_from = mandated("m_from"),
+        m_to = mandated("m_to"),
+        mo_from = mandated("from_us"),
+        mo_to = mandated("to_us"),
     )
 });
 
@@ -123,6 +146,15 @@ const SUPPLIER: PartyColumns = PartyColumns {
     phone_sealed: "pr_phone_sealed",
     email_sealed: "pr_email_sealed",
 };
+
+/// A mandate's period and the occupancy beside it, from a row of the mandates' statement.
+fn mandate_pair(row: &rusqlite::Row<'_>) -> Result<(Period, Period), StoreError> {
+    let start = |name: &str| row.opt_int(name)?.ok_or_else(|| crate::corrupt("mandate period start"));
+    Ok((
+        period_from(start("m_from")?, row.opt_int("m_to")?)?,
+        period_from(start("from_us")?, row.opt_int("to_us")?)?,
+    ))
+}
 
 /// Periods from the parallel arrays of their starts and ends.
 fn periods(from: Vec<i64>, to: Vec<Option<i64>>) -> Result<Vec<Period>, StoreError> {
@@ -190,8 +222,18 @@ impl Store {
                         }
                     }
                 }
+                let mut pairs = Vec::new();
+                {
+                    let mut statement = tx.prepare_cached(&MANDATED_SQLITE)?;
+                    let pattern = scope_pattern(Scope::Register);
+                    let mut rows = statement.query(rusqlite::params![ean_key(ean), bearer.party, pattern])?;
+                    while let Some(row) = rows.next()? {
+                        pairs.push(mandate_pair(row)?);
+                    }
+                }
                 tx.commit()?;
-                Ok(Some(PointRead { bearer, registrations, occupancies, snapshot, parties }))
+                let mandates = mandated_of_pairs(&pairs);
+                Ok(Some(PointRead { bearer, registrations, occupancies, snapshot, parties, mandates }))
             });
         }
         let hot = self.hot.as_ref().expect("a PostgreSQL store holds its hot reads' connections");
@@ -212,6 +254,13 @@ impl Store {
                 parties.push(party_from_columns(&self.sealer, &row, columns)?);
             }
         }
-        Ok(Some(PointRead { bearer, registrations, occupancies, snapshot, parties }))
+        let mandate_periods = periods(row.try_get("m_from")?, row.try_get("m_to")?)?;
+        let occupancy_periods = periods(row.try_get("mo_from")?, row.try_get("mo_to")?)?;
+        if mandate_periods.len() != occupancy_periods.len() {
+            return Err(crate::corrupt("mandates: as many mandates as occupancies beside them"));
+        }
+        let pairs: Vec<(Period, Period)> = mandate_periods.into_iter().zip(occupancy_periods).collect();
+        let mandates = mandated_of_pairs(&pairs);
+        Ok(Some(PointRead { bearer, registrations, occupancies, snapshot, parties, mandates }))
     }
 }
