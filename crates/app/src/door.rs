@@ -81,8 +81,8 @@ impl Cloison {
     /// with that secret is valid now (unknown, revoked or expired), else what
     /// [`Cloison::access_point_at`] answers that bearer, byte for byte, journaled alike.
     ///
-    /// The token, the bearer's facts and mandates, the register at `at` and the holders' names are read
-    /// in one snapshot (`store::PointRead`: one statement on PostgreSQL, one read
+    /// The token, the bearer's facts and mandates, the register at `at` and the holders'
+    /// names are read in one snapshot (`store::PointRead`: one statement on PostgreSQL, one read
     /// transaction on SQLite) instead of one after another: the same reads, so the same
     /// decision and the same view; a token revoked by any process before the read began is
     /// refused, as by [`Cloison::authenticate`]. `request` names the request in the

@@ -176,6 +176,16 @@ pub(crate) fn scope_pattern(scope: Scope) -> String {
     format!(",{},", scope.as_str())
 }
 
+/// A mandate's period and the occupancy beside it, from a row of [`mandated_sql`], whichever
+/// driver read it.
+pub(crate) fn mandate_pair(row: &impl Columns) -> Result<(Period, Period), StoreError> {
+    let start = |name: &str| row.opt_int(name)?.ok_or_else(|| corrupt("mandate period start"));
+    Ok((
+        period_from(start("m_from")?, row.opt_int("m_to")?)?,
+        period_from(start("from_us")?, row.opt_int("to_us")?)?,
+    ))
+}
+
 /// The periods a mandated party may see, from each mandate's period beside one of the
 /// mandating customer's occupancies, as [`mandated_sql`] pairs them (R5).
 pub(crate) fn mandated_of_pairs(pairs: &[(Period, Period)]) -> Vec<Period> {
@@ -196,20 +206,12 @@ impl Store {
     ) -> Result<Vec<Period>, StoreError> {
         let pattern = scope_pattern(scope);
         let mut pairs: Vec<(Period, Period)> = Vec::new();
-        let mut add = |row: &dyn Fn(&str) -> Result<Option<i64>, StoreError>| -> Result<(), StoreError> {
-            let from = |name: &str| row(name)?.ok_or_else(|| corrupt("mandate period start"));
-            pairs.push((
-                period_from(from("m_from")?, row("m_to")?)?,
-                period_from(from("from_us")?, row("to_us")?)?,
-            ));
-            Ok(())
-        };
         if let Some(local) = &self.local {
             local.with(|conn| {
                 let mut statement = conn.prepare_cached(&MANDATED_SQLITE)?;
                 let mut rows = statement.query(rusqlite::params![ean_key(ean), party.as_str(), pattern])?;
                 while let Some(row) = rows.next()? {
-                    add(&|name| row.opt_int(name))?;
+                    pairs.push(mandate_pair(row)?);
                 }
                 Ok(())
             })?;
@@ -221,7 +223,7 @@ impl Store {
                 .fetch_all(&self.read)
                 .await?;
             for row in &rows {
-                add(&|name| row.opt_int(name))?;
+                pairs.push(mandate_pair(row)?);
             }
         }
         Ok(mandated_of_pairs(&pairs))

@@ -3,11 +3,11 @@
 //!
 //! A caller's read of an access point needs the token (who is asking), the caller's own
 //! periods on the access point and its mandates there (the policy's facts), the register at
-//! the instant asked and the names of the two holders. Asked one by one, those are five statements, each its own
-//! read snapshot: on PostgreSQL five statements, three round trips each through the pool,
-//! each a wake-up of a backend process (BENCHMARKS.md, "The journaled read at speed"); on SQLite
-//! five read transactions, each of which, after any commit of the writer, drops the
-//! connection's page cache. Here they are one statement on PostgreSQL and one read
+//! the instant asked and the names of the two holders. Asked one by one, those are six
+//! statements, each its own read snapshot: on PostgreSQL six statements, three round trips
+//! each through the pool, each a wake-up of a backend process (BENCHMARKS.md, "The journaled
+//! read at speed"); on SQLite six read transactions, each of which, after any commit of the
+//! writer, drops the connection's page cache. Here they are one statement on PostgreSQL and one read
 //! transaction on SQLite, so they also see one state of the database: a token revoked, or a
 //! register changed, between two of them can no longer be half seen.
 //!
@@ -24,7 +24,7 @@ use sqlx::Row;
 use std::sync::LazyLock;
 
 use crate::local::{ColumnNames, Columns, Named};
-use crate::mandate::{MANDATED_SQLITE, mandated_of_pairs, mandated_sql, scope_pattern};
+use crate::mandate::{MANDATED_SQLITE, mandate_pair, mandated_of_pairs, mandated_sql, scope_pattern};
 use crate::register::{
     PARTY_SQL, PERIODS_ON_SQL, PartyColumns, SNAPSHOT_SQL, ean_key, micros, party_from_columns, party_row,
     period_from, snapshot_from, snapshot_sql,
@@ -146,15 +146,6 @@ const SUPPLIER: PartyColumns = PartyColumns {
     phone_sealed: "pr_phone_sealed",
     email_sealed: "pr_email_sealed",
 };
-
-/// A mandate's period and the occupancy beside it, from a row of the mandates' statement.
-fn mandate_pair(row: &rusqlite::Row<'_>) -> Result<(Period, Period), StoreError> {
-    let start = |name: &str| row.opt_int(name)?.ok_or_else(|| crate::corrupt("mandate period start"));
-    Ok((
-        period_from(start("m_from")?, row.opt_int("m_to")?)?,
-        period_from(start("from_us")?, row.opt_int("to_us")?)?,
-    ))
-}
 
 /// Periods from the parallel arrays of their starts and ends.
 fn periods(from: Vec<i64>, to: Vec<Option<i64>>) -> Result<Vec<Period>, StoreError> {
