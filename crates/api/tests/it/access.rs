@@ -80,6 +80,18 @@ async fn a_mandate_over_http(s: &Server) {
     assert_eq!(status, StatusCode::OK);
     let (status, _) = s.get_as(&token, &show(1, 50)).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // A mandate for the consumption alone opens no register read, in its period or out of it.
+    let consumption_only = json!({
+        "customer": "nu-x", "mandated": "tp-adv", "eans": [ean(1).to_string()], "scopes": ["consumption"],
+        "from": t(20).to_string(), "to": t(60).to_string(), "document": "MAND-2026-0044",
+    });
+    let (status, body) = post(s, "register_staff", "/v1/mandates", &consumption_only).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    for hour in [10, 50, 70] {
+        let (status, _) = s.get_as(&token, &show(1, hour)).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "hour {hour}");
+    }
 }
 over_http!(mandate, a_mandate_over_http);
 
